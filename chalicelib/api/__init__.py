@@ -1,0 +1,14 @@
+"""HTTP layer: one Blueprint per area, registered by `register`."""
+
+from chalice import Chalice
+
+from chalicelib.api import accounts, catalog, health
+from chalicelib.api.middleware import http_middleware
+
+BLUEPRINTS = (health.bp, accounts.bp, catalog.bp)
+
+
+def register(app: Chalice) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.register_middleware(http_middleware, "http")

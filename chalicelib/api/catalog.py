@@ -1,0 +1,79 @@
+"""Catalog endpoints: public explore and detail, and the creator's product writes."""
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import Call, page_limit, route
+
+# Services are imported inside views: importing the app must stay cheap (see routing.py).
+bp = Blueprint(__name__)
+
+
+@route(bp, "/v1/products", summary="Explore published products", tag="catalog", auth="optional",
+       query="products.ExploreParams", response="products.ProductCardPage")
+def explore(call: Call) -> dict:
+    from chalicelib.services import catalog
+
+    params = call.query.model_dump()
+    params["limit"] = page_limit(params["limit"])
+    page = catalog.explore(catalog.ExploreQuery(**params), call.user_id)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@route(bp, "/v1/products/{product_id}", summary="A product by id or slug", tag="catalog", auth="optional",
+       response="products.ProductDetail")
+def product_detail(call: Call, product_id: str) -> dict:
+    from chalicelib.services import catalog
+
+    product, has_access = catalog.get_visible(product_id, call.user_id)
+    return {**catalog.state_of(product), "user_has_access": has_access,
+            "is_owner": product.creator_id == call.user_id}
+
+
+@route(bp, "/v1/products", "POST", summary="Create a draft product", tag="creator",
+       body="products.ProductCreate", response="products.ProductOut", status=201)
+def create_product(call: Call):
+    from chalicelib.services import catalog, users
+
+    users.require_creator(call.user_id)
+    return catalog.create_product(call.user_id, call.body.model_dump(exclude_unset=True))
+
+
+@route(bp, "/v1/products/{product_id}", "PATCH", summary="Update a product you own", tag="creator",
+       body="products.ProductUpdate", response="products.ProductOut")
+def update_product(call: Call, product_id: str):
+    from chalicelib.services import catalog
+
+    return catalog.update_product(call.user_id, product_id, call.body.model_dump(exclude_unset=True))
+
+
+@route(bp, "/v1/products/{product_id}", "DELETE", summary="Delete a never-published draft", tag="creator",
+       status=204)
+def delete_product(call: Call, product_id: str) -> None:
+    from chalicelib.services import catalog
+
+    catalog.delete_product(call.user_id, product_id)
+
+
+@route(bp, "/v1/products/{product_id}/publish", "POST", summary="Publish a product you own", tag="creator",
+       response="products.ProductOut")
+def publish_product(call: Call, product_id: str):
+    from chalicelib.services import catalog
+
+    return catalog.publish_product(call.user_id, product_id)
+
+
+@route(bp, "/v1/products/{product_id}/archive", "POST", summary="Archive a product (buyers keep access)",
+       tag="creator", response="products.ProductOut")
+def archive_product(call: Call, product_id: str):
+    from chalicelib.services import catalog
+
+    return catalog.archive_product(call.user_id, product_id)
+
+
+@route(bp, "/v1/creator/products", summary="Your products, drafts included", tag="creator",
+       query="common.PageQuery", response="products.ProductPage")
+def my_products(call: Call) -> dict:
+    from chalicelib.services import catalog
+
+    page = catalog.list_creator_products(call.user_id, page_limit(call.query.limit), call.query.cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}

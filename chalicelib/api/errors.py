@@ -1,0 +1,52 @@
+"""The one place that turns failures into HTTP: the error envelope and the status of each domain error.
+
+`{"error": {"code": ..., "message": ..., "details": [...]}}` is the only error shape clients ever see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import errors
+
+STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
+    errors.BadRequest: 400,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.PayloadTooLarge: 413,
+    errors.InvalidInput: 422,
+}
+
+# Chalice answers some requests itself (415 media type, 405 method, 500); they get our envelope too.
+CODE_BY_STATUS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                  413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error"}
+
+
+def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    if status == 401:
+        all_headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return Response(body=body, status_code=status, headers=all_headers)
+
+
+def from_domain(error: errors.DomainError) -> Response:
+    status = next(code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind))
+    return error_response(status, error.code, error.message, error.details)
+
+
+def from_chalice(response: Response) -> Response:
+    """Rewrap Chalice's own `{"Code", "Message"}` errors; 5xx messages stay generic."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    status = response.status_code
+    message = "internal error" if status >= 500 else str(body.get("Message", ""))
+    code = CODE_BY_STATUS.get(status, "error")
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-type"}
+    return error_response(status, code, message, headers=headers)

@@ -1,0 +1,77 @@
+"""OpenAPI 3.1, generated from the route table (`ROUTE_DOCS`) and the pydantic schemas."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.api.routing import ROUTE_DOCS, RouteDoc, schema
+
+REF = "#/components/schemas/{model}"
+ERROR_STATUSES = {"400": "Malformed request", "404": "Not found (or not yours)",
+                  "409": "Conflict", "413": "Body too large", "422": "Validation error"}
+
+
+def _operation_id(doc: RouteDoc) -> str:
+    words = re.sub(r"[{}]", "", doc.path).strip("/").replace("/", "_").replace(".", "_").replace("-", "_")
+    return f"{doc.method.lower()}_{words}"
+
+
+def _query_parameters(ref: str) -> list[dict[str, Any]]:
+    model = schema(ref)
+    properties = model.model_json_schema(ref_template=REF)["properties"]
+    return [
+        {"name": name, "in": "query", "required": field.is_required(), "schema": properties[name]}
+        for name, field in model.model_fields.items()
+    ]
+
+
+def _operation(doc: RouteDoc, refs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for name in re.findall(r"{(\w+)}", doc.path)]
+    if doc.query:
+        parameters += _query_parameters(doc.query)
+    success: dict[str, Any] = {"description": doc.summary}
+    if doc.status != 204:
+        body_schema = refs[doc.response] if doc.response else {"type": "object"}
+        success["content"] = {"application/json": {"schema": body_schema}}
+    responses = {str(doc.status): success}
+    error = {"content": {"application/json": {"schema": refs["common.ErrorEnvelope"]}}}
+    for status, description in ERROR_STATUSES.items():
+        responses[status] = {"description": description, **error}
+    if doc.auth != "none":
+        responses["401"] = {"description": "Missing or invalid bearer token", **error}
+        responses["403"] = {"description": "Not allowed for this account", **error}
+    operation: dict[str, Any] = {"operationId": _operation_id(doc), "summary": doc.summary, "tags": [doc.tag],
+                                 "parameters": parameters, "responses": responses}
+    if doc.body:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": refs[doc.body]}}}
+    operation["security"] = {"none": [], "optional": [{}, {"bearerAuth": []}],
+                             "required": [{"bearerAuth": []}]}[doc.auth]
+    return operation
+
+
+@lru_cache(maxsize=1)
+def build_document() -> dict[str, Any]:
+    from pydantic.json_schema import models_json_schema
+
+    names = {"common.ErrorEnvelope"} | {ref for doc in ROUTE_DOCS for ref in (doc.body, doc.response) if ref}
+    ordered = sorted(names)
+    keyed, top = models_json_schema([(schema(name), "serialization") for name in ordered], ref_template=REF)
+    refs = {name: keyed[(schema(name), "serialization")] for name in ordered}
+    paths: dict[str, dict[str, Any]] = {}
+    for doc in ROUTE_DOCS:
+        paths.setdefault(doc.path, {})[doc.method.lower()] = _operation(doc, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Creator Marketplace API", "version": "1.0.0",
+                 "description": "Courses, prompt packs, templates and ebooks: build, sell, learn."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": top.get("$defs", {}),
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }

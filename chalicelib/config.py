@@ -1,0 +1,85 @@
+"""Settings from the environment, in one object.
+
+Every knob the app reads lives here so a newcomer can see the whole surface at once. Values come from
+`.chalice/config.json` (per stage) on AWS and from the local runtime's environment on a laptop.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+class ConfigError(RuntimeError):
+    """The environment describes an unsafe or incomplete deployment."""
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "dev"
+    region: str = "us-east-1"
+    table_prefix: str = "cm-dev"
+    # Auth: RS256 JWTs from Cognito (prod) or the local identity provider (dev).
+    auth_issuer: str = ""
+    auth_audiences: tuple[str, ...] = ()
+    auth_jwks_url: str = ""
+    auth_jwks_file: str = ""
+    # HTTP conventions.
+    cors_allow_origin: str = "http://localhost:5173"
+    max_body_bytes: int = 256 * 1024
+    page_limit_default: int = 20
+    page_limit_max: int = 50
+    cursor_secret: str = field(default="dev-cursor-secret", repr=False)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        stage = env.get("STAGE", "dev")
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        issuer = env.get("AUTH_ISSUER", "")
+        jwks_url = env.get("AUTH_JWKS_URL", "")
+        audiences = _csv(env.get("AUTH_AUDIENCE", ""))
+        pool_id = env.get("COGNITO_USER_POOL_ID", "")
+        if pool_id:
+            # Cognito publishes its issuer and JWKS at fixed, derivable addresses.
+            pool_region = pool_id.split("_", 1)[0]
+            issuer = issuer or f"https://cognito-idp.{pool_region}.amazonaws.com/{pool_id}"
+            jwks_url = jwks_url or f"{issuer}/.well-known/jwks.json"
+            audiences = audiences or _csv(env.get("COGNITO_APP_CLIENT_IDS", ""))
+        settings = cls(
+            stage=stage,
+            region=region,
+            table_prefix=env.get("TABLE_PREFIX", f"cm-{stage}"),
+            auth_issuer=issuer,
+            auth_audiences=audiences,
+            auth_jwks_url=jwks_url,
+            auth_jwks_file=env.get("AUTH_JWKS_FILE", ""),
+            cors_allow_origin=env.get("CORS_ALLOW_ORIGIN", cls.cors_allow_origin),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+            page_limit_max=int(env.get("PAGE_LIMIT_MAX", cls.page_limit_max)),
+            cursor_secret=env.get("CURSOR_SECRET", cls.cursor_secret),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse configurations that would be unsafe in production."""
+        if self.stage != "prod":
+            return
+        if self.cors_allow_origin.strip() in ("*", ""):
+            raise ConfigError("CORS_ALLOW_ORIGIN must name the SPA origin in prod, never '*'")
+        if not (self.auth_issuer and self.auth_jwks_url and self.auth_audiences):
+            raise ConfigError("prod needs COGNITO_USER_POOL_ID and COGNITO_APP_CLIENT_IDS (or AUTH_*)")
+        if self.cursor_secret == Settings.cursor_secret:
+            raise ConfigError("prod needs its own CURSOR_SECRET")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once, like any Lambda module-level client)."""
+    return Settings.from_env()

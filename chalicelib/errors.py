@@ -1,0 +1,53 @@
+"""Domain errors. Services raise these; `api/errors.py` is the one place that maps them to HTTP.
+
+They carry a stable machine-readable `code` for clients and never any secret or token material.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class InvalidInput(DomainError):
+    """The request is well-formed JSON but breaks a rule (schema or business)."""
+
+    code = "validation_error"
+
+
+class BadRequest(DomainError):
+    """The request cannot be parsed at all (malformed JSON, bad cursor)."""
+
+    code = "bad_request"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    """The caller is known but lacks a role (e.g. not a creator). Never used to hide objects."""
+
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    """Missing, or belongs to someone else: the two are indistinguishable on purpose."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"

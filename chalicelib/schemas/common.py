@@ -1,0 +1,37 @@
+"""Shapes shared by every endpoint: the error envelope and the strict base for request bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class StrictBody(BaseModel):
+    """Request bodies: unknown fields are rejected, so nobody can mass-assign owner, status or stats."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class StrictQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[dict[str, Any]] = []
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: str
+    stage: str
+
+
+class PageQuery(StrictQuery):
+    limit: int | None = None
+    cursor: str | None = None

@@ -1,0 +1,151 @@
+"""Catalog requests and responses.
+
+Money is integer minor units (`StrictInt`: 9.99 or "999" are refused, never rounded). Write bodies are
+strict: `creator_id`, `status`, course stats and timestamps cannot be sent at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
+
+from chalicelib.schemas.common import StrictBody, StrictQuery
+
+ProductType = Literal["course", "prompt_pack", "template", "ebook"]
+PricingType = Literal["fixed", "free", "pwyw"]
+Status = Literal["draft", "published", "archived"]
+TemplateFormat = Literal["notion", "figma", "canva", "sheets", "docs", "other"]
+
+Cents = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
+Currency = Literal["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "INR", "BRL"]
+Slug = Annotated[str, Field(min_length=3, max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+def _https(url: str | None) -> str | None:
+    if url is not None and not url.startswith("https://"):
+        raise ValueError("must be an https:// URL")
+    return url
+
+
+HttpsUrl = Annotated[str, Field(max_length=2048), AfterValidator(_https)]
+Count = Annotated[StrictInt, Field(ge=1, le=100_000)]
+
+
+class _ProductFields(StrictBody):
+    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    slug: Slug | None = None
+    description: Annotated[str, Field(max_length=20_000)] | None = None
+    pricing_type: PricingType | None = None
+    price_cents: Cents | None = None
+    currency: Currency | None = None
+    compare_at_price_cents: Cents | None = None
+    min_price_cents: Cents | None = None
+    learning_outcomes: Annotated[list[ShortText], Field(max_length=20)] | None = None
+    prerequisites: Annotated[list[ShortText], Field(max_length=20)] | None = None
+    cover_image_url: HttpsUrl | None = None
+    page_count: Count | None = None
+    prompt_count: Count | None = None
+    template_format: TemplateFormat | None = None
+
+
+class ProductCreate(_ProductFields):
+    product_type: ProductType
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    pricing_type: PricingType
+    price_cents: Cents = 0
+    currency: Currency = "USD"
+
+
+NOT_CLEARABLE = ("title", "slug", "description", "pricing_type", "price_cents", "currency",
+                 "learning_outcomes", "prerequisites")
+
+
+class ProductUpdate(_ProductFields):
+    """Partial update: only the fields sent change; `null` clears optional fields only.
+
+    `product_type` is fixed at creation.
+    """
+
+    @model_validator(mode="after")
+    def _required_fields_stay_set(self) -> ProductUpdate:
+        cleared = [name for name in NOT_CLEARABLE if name in self.model_fields_set and getattr(self, name) is None]
+        if cleared:
+            raise ValueError(f"these fields cannot be null: {', '.join(cleared)}")
+        return self
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    product_id: str
+    creator_id: str
+    product_type: ProductType
+    status: Status
+    title: str
+    slug: str
+    description: str
+    pricing_type: PricingType
+    price_cents: int
+    currency: str
+    compare_at_price_cents: int | None = None
+    min_price_cents: int | None = None
+    learning_outcomes: list[str]
+    prerequisites: list[str]
+    cover_image_url: str | None = None
+    page_count: int | None = None
+    prompt_count: int | None = None
+    template_format: str | None = None
+    total_lessons: int
+    total_modules: int
+    total_duration_minutes: int
+    has_free_preview: bool
+    free_preview_lesson_count: int
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None = None
+    archived_at: datetime | None = None
+
+
+class ProductDetail(ProductOut):
+    user_has_access: bool
+    is_owner: bool
+
+
+class ProductCard(BaseModel):
+    product_id: str
+    slug: str
+    title: str
+    product_type: ProductType
+    creator_id: str
+    pricing_type: PricingType
+    price_cents: int
+    currency: str
+    compare_at_price_cents: int | None = None
+    min_price_cents: int | None = None
+    has_free_preview: bool
+    cover_image_url: str | None = None
+    total_lessons: int
+    total_duration_minutes: int
+    user_has_access: bool
+
+
+class ProductCardPage(BaseModel):
+    items: list[ProductCard]
+    next_cursor: str | None = None
+
+
+class ProductPage(BaseModel):
+    items: list[ProductOut]
+    next_cursor: str | None = None
+
+
+class ExploreParams(StrictQuery):
+    product_type: ProductType | None = None
+    pricing: Literal["free", "paid", "freemium"] | None = None
+    creator: Annotated[str, Field(max_length=128)] | None = None
+    sort: Literal["newest", "price_asc", "price_desc"] = "newest"
+    limit: Annotated[int, Field(ge=1)] | None = None
+    cursor: Annotated[str, Field(max_length=2048)] | None = None

@@ -1,0 +1,256 @@
+"""The catalog domain: creators write products, everyone explores published ones.
+
+Every write that touches more than one item (product + slug + explore rows) is one DynamoDB
+transaction guarded by the product's version, so a concurrent edit or a taken slug changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+
+from chalicelib.config import get_settings
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.models import AccessGrant, CatalogListing, Product, ProductSlug
+from chalicelib.models.base import utcnow
+from chalicelib.services import access, listing
+from chalicelib.services.db import transaction
+from chalicelib.services.ids import is_product_id, new_id
+from chalicelib.services.pagination import decode_cursor, encode_cursor
+from chalicelib.services.pricing import pricing_problems, publish_problems, type_problems
+
+SORTS = ("newest", "price_asc", "price_desc")
+
+
+@dataclass(frozen=True)
+class ExploreQuery:
+    product_type: str | None = None
+    pricing: str | None = None
+    creator: str | None = None
+    sort: str = "newest"
+    limit: int = 20
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def state_of(product: Product) -> dict[str, Any]:
+    return dict(product.attribute_values)
+
+
+def _check(state: dict[str, Any], rules=(pricing_problems, type_problems)) -> None:
+    problems = [problem for rule in rules for problem in rule(state)]
+    if problems:
+        raise InvalidInput("the product breaks a catalog rule", problems)
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
+    return slug or "product"
+
+
+def _slug_taken(error: TransactWriteError) -> bool:
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+
+
+# --- creator writes -------------------------------------------------------------------------------
+
+
+def create_product(creator_id: str, fields: dict[str, Any]) -> Product:
+    """Create a draft. An explicit slug must be free (409); a derived one gets a suffix if needed."""
+    explicit_slug = fields.pop("slug", None)
+    product = Product(product_id=new_id("prd"), creator_id=creator_id, status="draft", **fields)
+    _check(state_of(product) | {"slug": explicit_slug})
+    candidates = [explicit_slug] if explicit_slug else _slug_candidates(slugify(product.title))
+    for slug in candidates:
+        product.slug = slug
+        try:
+            with transaction() as tx:
+                tx.save(product, condition=Product.product_id.does_not_exist())
+                tx.save(ProductSlug(slug, product_id=product.product_id), condition=ProductSlug.slug.does_not_exist())
+        except TransactWriteError as exc:
+            if not _slug_taken(exc):
+                raise
+            continue
+        return get_owned(creator_id, product.product_id)
+    raise Conflict(f"slug '{explicit_slug}' is already taken" if explicit_slug else "could not allocate a slug")
+
+
+def _slug_candidates(base: str) -> list[str]:
+    from secrets import token_hex
+
+    return [base, *(f"{base}-{token_hex(3)}" for _ in range(4))]
+
+
+def get_owned(creator_id: str, product_id: str) -> Product:
+    """The creator's own product; anybody else's answers 404, exactly like a missing one."""
+    try:
+        product = Product.get(product_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("product not found") from None
+    if product.creator_id != creator_id:
+        raise NotFound("product not found")
+    return product
+
+
+def update_product(creator_id: str, product_id: str, changes: dict[str, Any]) -> Product:
+    product = get_owned(creator_id, product_id)
+    if product.status == "archived":
+        raise Conflict("archived products cannot be edited; restore is not supported")
+    before = state_of(product)
+    new_slug = changes.pop("slug", None)
+    for name, value in changes.items():
+        setattr(product, name, value)
+    if new_slug and new_slug != product.slug:
+        product.slug = new_slug
+    product.updated_at = utcnow()
+    after = state_of(product)
+    _check(after)
+    if product.status == "published":
+        _check(after, rules=(publish_problems,))
+    _commit(product, before, after)
+    return get_owned(creator_id, product_id)
+
+
+def publish_product(creator_id: str, product_id: str) -> Product:
+    product = get_owned(creator_id, product_id)
+    if product.status == "published":
+        return product
+    if product.status == "archived":
+        raise Conflict("archived products cannot be published again")
+    before = state_of(product)
+    _check(before, rules=(publish_problems,))
+    product.status = "published"
+    product.published_at = product.published_at or utcnow()
+    product.updated_at = utcnow()
+    _commit(product, before, state_of(product))
+    return get_owned(creator_id, product_id)
+
+
+def archive_product(creator_id: str, product_id: str) -> Product:
+    """Hide from explore and new sales; owners keep their access."""
+    product = get_owned(creator_id, product_id)
+    if product.status == "archived":
+        return product
+    before = state_of(product)
+    product.status = "archived"
+    product.archived_at = product.updated_at = utcnow()
+    _commit(product, before, state_of(product))
+    return get_owned(creator_id, product_id)
+
+
+def delete_product(creator_id: str, product_id: str) -> None:
+    """Only a draft nobody ever had access to may be deleted; anything else must be archived."""
+    product = get_owned(creator_id, product_id)
+    if product.status != "draft" or product.published_at is not None:
+        raise Conflict("only never-published drafts can be deleted; archive it instead")
+    if next(iter(AccessGrant.by_product.query(product_id, limit=1)), None) is not None:
+        raise Conflict("someone has access to this product; archive it instead")
+    with transaction() as tx:
+        tx.delete(product)
+        tx.delete(ProductSlug(product.slug), condition=ProductSlug.product_id == product_id)
+
+
+def _listing_rows(state: dict[str, Any]) -> list[CatalogListing]:
+    if state["status"] != "published":
+        return []
+    published = state["published_at"].isoformat()
+    card = listing.card(state)
+    return [
+        CatalogListing(
+            facet,
+            listing.sort_new(published, state["product_id"]),
+            sort_price=listing.sort_price(state["price_cents"], state["product_id"]),
+            product_id=state["product_id"],
+            card=card,
+        )
+        for facet in listing.facets(state)
+    ]
+
+
+def _commit(product: Product, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Write the product, its slug and its explore rows atomically, guarded by the version."""
+    old_rows = {(row.facet, row.sort_new) for row in _listing_rows(before)}
+    new_rows = _listing_rows(after)
+    stale = old_rows - {(row.facet, row.sort_new) for row in new_rows}
+    try:
+        with transaction() as tx:
+            tx.save(product)
+            for facet, sort_key in stale:
+                tx.delete(CatalogListing(facet, sort_key))
+            for row in new_rows:
+                tx.save(row)
+            if after["slug"] != before["slug"]:
+                tx.save(ProductSlug(after["slug"], product_id=product.product_id),
+                        condition=ProductSlug.slug.does_not_exist())
+                tx.delete(ProductSlug(before["slug"]), condition=ProductSlug.product_id == product.product_id)
+    except (TransactWriteError, PutError, UpdateError) as exc:
+        if after["slug"] != before["slug"]:
+            raise Conflict(f"slug '{after['slug']}' is taken, or the product changed meanwhile") from exc
+        raise Conflict("the product changed meanwhile; reload and retry") from exc
+
+
+def list_creator_products(creator_id: str, limit: int, cursor: str | None) -> Page:
+    settings = get_settings()
+    scope = f"creator-products|{creator_id}"
+    results = Product.by_creator.query(
+        creator_id, scan_index_forward=False, limit=limit, page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, scope, settings.cursor_secret),
+    )
+    items = list(results)
+    return Page(items, encode_cursor(results.last_evaluated_key, scope, settings.cursor_secret))
+
+
+# --- public reads ---------------------------------------------------------------------------------
+
+
+def get_visible(ref: str, viewer_id: str | None) -> tuple[Product, bool]:
+    """A product by id or slug, with whether the viewer has access.
+
+    Drafts are visible to their owner only; archived products to their owner and to holders of access.
+    Anyone else gets 404. Two reads at most for the product, one for the access check.
+    """
+    product_id = ref if is_product_id(ref) else _product_id_for_slug(ref)
+    try:
+        product = Product.get(product_id)
+    except DoesNotExist:
+        raise NotFound("product not found") from None
+    has_access = access.has_access(viewer_id, state_of(product))
+    if product.status == "draft" and product.creator_id != viewer_id:
+        raise NotFound("product not found")
+    if product.status == "archived" and not has_access:
+        raise NotFound("product not found")
+    return product, has_access
+
+
+def _product_id_for_slug(slug: str) -> str:
+    try:
+        return ProductSlug.get(slug).product_id
+    except DoesNotExist:
+        raise NotFound("product not found") from None
+
+
+def explore(query: ExploreQuery, viewer_id: str | None) -> Page:
+    """One Query on one facet partition, plus one BatchGet for the viewer's access: constant calls."""
+    settings = get_settings()
+    facet = listing.facet_key(query.product_type, query.pricing, query.creator)
+    scope = f"explore|{facet}|{query.sort}"
+    start = decode_cursor(query.cursor, scope, settings.cursor_secret)
+    common = {"limit": query.limit, "page_size": query.limit, "last_evaluated_key": start}
+    if query.sort == "newest":
+        results = CatalogListing.query(facet, scan_index_forward=False, **common)
+    else:
+        results = CatalogListing.by_price.query(facet, scan_index_forward=query.sort == "price_asc", **common)
+    cards = [dict(row.card) for row in results]
+    owned = access.access_map(viewer_id, cards)
+    for card in cards:
+        card["user_has_access"] = owned.get(card["product_id"], False)
+    return Page(cards, encode_cursor(results.last_evaluated_key, scope, settings.cursor_secret))
