@@ -67,6 +67,7 @@ class LocalIdp:
         if name:
             claims["name"] = name
         claims.update(overrides)
+        claims = {name: value for name, value in claims.items() if value is not None}  # None drops a claim
         return jwt.encode(claims, self.private_pem, algorithm="RS256", headers={"kid": self.kid})
 
     def env(self, jwks_path: Path) -> dict[str, str]:

@@ -121,7 +121,7 @@ class TokenVerifier:
 
     def _check_audience(self, claims: dict[str, Any]) -> None:
         # Cognito ID tokens carry `aud`; access tokens carry `client_id` instead.
-        aud = claims.get("aud", claims.get("client_id"))
+        aud = claims.get("aud") or claims.get("client_id")
         presented = {aud} if isinstance(aud, str) else set(aud or [])
         if not presented & self._audiences:
             raise Unauthenticated("token not issued for this application")

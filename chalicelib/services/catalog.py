@@ -147,6 +147,24 @@ def archive_product(creator_id: str, product_id: str) -> Product:
     return get_owned(creator_id, product_id)
 
 
+COURSE_STATS = ("total_lessons", "total_modules", "total_duration_minutes", "has_free_preview",
+                "free_preview_lesson_count")
+
+
+def update_course_stats(product_id: str, stats: dict[str, Any]) -> Product:
+    """Store the course builder's recomputed stats; explore rows follow (freemium depends on them)."""
+    unknown = set(stats) - set(COURSE_STATS)
+    if unknown:
+        raise ValueError(f"not course stats: {sorted(unknown)}")
+    product = Product.get(product_id, consistent_read=True)
+    before = state_of(product)
+    for name, value in stats.items():
+        setattr(product, name, value)
+    product.updated_at = utcnow()
+    _commit(product, before, state_of(product))
+    return product
+
+
 def delete_product(creator_id: str, product_id: str) -> None:
     """Only a draft nobody ever had access to may be deleted; anything else must be archived."""
     product = get_owned(creator_id, product_id)

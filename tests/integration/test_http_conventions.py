@@ -1,0 +1,66 @@
+"""The HTTP contract every endpoint shares: envelope, limits, CORS, correlation ids, logs."""
+
+from __future__ import annotations
+
+import io
+import json
+
+
+def test_health(api):
+    response = api.call("GET", "/v1/health")
+    assert response.status_code == 200 and response.json["status"] == "ok"
+
+
+def test_malformed_json_is_400_in_the_envelope(api):
+    api.creator("alice")
+    response = api.call("POST", "/v1/products", "alice", body="{not json")
+    assert response.status_code == 400
+    assert response.json == {"error": {"code": "bad_request", "message": "request body is not valid JSON",
+                                       "details": []}}
+    assert api.call("POST", "/v1/products", "alice", body="[1, 2]").status_code == 400
+
+
+def test_oversized_bodies_are_413(api):
+    api.creator("alice")
+    body = json.dumps({"product_type": "ebook", "title": "x", "pricing_type": "free", "description": "a" * 300_000})
+    response = api.call("POST", "/v1/products", "alice", body=body)
+    assert response.status_code == 413 and response.json["error"]["code"] == "payload_too_large"
+    assert api.call("GET", "/v1/creator/products", "alice").json["items"] == []
+
+
+def test_unsupported_media_type_uses_the_envelope(api):
+    response = api.call("POST", "/v1/creator/account", "alice", body="display_name=x",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 415 and response.json["error"]["code"] == "unsupported_media_type"
+
+
+def test_cors_allows_only_the_configured_origin(api):
+    response = api.call("GET", "/v1/health")
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.test"
+
+
+def test_correlation_id_is_echoed_or_generated(api):
+    assert api.call("GET", "/v1/health", headers={"X-Correlation-Id": "abc-123"}).headers["X-Correlation-Id"] == \
+        "abc-123"
+    generated = api.call("GET", "/v1/health", headers={"X-Correlation-Id": "bad id\nwith newline"})
+    assert generated.headers["X-Correlation-Id"] != "bad id\nwith newline"
+
+
+def test_logs_are_json_with_correlation_id_and_never_contain_tokens(api):
+    from chalicelib.observability import logger
+
+    stream = io.StringIO()
+    previous = logger.registered_handler.setStream(stream)
+    logger.setLevel("INFO")
+    try:
+        token = api.token("alice")
+        api.call("GET", "/v1/me", token=token, headers={"X-Correlation-Id": "trace-1"})
+        api.call("GET", "/v1/me", token=token + "x")
+    finally:
+        logger.setLevel("WARNING")
+        logger.registered_handler.setStream(previous)
+    out = stream.getvalue()
+    access = [entry for entry in map(json.loads, out.splitlines()) if entry.get("message") == "request"]
+    assert access[0]["correlation_id"] == "trace-1" and access[0]["user_id"] == "alice"
+    assert access[0]["status"] == 200 and access[1]["status"] == 401 and "user_id" not in access[1]
+    assert token not in out and token.split(".")[2] not in out

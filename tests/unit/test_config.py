@@ -1,0 +1,30 @@
+"""Settings: Cognito derivation and the production safety checks."""
+
+import pytest
+
+from chalicelib.config import ConfigError, Settings
+
+PROD = {"STAGE": "prod", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123", "COGNITO_APP_CLIENT_IDS": "client-a,client-b",
+        "CORS_ALLOW_ORIGIN": "https://app.example.com", "CURSOR_SECRET": "s3cret"}
+
+
+def test_prod_derives_cognito_issuer_and_jwks():
+    settings = Settings.from_env(PROD)
+    assert settings.auth_issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    assert settings.auth_jwks_url == settings.auth_issuer + "/.well-known/jwks.json"
+    assert settings.auth_audiences == ("client-a", "client-b")
+    assert settings.table_prefix == "cm-prod"
+
+
+@pytest.mark.parametrize("override", [
+    {"CORS_ALLOW_ORIGIN": "*"},
+    {"COGNITO_USER_POOL_ID": "", "COGNITO_APP_CLIENT_IDS": ""},
+    {"CURSOR_SECRET": Settings.cursor_secret},
+])
+def test_prod_refuses_unsafe_settings(override):
+    with pytest.raises(ConfigError):
+        Settings.from_env({**PROD, **override})
+
+
+def test_dev_allows_local_defaults():
+    assert Settings.from_env({"STAGE": "dev"}).cors_allow_origin == "http://localhost:5173"
