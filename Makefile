@@ -34,8 +34,9 @@ bench: install
 synth: install
 	cd infra && ../$(BIN)/python app.py
 
+# `make token` mints for demo-buyer; `make token USER=demo-creator` for anyone (ignores the shell's $USER).
 token: install
-	@$(BIN)/python -m local.token $(USER_ARG)
+	@$(BIN)/python -m local.token --user $(if $(filter command line,$(origin USER)),$(USER),demo-buyer)
 
 clean:
 	rm -rf $(VENV) .local infra/cdk.out

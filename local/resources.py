@@ -13,3 +13,8 @@ def create_tables() -> list[str]:
             model.create_table(wait=True)
             created.append(model.Meta.table_name)
     return created
+
+
+def create_all() -> dict[str, list[str]]:
+    """Every resource the stage needs, by kind. The runner calls only this: new kinds are added here."""
+    return {"tables": create_tables()}

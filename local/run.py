@@ -1,0 +1,280 @@
+"""`make run`: the whole product on 127.0.0.1 — moto, the API under `chalice local`, the event pump, demo data.
+
+State: moto keeps everything in memory, so every start creates the tables and seeds the demo data
+afresh and nothing written in a session survives a restart. Only the local identity provider's key
+pair persists, in the state dir (`.local/`), so tokens minted earlier (`make token`) keep working
+until they expire.
+
+Ports: `--api-port`/`API_PORT` (default 8000) and `--moto-port`/`MOTO_PORT` (default 4566). A default
+port that is taken falls back to a free one, an explicitly requested port that is taken is an error,
+and 0 means any free port. The URLs in use are printed and written to `<state-dir>/runtime.json`
+once everything is ready (tests wait for that file); it is removed on exit.
+
+Ctrl-C or SIGTERM stops what was started, in reverse order: pump, API process, emulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from local import ROOT, STATE_DIR
+from local.identity import LocalIdp
+
+if TYPE_CHECKING:
+    from local.pump import Pump
+    from local.seed import Seeded
+
+HOST = "127.0.0.1"
+STAGE = "dev"
+REGION = "us-east-1"
+DEFAULT_API_PORT = 8000
+DEFAULT_MOTO_PORT = 4566
+# Variables from a developer's shell that could point the app at real AWS or another identity provider.
+DROPPED_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                     "COGNITO_USER_POOL_ID", "COGNITO_APP_CLIENT_IDS", "AUTH_JWKS_URL")
+
+log = logging.getLogger("local.run")
+
+
+class StartupError(RuntimeError):
+    """Something the runner needs is unavailable; the message says what."""
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--api-port", type=int, default=_env_port("API_PORT"),
+                        help=f"API port (env API_PORT; default {DEFAULT_API_PORT}, 0 = any free port)")
+    parser.add_argument("--moto-port", type=int, default=_env_port("MOTO_PORT"),
+                        help=f"emulator port (env MOTO_PORT; default {DEFAULT_MOTO_PORT}, 0 = any free port)")
+    parser.add_argument("--state-dir", type=Path, default=STATE_DIR, help="IdP key pair and runtime.json")
+    parser.add_argument("--schedule-every", type=float, metavar="SECONDS",
+                        help="fire every @app.schedule handler this often instead of on its own schedule")
+    return parser.parse_args(argv)
+
+
+def _env_port(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is free
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _http(url: str, body: dict[str, Any] | None = None, timeout: float = 5.0) -> int:
+    """GET (or POST a JSON body) to one of our own servers on 127.0.0.1; the status code."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http://127.0.0.1 only
+        return response.status
+
+
+def choose_port(requested: int | None, default: int, what: str) -> int:
+    if requested is None:
+        return default if _port_is_free(default) else _free_port()
+    if requested == 0:
+        return _free_port()
+    if not _port_is_free(requested):
+        raise StartupError(f"{what} port {requested} on {HOST} is in use (pass 0 for any free port)")
+    return requested
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    """What `chalice local` applies from .chalice/config.json; the in-process pump and seeding need the same."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+
+
+def configure_environment(moto_port: int, idp_env: dict[str, str]) -> None:
+    """Point this process and its children at the emulator and the local IdP (before any chalicelib import)."""
+    for name in DROPPED_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update({
+        "AWS_ENDPOINT_URL": f"http://{HOST}:{moto_port}",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "MOTO_PORT": str(moto_port),  # the Step Functions interpreter calls back to localhost:$MOTO_PORT
+        **stage_environment(STAGE),  # STAGE, TABLE_PREFIX, CORS_ALLOW_ORIGIN, Powertools settings
+        **idp_env,  # AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_FILE
+    })
+
+
+# --- the parts -----------------------------------------------------------------------------------
+
+
+def start_moto(port: int, stack: ExitStack) -> str:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per AWS call
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    stack.callback(server.stop)
+    url = f"http://{HOST}:{port}"
+    _http(f"{url}/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})
+    return url
+
+
+def start_api(port: int, stack: ExitStack) -> subprocess.Popen:
+    chalice = Path(sys.executable).parent / "chalice"
+    command = [str(chalice), "local", "--no-autoreload", "--host", HOST, "--port", str(port), "--stage", STAGE]
+    # Same process group as the runner: killing the group (as the e2e tests do) takes the API with it.
+    process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
+    stack.callback(stop_process, process)
+    return process
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 5.0) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    process.wait()
+
+
+def wait_for_health(api_url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StartupError(f"chalice local exited with code {process.returncode}")
+        try:
+            if _http(f"{api_url}/v1/health", timeout=2) == 200:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise StartupError(f"the API did not answer {api_url}/v1/health within {timeout:.0f} s")
+
+
+def start_pump(stack: ExitStack, schedule_every: float | None) -> Pump:
+    from app import app
+    from local.pump import Pump
+
+    pump = Pump(app, stage=STAGE, region=REGION, schedule_every=schedule_every)
+    pump.start()
+    stack.callback(pump.stop)
+    return pump
+
+
+def write_runtime_file(state_dir: Path, stack: ExitStack, **facts: Any) -> None:
+    path = state_dir / "runtime.json"
+    path.write_text(json.dumps({**facts, "pid": os.getpid()}))
+    stack.callback(path.unlink, missing_ok=True)
+
+
+# --- orchestration -------------------------------------------------------------------------------
+
+
+def start(args: argparse.Namespace, stack: ExitStack) -> subprocess.Popen:
+    """Start everything, registering each part's stop on `stack`; the running API process."""
+    state_dir = args.state_dir.resolve()
+    idp = LocalIdp.load_or_create(state_dir)
+    moto_port = choose_port(args.moto_port, DEFAULT_MOTO_PORT, "emulator")
+    configure_environment(moto_port, idp.env(idp.write_jwks(state_dir / "jwks.json")))
+    moto_url = start_moto(moto_port, stack)
+    api_port = choose_port(args.api_port, DEFAULT_API_PORT, "API")  # after moto holds its port
+    api_url = f"http://{HOST}:{api_port}"
+    api = start_api(api_port, stack)  # it boots while the tables and demo data are created
+
+    # chalicelib reads its settings when imported: only now is the environment in place.
+    from local.resources import create_all
+    from local.seed import seed
+
+    created = create_all()
+    seeded = seed()
+    log.info("created %s; seeded %d product(s)", {kind: len(names) for kind, names in created.items()},
+             seeded.created)
+    wait_for_health(api_url, api)
+    pump = start_pump(stack, args.schedule_every)
+    write_runtime_file(state_dir, stack, api_url=api_url, moto_url=moto_url, stage=STAGE)
+    print(banner(api_url, moto_url, state_dir, seeded, idp, pump), flush=True)
+    return api
+
+
+def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: LocalIdp, pump: Pump) -> str:
+    creator, buyer = seeded.creator, seeded.buyer
+    creator_token = idp.mint(creator.user_id, email=creator.email, name=creator.name)
+    buyer_token = idp.mint(buyer.user_id, email=buyer.email, name=buyer.name)
+    return "\n".join([
+        "",
+        f"Creator Marketplace is running (stage {STAGE}). Ctrl-C stops everything.",
+        f"  API         {api_url}/v1   (OpenAPI: {api_url}/v1/openapi.json)",
+        f"  AWS (moto)  {moto_url}   (AWS_ENDPOINT_URL for the aws CLI and boto3; in memory)",
+        f"  State dir   {state_dir}   (IdP key pair only)",
+        f"  Event pump  {len(pump.queues)} queue(s), {len(pump.schedules)} schedule(s)",
+        "",
+        f"Demo users (tokens valid 12 h; more with `make token USER={buyer.user_id}`):",
+        f"  {creator.user_id}: creator of {', '.join(sorted(seeded.product_ids))}",
+        f"  {buyer.user_id}: owns the {seeded.buyer_owns}",
+        f"export CREATOR_TOKEN={creator_token}",
+        f"export BUYER_TOKEN={buyer_token}",
+        "",
+        "Try:",
+        f"  curl -s '{api_url}/v1/products?sort=price_asc'",
+        f"  curl -s -H \"Authorization: Bearer $BUYER_TOKEN\" '{api_url}/v1/products?product_type=course'",
+        f"  curl -s -H \"Authorization: Bearer $CREATOR_TOKEN\" {api_url}/v1/creator/products",
+        "",
+    ])
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    """SIGINT and SIGTERM both mean "stop"; further signals are ignored so the cleanup runs to the end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="[local] %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("local").setLevel(logging.INFO)
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with ExitStack() as stack:
+            api = start(args, stack)
+            while api.poll() is None:
+                time.sleep(0.5)
+            log.error("chalice local exited with code %s; stopping", api.returncode)
+            return 1
+    except KeyboardInterrupt:
+        log.info("stopped")
+        return 0
+    except StartupError as exc:
+        log.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

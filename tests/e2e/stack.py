@@ -1,0 +1,101 @@
+"""Start `python -m local.run` as a real subprocess, talk to it over HTTP, and take it down completely.
+
+The runner gets an explicit, minimal environment: nothing from the test process (AWS_*, AUTH_*,
+TABLE_PREFIX set by tests/conftest.py) may leak into it. It runs in its own process group, so the
+teardown can signal the runner and the `chalice local` it started at once, as a terminal's Ctrl-C does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from local import ROOT
+from local.identity import LocalIdp
+
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+STARTUP_SECONDS = 90
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen
+    state_dir: Path
+    log_path: Path
+    base_url: str = ""
+    moto_url: str = ""
+    idp: LocalIdp | None = None
+
+    def token(self, user: str, **claims: Any) -> str:
+        assert self.idp is not None
+        return self.idp.mint(user, email=f"{user}@example.com", name=user.replace("-", " ").title(), **claims)
+
+    def call(self, method: str, path: str, user: str | None = None, token: str | None = None,
+             body: Any = None, params: dict | None = None) -> requests.Response:
+        headers = {}
+        if token or user:
+            headers["Authorization"] = f"Bearer {token or self.token(user)}"
+        return requests.request(method, f"{self.base_url}{path}", json=body, params=params, headers=headers,
+                                timeout=30)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def start(state_dir: Path) -> Stack:
+    """Start a runner on free ports and wait until it reports ready (runtime.json) with demo data seeded."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log_path = state_dir / "runner.log"
+    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    env["PYTHONUNBUFFERED"] = "1"
+    command = [sys.executable, "-m", "local.run", "--api-port", "0", "--moto-port", "0", "--state-dir", str(state_dir)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    stack = Stack(process, state_dir, log_path)
+    runtime = state_dir / "runtime.json"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not runtime.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(stack)
+            raise RuntimeError(f"local runtime did not start (exit {process.returncode}):\n{stack.log()}")
+        time.sleep(0.1)
+    facts = json.loads(runtime.read_text())
+    stack.base_url, stack.moto_url = facts["api_url"], facts["moto_url"]
+    stack.idp = LocalIdp.load_or_create(state_dir)
+    return stack
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop(stack: Stack, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int | None:
+    """Signal the whole process group, wait for the runner, then SIGKILL whatever is left; the runner's exit code."""
+    pgid = stack.process.pid  # start_new_session: the runner leads its own group
+    if group_alive(pgid):
+        os.killpg(pgid, sig)
+    try:
+        code = stack.process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        code = None
+    deadline = time.monotonic() + 5
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if group_alive(pgid):
+        os.killpg(pgid, signal.SIGKILL)
+        stack.process.wait()
+    return code

@@ -1,0 +1,172 @@
+"""Journeys over real HTTP against the local runtime `make run` starts, with tokens from its own IdP key."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+import uuid
+
+import pytest
+
+from local.identity import LocalIdp
+from tests.e2e import stack as runtime
+
+DEMO_TYPES = {"course", "prompt_pack", "template", "ebook"}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def ids(response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [card["product_id"] for card in response.json()["items"]]
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+    assert isinstance(body["error"]["details"], list)
+    return body["error"]
+
+
+def test_health_and_openapi(stack):
+    assert stack.call("GET", "/v1/health").json() == {"status": "ok", "stage": "dev"}
+    document = stack.call("GET", "/v1/openapi.json").json()
+    assert document["openapi"].startswith("3.1") and "/v1/products" in document["paths"]
+
+
+def test_demo_catalog_is_seeded_with_every_product_type(stack):
+    demo = stack.call("GET", "/v1/products", params={"creator": "demo-creator"}).json()["items"]
+    assert {card["product_type"] for card in demo} == DEMO_TYPES and len(demo) == 4
+    assert {card["pricing_type"] for card in demo} == {"fixed", "pwyw", "free"}
+    everyone = stack.call("GET", "/v1/products", params={"limit": 50}).json()["items"]
+    assert {card["product_id"] for card in demo} <= {card["product_id"] for card in everyone}
+
+    as_buyer = stack.call("GET", "/v1/products", "demo-buyer", params={"creator": "demo-creator"}).json()["items"]
+    owned = {card["product_type"] for card in as_buyer if card["user_has_access"]}
+    assert owned == {"course"}
+    assert not any(card["user_has_access"] for card in demo)  # anonymous
+
+    me = stack.call("GET", "/v1/me", "demo-creator").json()
+    assert me["is_creator"] and me["creator_account"]["display_name"] == "Dana Demo"
+
+
+def test_a_new_creator_publishes_two_types_and_explore_filters_them(stack):
+    creator = unique("e2e-creator")
+    body = {"product_type": "prompt_pack", "title": "Prompts for Podcasters", "pricing_type": "fixed",
+            "price_cents": 2500, "prompt_count": 75, "description": "Show notes, titles and guest research."}
+    assert_error(stack.call("POST", "/v1/products", creator, body=body), 403, "forbidden")
+    assert stack.call("POST", "/v1/creator/account", creator, body={"display_name": "Pat Podcast"}).status_code == 201
+    assert stack.call("POST", "/v1/creator/account", creator, body={"display_name": "Pat Podcast"}).status_code == 200
+
+    pack = stack.call("POST", "/v1/products", creator, body=body)
+    assert pack.status_code == 201, pack.text
+    ebook = stack.call("POST", "/v1/products", creator, body={
+        "product_type": "ebook", "title": "Audio Gear on a Budget", "pricing_type": "free", "price_cents": 0,
+        "page_count": 30, "description": "Microphones, interfaces and rooms that sound good for little money."})
+    assert ebook.status_code == 201, ebook.text
+    pack_id, ebook_id = pack.json()["product_id"], ebook.json()["product_id"]
+    mine = {"creator": creator}
+    assert ids(stack.call("GET", "/v1/products", params=mine)) == []  # drafts are not listed
+
+    for product_id in (pack_id, ebook_id):
+        published = stack.call("POST", f"/v1/products/{product_id}/publish", creator)
+        assert published.status_code == 200 and published.json()["status"] == "published"
+
+    def explore(**params) -> set[str]:
+        return set(ids(stack.call("GET", "/v1/products", params=params)))
+
+    assert explore(**mine) == {pack_id, ebook_id}
+    assert explore(**mine, product_type="prompt_pack") == {pack_id}
+    assert explore(**mine, product_type="ebook") == {ebook_id}
+    assert explore(**mine, product_type="course") == set()
+    assert explore(**mine, pricing="free") == {ebook_id}
+    assert explore(**mine, pricing="paid") == {pack_id}
+    assert ebook_id in explore(product_type="ebook", pricing="free", limit=50)
+    assert ebook_id not in explore(product_type="ebook", pricing="paid", limit=50)
+    assert pack_id not in explore(product_type="template", limit=50)
+    assert explore(creator="demo-creator").isdisjoint({pack_id, ebook_id})
+    assert ids(stack.call("GET", "/v1/products", params={**mine, "sort": "price_asc"})) == [ebook_id, pack_id]
+    assert ids(stack.call("GET", "/v1/products", params={**mine, "sort": "price_desc"})) == [pack_id, ebook_id]
+
+    detail = stack.call("GET", f"/v1/products/{pack.json()['slug']}")
+    assert detail.status_code == 200 and detail.json()["product_id"] == pack_id
+    assert {p["product_id"] for p in stack.call("GET", "/v1/creator/products", creator).json()["items"]} == {
+        pack_id, ebook_id}
+
+
+def test_another_creators_product_answers_404(stack):
+    owner, intruder = unique("e2e-owner"), unique("e2e-intruder")
+    for user in (owner, intruder):
+        stack.call("POST", "/v1/creator/account", user, body={"display_name": user})
+    created = stack.call("POST", "/v1/products", owner, body={
+        "product_type": "template", "title": "Launch Checklist", "pricing_type": "pwyw", "price_cents": 800,
+        "min_price_cents": 300, "template_format": "figma", "description": "Every step of a product launch."})
+    product_id = created.json()["product_id"]
+
+    assert_error(stack.call("PATCH", f"/v1/products/{product_id}", intruder, body={"title": "Mine"}), 404,
+                 "not_found")
+    assert_error(stack.call("POST", f"/v1/products/{product_id}/publish", intruder), 404, "not_found")
+    assert_error(stack.call("DELETE", f"/v1/products/{product_id}", intruder), 404, "not_found")
+    assert_error(stack.call("GET", f"/v1/products/{product_id}", intruder), 404, "not_found")  # a draft
+    assert stack.call("GET", f"/v1/products/{product_id}", owner).json()["title"] == "Launch Checklist"
+
+
+def test_anonymous_writes_answer_401(stack):
+    body = {"product_type": "ebook", "title": "Anon", "pricing_type": "free"}
+    error = assert_error(stack.call("POST", "/v1/products", body=body), 401, "unauthorized")
+    assert "token" in error["message"]
+    assert stack.call("POST", "/v1/products", body=body).headers["WWW-Authenticate"].startswith("Bearer")
+    assert_error(stack.call("GET", "/v1/me"), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("forge", ["other_key_same_kid", "expired", "wrong_audience", "wrong_issuer", "garbage"])
+def test_forged_or_stale_tokens_answer_401(stack, forge):
+    forged = {
+        "other_key_same_kid": lambda: LocalIdp.generate(kid=stack.idp.kid).mint("demo-creator"),
+        "expired": lambda: stack.token("demo-creator", ttl_seconds=-60),
+        "wrong_audience": lambda: stack.token("demo-creator", aud="someone-else"),
+        "wrong_issuer": lambda: stack.token("demo-creator", iss="https://evil.example"),
+        "garbage": lambda: "not.a.jwt",
+    }[forge]()
+    assert_error(stack.call("GET", "/v1/creator/products", token=forged), 401, "unauthorized")
+    assert stack.call("GET", "/v1/creator/products", "demo-creator").status_code == 200  # the real key works
+
+
+def test_invalid_input_uses_the_error_envelope(stack):
+    creator = unique("e2e-validator")
+    stack.call("POST", "/v1/creator/account", creator, body={"display_name": "Val"})
+    response = stack.call("POST", "/v1/products", creator, body={
+        "product_type": "course", "title": "Floaty", "pricing_type": "fixed", "price_cents": 9.99})
+    error = assert_error(response, 422, "validation_error")
+    assert any(detail["loc"][-1] == "price_cents" for detail in error["details"])
+
+
+def port_open(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, int(port))) == 0
+
+
+def test_ctrl_c_stops_everything_it_started(tmp_path):
+    started = runtime.start(tmp_path / "state")
+    try:
+        assert started.call("GET", "/v1/health").status_code == 200
+        os.killpg(started.process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        assert started.process.wait(20) == 0, started.log()
+        deadline = time.monotonic() + 5
+        while runtime.group_alive(started.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not runtime.group_alive(started.process.pid), "the runner left processes behind"
+        assert not port_open(started.base_url) and not port_open(started.moto_url)
+        assert not (started.state_dir / "runtime.json").exists()
+        assert (started.state_dir / "idp-private.pem").exists()  # the key pair survives restarts
+    finally:
+        runtime.stop(started)

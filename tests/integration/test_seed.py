@@ -1,0 +1,14 @@
+"""The demo data: every product type, published, and seeding twice changes nothing."""
+
+from chalicelib.services import catalog
+from local.seed import seed
+
+
+def test_seed_is_idempotent(aws):
+    first, second = seed(), seed()
+    assert (first.created, second.created) == (4, 0)
+    assert first.product_ids == second.product_ids
+    assert set(first.product_ids) == {"course", "prompt_pack", "template", "ebook"}
+    cards = catalog.explore(catalog.ExploreQuery(creator="demo-creator"), "demo-buyer").items
+    assert len(cards) == 4
+    assert {card["product_type"] for card in cards if card["user_has_access"]} == {"course"}
