@@ -1,0 +1,59 @@
+"""Benchmarks: `python -m tests.bench.run [section ...]` (or `make bench`) prints figures, asserts nothing.
+
+Each section is a function that prints its own detail and returns summary rows (see `report.Row`);
+the runner ends with one summary table. To add a benchmark, write a module with `run() -> list[Row]`
+and add a `Section` to `SECTIONS`. Files here have no `test_` prefix, so pytest never collects them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+import traceback
+
+# Importing dynamodb_calls installs the DynamoDB call counter before any botocore session exists.
+from tests.bench import cold_start, dynamodb_calls
+from tests.bench.report import ERROR, FAIL, Row, Section, heading, table
+
+SECTIONS = (
+    Section("cold-start", "Cold import of the app vs chalice + boto3", cold_start.run),
+    Section("dynamodb", "DynamoDB calls per catalog request, 10 vs 1,000 products", dynamodb_calls.run),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__.splitlines()[0])
+    names = ", ".join(s.name for s in SECTIONS)
+    parser.add_argument("sections", nargs="*", help=f"sections to run (default: all): {names}")
+    args = parser.parse_args(argv)
+    unknown = set(args.sections) - {s.name for s in SECTIONS}
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    chosen = [s for s in SECTIONS if not args.sections or s.name in args.sections]
+
+    print(f"creator-marketplace benchmarks - Python {platform.python_version()} on {platform.machine()}, "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
+    rows: list[Row] = []
+    started = time.perf_counter()
+    for section in chosen:
+        section_started = time.perf_counter()
+        try:
+            rows.extend(section.run())
+        except Exception as exc:  # a broken bench is reported, and the others still run
+            traceback.print_exc()
+            rows.append(Row(section.name, section.title, f"{type(exc).__name__}: {exc}", check=ERROR))
+        print(f"\n  ({section.name}: {time.perf_counter() - section_started:.1f} s)")
+
+    print(heading("Summary"))
+    print(table(["section", "metric", "value", "target", "check"],
+                [[r.section, r.metric, r.value, r.target, r.check] for r in rows]))
+    failed = [r for r in rows if r.check in (FAIL, ERROR)]
+    print(f"\n  {len(rows)} figures, {len(failed)} FAIL/ERROR, total {time.perf_counter() - started:.1f} s")
+    # Figures are not assertions: only a bench that crashed makes the command fail.
+    return 1 if any(r.check == ERROR for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
