@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: install run test lint unit integration e2e bench synth token clean
+.PHONY: install run test lint unit integration e2e bench synth deploy token clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,9 +34,13 @@ bench: install
 synth: install
 	cd infra && ../$(BIN)/python app.py
 
+# One-time per account/region: cd infra && npx --yes aws-cdk@2 bootstrap
+deploy: install
+	cd infra && npx --yes aws-cdk@2 deploy -c stage=$(or $(STAGE),dev)
+
 # `make token` mints for demo-buyer; `make token USER=demo-creator` for anyone (ignores the shell's $USER).
 token: install
 	@$(BIN)/python -m local.token --user $(if $(filter command line,$(origin USER)),$(USER),demo-buyer)
 
 clean:
-	rm -rf $(VENV) .local infra/cdk.out
+	rm -rf $(VENV) .local infra/cdk.out infra/chalice.out infra/.build

@@ -1,0 +1,1 @@
+"""The CDK app that deploys the Chalice app with its tables and user pool (see `app.py`)."""

@@ -1,0 +1,64 @@
+"""One stage of the marketplace: the Chalice app, the tables of every model and the Cognito user pool."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from chalicelib.config import get_settings
+from chalicelib.models import ALL_MODELS
+from infra.packaging import chalice_app, functions
+from infra.tables import add_table
+
+
+class MarketplaceStack(cdk.Stack):
+    """The stack id is the stage: the Chalice construct takes its stage name from it, so the stage's section of
+    `.chalice/config.json` applies as it does for `chalice deploy`. The CloudFormation name says what it is."""
+
+    def __init__(self, scope: Construct, stage: str, **kwargs: Any) -> None:
+        super().__init__(scope, stage, stack_name=f"creator-marketplace-{stage}", **kwargs)
+        self.tables: dict[str, dynamodb.Table] = {model.__name__: add_table(self, model) for model in ALL_MODELS}
+        self.user_pool, self.app_client = self._user_pool()
+        # The app refuses to start in prod with the default cursor-signing secret.
+        cursor_secret = secretsmanager.Secret(
+            self, "CursorSecret", description="Signs pagination cursors",
+            generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=64))
+
+        # TABLE_PREFIX is the prefix the tables above were named with, so the functions cannot look elsewhere.
+        self.api = chalice_app(self, {"STAGE": stage, "TABLE_PREFIX": get_settings().table_prefix})
+        # Values only known at deploy time go in as overrides (stage_config is written to a file before synthesis).
+        deploy_time = {
+            "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
+            "COGNITO_APP_CLIENT_IDS": self.app_client.user_pool_client_id,
+            "CURSOR_SECRET": cursor_secret.secret_value.unsafe_unwrap(),  # a {{resolve:...}} reference, not the value
+        }
+        for function in functions(self.api):
+            for name, value in deploy_time.items():
+                function.add_override(f"Properties.Environment.Variables.{name}", value)
+
+        role = self.api.get_role("DefaultRole")
+        for table in self.tables.values():
+            table.grant_read_write_data(role)
+
+        cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
+        cdk.CfnOutput(self, "AppClientId", value=self.app_client.user_pool_client_id)
+
+    def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+        """Buyers and creators sign in with email; the SPA is a public client (SRP, no secret)."""
+        pool = cognito.UserPool(
+            self, "Users",
+            self_sign_up_enabled=True,
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        client = pool.add_client(
+            "Spa", generate_secret=False, auth_flows=cognito.AuthFlow(user_srp=True), disable_o_auth=True,
+            prevent_user_existence_errors=True)
+        return pool, client
