@@ -2,10 +2,10 @@
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, catalog, health
+from chalicelib.api import accounts, catalog, course_builder, health
 from chalicelib.api.middleware import http_middleware
 
-BLUEPRINTS = (health.bp, accounts.bp, catalog.bp)
+BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp)
 
 
 def register(app: Chalice) -> None:

@@ -11,6 +11,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -59,6 +60,10 @@ class Product(TimestampedModel):
     total_duration_minutes = NumberAttribute(default=0)
     has_free_preview = BooleanAttribute(default=False)
     free_preview_lesson_count = NumberAttribute(default=0)
+    # The course's current lesson ids (progress counts completed ∩ current) and the content version
+    # the stats were computed from (older recomputations never overwrite newer ones).
+    lesson_ids = UnicodeSetAttribute(default=set)
+    stats_content_version = NumberAttribute(default=0)
     published_at = UTCDateTimeAttribute(null=True)
     archived_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()

@@ -151,18 +151,32 @@ COURSE_STATS = ("total_lessons", "total_modules", "total_duration_minutes", "has
                 "free_preview_lesson_count")
 
 
-def update_course_stats(product_id: str, stats: dict[str, Any]) -> Product:
-    """Store the course builder's recomputed stats; explore rows follow (freemium depends on them)."""
+def update_course_stats(product_id: str, stats: dict[str, Any], content_version: int,
+                        lesson_ids: set[str]) -> Product | None:
+    """Store the course builder's recomputed stats; explore rows follow (freemium depends on them).
+
+    A recomputation from an older `content_version` than the stored one is dropped, and a lost race on
+    the product's version is retried, so the newest content always wins.
+    """
     unknown = set(stats) - set(COURSE_STATS)
     if unknown:
         raise ValueError(f"not course stats: {sorted(unknown)}")
-    product = Product.get(product_id, consistent_read=True)
-    before = state_of(product)
-    for name, value in stats.items():
-        setattr(product, name, value)
-    product.updated_at = utcnow()
-    _commit(product, before, state_of(product))
-    return product
+    for _ in range(5):
+        product = Product.get(product_id, consistent_read=True)
+        if content_version and product.stats_content_version >= content_version:
+            return product
+        before = state_of(product)
+        for name, value in stats.items():
+            setattr(product, name, value)
+        product.lesson_ids = set(lesson_ids) or None
+        product.stats_content_version = content_version
+        product.updated_at = utcnow()
+        try:
+            _commit(product, before, state_of(product))
+        except Conflict:
+            continue
+        return product
+    raise Conflict("the product changed meanwhile; reload and retry")
 
 
 def delete_product(creator_id: str, product_id: str) -> None:

@@ -52,11 +52,12 @@ def test_freemium_follows_the_course_stats(api, catalog):
 
     course = api.published("alice", title="Paid course", product_type="course", price_cents=4900)
     service.update_course_stats(course["product_id"], {"has_free_preview": True, "free_preview_lesson_count": 2,
-                                                       "total_lessons": 10})
+                                                       "total_lessons": 10}, content_version=1, lesson_ids={"l1"})
     assert titles(api, "?pricing=freemium") == ["Paid course"]
     card = api.call("GET", "/v1/products?pricing=freemium").json["items"][0]
     assert card["has_free_preview"] is True and card["total_lessons"] == 10
-    service.update_course_stats(course["product_id"], {"has_free_preview": False})
+    service.update_course_stats(course["product_id"], {"has_free_preview": False}, content_version=2, lesson_ids=set())
+    service.update_course_stats(course["product_id"], {"has_free_preview": True}, content_version=1, lesson_ids=set())
     assert titles(api, "?pricing=freemium") == []
 
 

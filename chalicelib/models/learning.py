@@ -1,0 +1,95 @@
+"""The learner's side: enrollments with progress, per-lesson progress, quiz attempts, certificates.
+
+Progress is counted against the course as it is *now*: an enrollment keeps the set of lesson ids the
+learner completed, and the product keeps the set of its current lesson ids, so
+`lessons_completed = |completed ∩ current|` stays exact when content is added or removed later,
+and set-ADD makes "complete the same lesson twice" count once, even concurrently.
+"""
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.models.base import table_meta, utcnow
+
+
+class EnrollmentsByProduct(GlobalSecondaryIndex):
+    """A course's learners (creator analytics, messaging)."""
+
+    class Meta:
+        index_name = "by_product"
+        projection = KeysOnlyProjection()
+
+    product_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+class Enrollment(Model):
+    Meta = table_meta("enrollments")
+
+    user_id = UnicodeAttribute(hash_key=True)
+    product_id = UnicodeAttribute(range_key=True)
+    access_type = UnicodeAttribute()  # purchased | gifted | promotional | preview
+    enrolled_at = UTCDateTimeAttribute(default=utcnow)
+    completed_lesson_ids = UnicodeSetAttribute(default=set)
+    total_time_spent_seconds = NumberAttribute(default=0)
+    last_activity_at = UTCDateTimeAttribute(default=utcnow)
+    last_lesson_id = UnicodeAttribute(null=True)
+    passed_quiz_ids = UnicodeSetAttribute(default=set)
+    completed_at = UTCDateTimeAttribute(null=True)
+    certificate_id = UnicodeAttribute(null=True)
+
+    by_product = EnrollmentsByProduct()
+
+
+class LessonProgress(Model):
+    Meta = table_meta("lesson-progress")
+
+    enrollment_key = UnicodeAttribute(hash_key=True)  # "<user_id>#<product_id>"
+    lesson_id = UnicodeAttribute(range_key=True)
+    completed = BooleanAttribute(default=False)
+    completed_at = UTCDateTimeAttribute(null=True)
+    time_spent_seconds = NumberAttribute(default=0)
+    video_progress_seconds = NumberAttribute(default=0)
+    notes = UnicodeAttribute(null=True)
+    bookmarked = BooleanAttribute(default=False)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+
+
+def enrollment_key(user_id: str, product_id: str) -> str:
+    return f"{user_id}#{product_id}"
+
+
+class QuizAttempt(Model):
+    Meta = table_meta("quiz-attempts")
+
+    attempt_key = UnicodeAttribute(hash_key=True)  # "<user_id>#<quiz_id>"
+    attempt_number = NumberAttribute(range_key=True)
+    product_id = UnicodeAttribute()
+    answers = JSONAttribute()
+    score = NumberAttribute()
+    max_score = NumberAttribute()
+    percentage = NumberAttribute()
+    passed = BooleanAttribute()
+    submitted_at = UTCDateTimeAttribute(default=utcnow)
+
+
+class Certificate(Model):
+    """Public proof of completion; the id is unguessable and is the verification handle."""
+
+    Meta = table_meta("certificates")
+
+    certificate_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    learner_name = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    course_title = UnicodeAttribute()
+    creator_id = UnicodeAttribute()
+    completed_at = UTCDateTimeAttribute()
