@@ -19,14 +19,38 @@ def explore(call: Call) -> dict:
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@route(bp, "/v1/products/{product_id}", summary="A product by id or slug", tag="catalog", auth="optional",
-       response="products.ProductDetail")
+@route(bp, "/v1/products/{product_id}", summary="A product by id or slug, with its course outline and your access",
+       tag="catalog", auth="optional", response="products.ProductDetail")
 def product_detail(call: Call, product_id: str) -> dict:
     from chalicelib.services import catalog
 
-    product, has_access = catalog.get_visible(product_id, call.user_id)
-    return {**catalog.state_of(product), "user_has_access": has_access,
-            "is_owner": product.creator_id == call.user_id}
+    product, reason = catalog.get_visible(product_id, call.user_id)
+    return _detail(product, reason, call.user_id)
+
+
+@route(bp, "/v1/products/{product_id}/preview", summary="Your product exactly as an anonymous buyer sees it",
+       tag="builder", response="products.ProductDetail")
+def product_preview(call: Call, product_id: str) -> dict:
+    from chalicelib.services import catalog
+
+    return _detail(catalog.get_owned(call.user_id, product_id), None, None)
+
+
+def _detail(product, reason: str | None, viewer_id: str | None) -> dict:
+    """Product fields, the viewer's access, and for courses the outline with locks: one outline Query."""
+    from chalicelib.services import catalog
+
+    detail = {**catalog.state_of(product), "user_has_access": reason is not None, "access_reason": reason,
+              "is_owner": product.creator_id == viewer_id}
+    if product.product_type == "course":
+        from chalicelib.services.course_builder import load_outline
+        from chalicelib.services.outline import lesson_access_map, outline_tree, quiz_summary
+
+        outline = load_outline(product.product_id, consistent=False)
+        detail["outline"] = outline_tree(outline, reason)
+        detail["course_quizzes"] = [quiz_summary(outline, q, reason) for q in outline.quizzes_of("course")]
+        detail["lesson_access"] = lesson_access_map(outline, reason)
+    return detail
 
 
 @route(bp, "/v1/products", "POST", summary="Create a draft product", tag="creator",

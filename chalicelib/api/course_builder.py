@@ -15,7 +15,8 @@ def _builder():
     return course_builder
 
 
-@route(bp, f"{P}/content", summary="The course tree as its owner edits it", tag="builder")
+@route(bp, f"{P}/content", summary="The course tree as its owner edits it", tag="builder",
+       response="course.CourseContent")
 def course_content(call: Call, product_id: str) -> dict:
     from chalicelib.services.outline import outline_tree, quiz_summary
 

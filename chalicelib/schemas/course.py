@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from chalicelib.schemas.common import StrictBody
+from chalicelib.schemas.products import OutlineModule, OutlineQuiz
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Minutes = Annotated[StrictInt, Field(ge=0, le=10_000)]
@@ -205,3 +206,9 @@ class LessonList(BaseModel):
 
 class QuestionList(BaseModel):
     items: list[QuestionOut]
+
+
+class CourseContent(BaseModel):
+    modules: list[OutlineModule]
+    course_quizzes: list[OutlineQuiz]
+    content_version: int

@@ -109,9 +109,56 @@ class ProductOut(BaseModel):
     archived_at: datetime | None = None
 
 
+class OutlineLesson(BaseModel):
+    lesson_id: str
+    title: str
+    slug: str
+    content_type: str
+    estimated_minutes: int
+    position: int
+    is_free_preview: bool
+    locked: bool
+    access_reason: str
+
+
+class OutlineQuiz(BaseModel):
+    quiz_id: str
+    title: str
+    scope: str
+    module_id: str | None = None
+    lesson_id: str | None = None
+    position: int
+    question_count: int
+    passing_score: int
+    allow_retakes: bool
+    is_free_preview: bool
+    locked: bool
+    access_reason: str
+
+
+class OutlineModule(BaseModel):
+    module_id: str
+    title: str
+    description: str
+    position: int
+    is_free_preview: bool
+    estimated_minutes: int
+    lessons: list[OutlineLesson]
+    quizzes: list[OutlineQuiz]
+
+
+class LessonAccess(BaseModel):
+    accessible: bool
+    reason: Literal["owner", "purchased", "gifted", "promotional", "free_preview", "locked"]
+
+
 class ProductDetail(ProductOut):
     user_has_access: bool
+    access_reason: Literal["owner", "purchased", "gifted", "promotional"] | None = None
     is_owner: bool
+    outline: list[OutlineModule] | None = None
+    course_quizzes: list[OutlineQuiz] | None = None
+    lesson_access: dict[str, LessonAccess] | None = None
 
 
 class ProductCard(BaseModel):

@@ -8,18 +8,24 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.models import AccessGrant
 
-ACCESS_TYPES = ("purchased", "gifted", "promotional", "free")
+ACCESS_TYPES = ("purchased", "gifted", "promotional")  # a free checkout is a purchase at 0
+
+
+def full_access_reason(user_id: str | None, product: dict[str, Any]) -> str | None:
+    """`owner`, the active grant's type (purchased | gifted | promotional), or None: one read at most."""
+    if user_id is None:
+        return None
+    if product["creator_id"] == user_id:
+        return "owner"
+    try:
+        grant = AccessGrant.get(user_id, product["product_id"])
+    except DoesNotExist:
+        return None
+    return grant.access_type if grant.status == "active" else None
 
 
 def has_access(user_id: str | None, product: dict[str, Any]) -> bool:
-    if user_id is None:
-        return False
-    if product["creator_id"] == user_id:
-        return True
-    try:
-        return AccessGrant.get(user_id, product["product_id"]).status == "active"
-    except DoesNotExist:
-        return False
+    return full_access_reason(user_id, product) is not None
 
 
 def access_map(user_id: str | None, products: list[dict[str, Any]]) -> dict[str, bool]:

@@ -244,8 +244,8 @@ def list_creator_products(creator_id: str, limit: int, cursor: str | None) -> Pa
 # --- public reads ---------------------------------------------------------------------------------
 
 
-def get_visible(ref: str, viewer_id: str | None) -> tuple[Product, bool]:
-    """A product by id or slug, with whether the viewer has access.
+def get_visible(ref: str, viewer_id: str | None) -> tuple[Product, str | None]:
+    """A product by id or slug, with the viewer's full-access reason (owner | purchased | gifted | promotional).
 
     Drafts are visible to their owner only; archived products to their owner and to holders of access.
     Anyone else gets 404. Two reads at most for the product, one for the access check.
@@ -255,12 +255,12 @@ def get_visible(ref: str, viewer_id: str | None) -> tuple[Product, bool]:
         product = Product.get(product_id)
     except DoesNotExist:
         raise NotFound("product not found") from None
-    has_access = access.has_access(viewer_id, state_of(product))
+    reason = access.full_access_reason(viewer_id, state_of(product))
     if product.status == "draft" and product.creator_id != viewer_id:
         raise NotFound("product not found")
-    if product.status == "archived" and not has_access:
+    if product.status == "archived" and reason is None:
         raise NotFound("product not found")
-    return product, has_access
+    return product, reason
 
 
 def _product_id_for_slug(slug: str) -> str:
