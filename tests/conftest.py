@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,64 @@ def api(aws, idp):
 
     with Client(app) as client:
         yield Api(client, idp)
+
+
+def drop_connections() -> None:
+    """Forget every cached PynamoDB connection: the next call builds a new botocore client, which picks up
+    `AWS_ENDPOINT_URL` and the call-counting hook (both are read only when a client is created)."""
+    from pynamodb.models import Model
+
+    from chalicelib.services import db
+
+    pending = [Model]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if "_connection" in cls.__dict__:
+            cls._connection = None
+    db._connection = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serialize_moto_writes(monkeypatch) -> None:
+    """Give moto DynamoDB's isolation: moto 5.2.5 applies a transaction item by item without a lock and, when
+    one item fails, restores table snapshots taken when it began, wiping writes other threads committed
+    meanwhile. DynamoDB never does either, so writes are serialized here (reads stay concurrent)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("transact_write_items", "put_item", "update_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(*args, _original=original, **kwargs):
+            with lock:
+                return _original(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
+@pytest.fixture
+def moto_server(monkeypatch):
+    """moto in server mode on a free 127.0.0.1 port, with every table: the in-process mock is not thread-safe,
+    so every concurrency test runs here (the server is in this process: see `serialize_moto_writes`)."""
+    from moto.server import ThreadedMotoServer
+
+    from local.resources import create_tables
+
+    serialize_moto_writes(monkeypatch)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    drop_connections()
+    try:
+        create_tables()  # also creates every model's client here, before any thread shares it
+        yield
+    finally:
+        drop_connections()
+        server.stop()

@@ -2,10 +2,10 @@
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, catalog, course_builder, health
+from chalicelib.api import accounts, catalog, course_builder, course_import, health, learning
 from chalicelib.api.middleware import http_middleware
 
-BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp)
+BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp, course_import.bp, learning.bp)
 
 
 def register(app: Chalice) -> None:

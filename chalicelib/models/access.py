@@ -1,7 +1,12 @@
-"""Who may use which product. Checkout, gifts and promotions write grants; reads check them."""
+"""Who may use which product. Checkout, gifts and promotions write grants; reads check them.
+
+`last_activity_at` is the library's sort key: granting sets it and every progress update or quiz attempt
+bumps it (in the same transaction), so "my library, most recently used first" is one Query on the
+`by_activity` local index, paginated, with no per-item reads.
+"""
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta, utcnow
@@ -18,14 +23,28 @@ class GrantsByProduct(GlobalSecondaryIndex):
     user_id = UnicodeAttribute(range_key=True)
 
 
+class GrantsByActivity(LocalSecondaryIndex):
+    """A user's library, most recently used first. Local (same partition as the user's grants), so it
+    can be read consistently; all attributes are projected because the library shows each of them."""
+
+    class Meta:
+        index_name = "by_activity"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    last_activity_at = UTCDateTimeAttribute(range_key=True)
+
+
 class AccessGrant(Model):
     Meta = table_meta("access-grants")
 
     user_id = UnicodeAttribute(hash_key=True)
     product_id = UnicodeAttribute(range_key=True)
     creator_id = UnicodeAttribute()
-    access_type = UnicodeAttribute()  # purchased | gifted | promotional | free
+    access_type = UnicodeAttribute()  # purchased | gifted | promotional (a free checkout is a purchase at 0)
     status = UnicodeAttribute(default="active")  # active | revoked | suspended
     granted_at = UTCDateTimeAttribute(default=utcnow)
+    last_activity_at = UTCDateTimeAttribute(default=utcnow)
 
     by_product = GrantsByProduct()
+    by_activity = GrantsByActivity()

@@ -4,6 +4,11 @@ Progress is counted against the course as it is *now*: an enrollment keeps the s
 learner completed, and the product keeps the set of its current lesson ids, so
 `lessons_completed = |completed ∩ current|` stays exact when content is added or removed later,
 and set-ADD makes "complete the same lesson twice" count once, even concurrently.
+
+An enrollment exists for every course grant (written in the grant's transaction) and, without a grant, for
+a learner of a paid course's free preview (`access_type = preview`); a later grant upgrades it in place,
+keeping the progress. Attempts are numbered per learner and quiz by a conditional put on
+`(attempt_key, attempt_number)`, so concurrent submissions never share a number.
 """
 
 from pynamodb.attributes import (
@@ -78,11 +83,17 @@ class QuizAttempt(Model):
     max_score = NumberAttribute()
     percentage = NumberAttribute()
     passed = BooleanAttribute()
+    quiz_id = UnicodeAttribute()
+    passing_score = NumberAttribute()  # as it was when graded: later edits do not rewrite history
     submitted_at = UTCDateTimeAttribute(default=utcnow)
 
 
 class Certificate(Model):
-    """Public proof of completion; the id is unguessable and is the verification handle."""
+    """Public proof of completion; the id is unguessable and is the verification handle.
+
+    Names and title are copied at issue time, so verifying is one GetItem and later renames do not
+    rewrite what was certified. `user_id` is kept for the learner's own lists and never shown publicly.
+    """
 
     Meta = table_meta("certificates")
 
@@ -92,4 +103,5 @@ class Certificate(Model):
     product_id = UnicodeAttribute()
     course_title = UnicodeAttribute()
     creator_id = UnicodeAttribute()
+    creator_name = UnicodeAttribute(default="")
     completed_at = UTCDateTimeAttribute()

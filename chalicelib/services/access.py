@@ -1,12 +1,19 @@
-"""Who may use a product: its creator, and holders of an active access grant."""
+"""Who may use a product: its creator, and holders of an active access grant.
+
+A grant for a course also enrolls the learner, in the same transaction: there is never a grant without
+its enrollment, nor a second grant. The enrollment write is an upsert (`SET access_type`, timestamps only
+if absent), so a learner who started the free preview keeps their progress when they get full access.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib.models import AccessGrant
+from chalicelib.models import AccessGrant, Enrollment
+from chalicelib.models.base import utcnow
+from chalicelib.services.db import cancellation_codes, transaction
 
 ACCESS_TYPES = ("purchased", "gifted", "promotional")  # a free checkout is a purchase at 0
 
@@ -40,15 +47,27 @@ def access_map(user_id: str | None, products: list[dict[str, Any]]) -> dict[str,
     return result
 
 
-def grant(user_id: str, product: dict[str, Any], access_type: str) -> AccessGrant:
-    """Give access once; a repeated grant for the same user and product changes nothing."""
+def grant(user_id: str, product: dict[str, Any], access_type: str) -> tuple[AccessGrant, bool]:
+    """Give access once (and, for a course, the enrollment with it): `(grant, created)`.
+
+    A repeated grant for the same user and product changes nothing and returns the existing grant.
+    """
     if access_type not in ACCESS_TYPES:
         raise ValueError(f"unknown access type {access_type}")
-    record = AccessGrant(user_id, product["product_id"], creator_id=product["creator_id"], access_type=access_type)
+    now = utcnow()
+    record = AccessGrant(user_id, product["product_id"], creator_id=product["creator_id"], access_type=access_type,
+                         granted_at=now, last_activity_at=now)
     try:
-        record.save(condition=AccessGrant.product_id.does_not_exist())
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        with transaction() as tx:
+            tx.save(record, condition=AccessGrant.product_id.does_not_exist())
+            if product["product_type"] == "course":
+                tx.update(Enrollment(user_id, product["product_id"]), actions=[
+                    Enrollment.access_type.set(access_type),
+                    Enrollment.enrolled_at.set(Enrollment.enrolled_at | now),
+                    Enrollment.last_activity_at.set(Enrollment.last_activity_at | now),
+                ])
+    except TransactWriteError as exc:  # item 0 is the grant: PynamoDB sends puts before updates
+        if cancellation_codes(exc)[:1] != ["ConditionalCheckFailed"]:
             raise
-        return AccessGrant.get(user_id, product["product_id"])
-    return record
+        return AccessGrant.get(user_id, product["product_id"], consistent_read=True), False
+    return record, True

@@ -17,7 +17,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import AccessGrant, CatalogListing, Product, ProductSlug
 from chalicelib.models.base import utcnow
 from chalicelib.services import access, listing
-from chalicelib.services.db import transaction
+from chalicelib.services.db import cancellation_codes, transaction
 from chalicelib.services.ids import is_product_id, new_id
 from chalicelib.services.pagination import decode_cursor, encode_cursor
 from chalicelib.services.pricing import pricing_problems, publish_problems, type_problems
@@ -57,8 +57,7 @@ def slugify(title: str) -> str:
 
 
 def _slug_taken(error: TransactWriteError) -> bool:
-    reasons = getattr(error, "cancellation_reasons", None) or []
-    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+    return "ConditionalCheckFailed" in cancellation_codes(error)
 
 
 # --- creator writes -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from chalicelib.models.course import (
     quiz_sk,
 )
 from chalicelib.services import catalog
-from chalicelib.services.db import transaction
+from chalicelib.services.db import cancellation_codes, transaction
 from chalicelib.services.embeds import normalize_embed_url
 from chalicelib.services.ids import new_id
 from chalicelib.services.outline import Outline, course_stats
@@ -97,7 +97,7 @@ def _apply(product_id: str, build: Callable[[Outline], tuple[list[Plan], Any]]) 
                 for plan in plans:
                     plan(tx)
         except TransactWriteError as exc:
-            if not _lost_race(exc):
+            if not lost_race(exc):
                 raise
             continue
         refresh_stats(product_id)
@@ -113,10 +113,10 @@ def _lock(tx: TransactWrite, product_id: str, outline: Outline) -> None:
                   condition=CourseRoot.content_version == outline.content_version)
 
 
-def _lost_race(error: TransactWriteError) -> bool:
-    reasons = getattr(error, "cancellation_reasons", None) or []
-    return any(reason is not None and reason.code in ("ConditionalCheckFailed", "TransactionConflict")
-               for reason in reasons) or error.cause_response_code == "TransactionConflictException"
+def lost_race(error: TransactWriteError) -> bool:
+    codes = cancellation_codes(error)
+    return ("ConditionalCheckFailed" in codes or "TransactionConflict" in codes
+            or error.cause_response_code == "TransactionConflictException")
 
 
 def refresh_stats(product_id: str) -> dict[str, Any]:

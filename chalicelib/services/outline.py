@@ -33,6 +33,10 @@ class Outline:
                 outline.lessons.append(item)
             elif isinstance(item, QuizNode):
                 outline.quizzes.append(item)
+        # Items whose module is gone (an interrupted import or delete) are invisible everywhere.
+        placed = {m.module_id for m in outline.modules}
+        outline.lessons = [lesson for lesson in outline.lessons if lesson.module_id in placed]
+        outline.quizzes = [q for q in outline.quizzes if q.module_id is None or q.module_id in placed]
         outline.modules.sort(key=lambda m: m.position)
         outline.lessons.sort(key=lambda lesson: (lesson.module_id, lesson.position))
         outline.quizzes.sort(key=lambda q: (q.scope, q.module_id or "", q.position))
@@ -75,9 +79,8 @@ class Outline:
 
 
 def course_stats(outline: Outline) -> dict[str, Any]:
-    """The product's denormalized stats (lessons count only real lessons, in modules that exist)."""
-    module_ids = {m.module_id for m in outline.modules}
-    lessons = [lesson for lesson in outline.lessons if lesson.module_id in module_ids]
+    """The product's denormalized stats."""
+    lessons = outline.lessons
     free = [lesson for lesson in lessons if outline.lesson_is_free(lesson)]
     return {
         "total_modules": len(outline.modules),

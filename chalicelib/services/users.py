@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import Forbidden
 from chalicelib.models import CreatorAccount, User
-
-
-def _put_once(record, key_attr) -> bool:
-    """Create `record` unless it exists; True when this call created it (race-safe)."""
-    try:
-        record.save(condition=key_attr.does_not_exist())
-        return True
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
-        return False
+from chalicelib.services.db import put_once
 
 
 def ensure_user(user_id: str, email: str | None, name: str | None) -> User:
@@ -24,7 +14,7 @@ def ensure_user(user_id: str, email: str | None, name: str | None) -> User:
     try:
         return User.get(user_id)
     except DoesNotExist:
-        _put_once(User(user_id, email=email, display_name=name), User.user_id)
+        put_once(User(user_id, email=email, display_name=name), User.user_id)
         return User.get(user_id, consistent_read=True)
 
 
@@ -33,7 +23,7 @@ def open_creator_account(
 ) -> tuple[CreatorAccount, bool]:
     """Make the user a creator. Idempotent: a second call returns the existing account unchanged."""
     ensure_user(user_id, email, display_name)
-    created = _put_once(CreatorAccount(user_id, display_name=display_name, bio=bio), CreatorAccount.user_id)
+    created = put_once(CreatorAccount(user_id, display_name=display_name, bio=bio), CreatorAccount.user_id)
     return CreatorAccount.get(user_id, consistent_read=True), created
 
 

@@ -14,12 +14,14 @@ import time
 import traceback
 
 # Importing dynamodb_calls installs the DynamoDB call counter before any botocore session exists.
-from tests.bench import cold_start, dynamodb_calls
+from tests.bench import cold_start, course_calls, dynamodb_calls
 from tests.bench.report import ERROR, FAIL, Row, Section, heading, table
 
 SECTIONS = (
     Section("cold-start", "Cold import of the app vs chalice + boto3", cold_start.run),
     Section("dynamodb", "DynamoDB calls per catalog request, 10 vs 1,000 products", dynamodb_calls.run),
+    Section("course", "DynamoDB calls for course detail (1x1 vs 20x10) and the library (1 vs 50 owned)",
+            course_calls.run),
 )
 
 

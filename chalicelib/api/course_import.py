@@ -1,0 +1,19 @@
+"""Legacy course import (product owner only; anybody else gets 404)."""
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.routing import Call, render, route
+
+# Services are imported inside views: importing the app must stay cheap (see routing.py).
+bp = Blueprint(__name__)
+RESULT = "course_import.ImportResult"
+
+
+@route(bp, "/v1/products/{product_id}/import", "POST", summary="Import a legacy course document into an empty course",
+       tag="builder", body="course_import.CourseImport", response=RESULT, status=201)
+def import_course(call: Call, product_id: str) -> dict | Response:
+    """201 with the new ids; re-sending the same document answers 200 with the same ids and `already_imported`."""
+    from chalicelib.services import course_import
+
+    result = course_import.import_course(call.user_id, product_id, call.body.model_dump(mode="json"))
+    return render(result, RESULT, 200) if result["already_imported"] else result

@@ -1,0 +1,81 @@
+"""The learner's endpoints: enroll, read lessons and quizzes, record progress, attempt quizzes, the library,
+certificate verification; and the creator's grants. Access rules live in `services/learning.py`."""
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.routing import Call, page_limit, render, route
+
+# Services are imported inside views: importing the app must stay cheap (see routing.py).
+bp = Blueprint(__name__)
+P = "/v1/products/{product_id}"
+
+
+def _learning():
+    from chalicelib.services import learning
+
+    return learning
+
+
+def _created_or_existing(result, created: bool, ref: str) -> Response:
+    return render(result, ref, 201 if created else 200)
+
+
+@route(bp, f"{P}/enroll", "POST", summary="Claim a free product, or start a paid course's free preview "
+       "(201 first, then 200; paid products answer 409 payment_required)", tag="learning",
+       response="learning.EnrollOut", status=201)
+def enroll(call: Call, product_id: str) -> Response:
+    return _created_or_existing(*_learning().enroll(call.user_id, product_id), "learning.EnrollOut")
+
+
+@route(bp, f"{P}/grants", "POST", summary="Gift or promote your product to a user (201, then 200 if they hold it)",
+       tag="creator", body="learning.GrantCreate", response="learning.GrantOut", status=201)
+def grant_access(call: Call, product_id: str) -> Response:
+    grant, created = _learning().give_access(call.user_id, product_id, call.body.user_id, call.body.access_type)
+    return _created_or_existing(grant, created, "learning.GrantOut")
+
+
+@route(bp, f"{P}/lessons/{{lesson_id}}", summary="Read a lesson (owner, holders, or free preview; else 403)",
+       tag="learning", auth="optional", response="learning.LessonRead")
+def read_lesson(call: Call, product_id: str, lesson_id: str) -> dict:
+    return _learning().read_lesson(call.user_id, product_id, lesson_id)
+
+
+@route(bp, f"{P}/lessons/{{lesson_id}}/progress", "PUT", summary="Record your progress on a lesson",
+       tag="learning", body="learning.ProgressUpdate", response="learning.ProgressUpdateOut")
+def record_progress(call: Call, product_id: str, lesson_id: str) -> dict:
+    return _learning().record_progress(call.user_id, product_id, lesson_id, call.body.model_dump(exclude_none=True),
+                                       learner_name=call.identity.name)
+
+
+@route(bp, f"{P}/progress", summary="Your progress in a course, lesson by lesson", tag="learning",
+       response="learning.CourseProgress")
+def course_progress(call: Call, product_id: str) -> dict:
+    return _learning().course_progress(call.user_id, product_id)
+
+
+@route(bp, f"{P}/quizzes/{{quiz_id}}", summary="A quiz's questions (no answers) and your attempts", tag="learning",
+       auth="optional", response="learning.LearnerQuiz")
+def read_quiz(call: Call, product_id: str, quiz_id: str) -> dict:
+    return _learning().read_quiz(call.user_id, product_id, quiz_id)
+
+
+@route(bp, f"{P}/quizzes/{{quiz_id}}/attempts", "POST", summary="Submit answers; graded with explanations",
+       tag="learning", body="learning.AttemptCreate", response="learning.GradedAttempt", status=201)
+def submit_attempt(call: Call, product_id: str, quiz_id: str) -> dict:
+    return _learning().submit_attempt(call.user_id, product_id, quiz_id, call.body.answers,
+                                      learner_name=call.identity.name)
+
+
+@route(bp, "/v1/library", summary="Everything you own, most recently used first, courses with progress",
+       tag="learning", query="common.PageQuery", response="learning.LibraryPage")
+def library(call: Call) -> dict:
+    from chalicelib.services.library import library
+
+    page = library(call.user_id, page_limit(call.query.limit), call.query.cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@route(bp, "/v1/certificates/{certificate_id}", summary="Verify a certificate of completion (public)",
+       tag="learning", auth="none", response="learning.CertificateOut")
+def verify_certificate(call: Call, certificate_id: str):
+    return _learning().certificate(certificate_id)

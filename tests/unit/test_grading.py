@@ -1,0 +1,84 @@
+"""Grading and progress arithmetic are pure functions: no emulator needed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.errors import InvalidInput
+from chalicelib.models import Enrollment
+from chalicelib.models.course import QuestionNode
+from chalicelib.services.learning import course_complete, grade, progress_summary
+
+
+def question(qid: str, kind: str, correct: list[int], options=("a", "b", "c", "d")) -> QuestionNode:
+    return QuestionNode("prd_x", f"B#Q#qz_x#{qid}", quiz_id="qz_x", question_id=qid, question_type=kind,
+                        prompt=f"prompt {qid}", options=list(options), correct=correct, explanation=f"why {qid}",
+                        position=0)
+
+
+MC = question("mc", "multiple_choice", [2])
+TF = question("tf", "true_false", [1], options=("True", "False"))
+MS = question("ms", "multi_select", [0, 3])
+
+
+@pytest.mark.parametrize("chosen, right", [([2], True), ([1], False), ([2, 1], False), ([2, 2], True), ([], False)])
+def test_multiple_choice_needs_exactly_the_right_index(chosen, right):
+    assert grade([MC], {"mc": chosen}, 100).results[0]["is_correct"] is right
+
+
+@pytest.mark.parametrize("chosen, right", [([1], True), ([0], False), ([0, 1], False)])
+def test_true_false(chosen, right):
+    assert grade([TF], {"tf": chosen}, 100).results[0]["is_correct"] is right
+
+
+@pytest.mark.parametrize("chosen, right", [([0, 3], True), ([3, 0], True), ([0], False), ([0, 3, 1], False),
+                                           ([1, 2], False), ([], False)])
+def test_multi_select_needs_the_exact_set(chosen, right):
+    assert grade([MS], {"ms": chosen}, 100).results[0]["is_correct"] is right
+
+
+def test_score_percentage_and_results_carry_answers_and_explanations():
+    graded = grade([MC, TF, MS], {"mc": [2], "tf": [0]}, passing_score=34)
+    assert (graded.score, graded.max_score, graded.percentage, graded.passed) == (1, 3, 33, False)
+    assert [r["correct_answers"] for r in graded.results] == [[2], [1], [0, 3]]
+    assert [r["explanation"] for r in graded.results] == ["why mc", "why tf", "why ms"]
+    assert graded.results[2]["selected"] == []  # unanswered counts as wrong
+
+
+def test_passing_compares_exactly_not_the_rounded_percentage():
+    two_of_three = {"mc": [2], "tf": [1]}
+    assert grade([MC, TF, MS], two_of_three, passing_score=66).passed is True
+    assert grade([MC, TF, MS], two_of_three, passing_score=67).passed is False  # 66.67 % < 67 %
+    assert grade([MC, TF, MS], two_of_three, passing_score=66).percentage == 66
+    assert grade([MC], {}, passing_score=0).passed is True
+
+
+def test_answers_to_unknown_questions_are_refused():
+    with pytest.raises(InvalidInput) as error:
+        grade([MC], {"mc": [2], "zz": [0]}, 50)
+    assert error.value.details[0]["loc"] == ["body", "answers", "zz"]
+
+
+def enrollment(completed=(), passed=(), completed_at=None) -> Enrollment:
+    now = datetime(2024, 5, 1, tzinfo=UTC)
+    return Enrollment("u", "prd_x", access_type="purchased", enrolled_at=now, last_activity_at=now,
+                      completed_lesson_ids=set(completed) or None, passed_quiz_ids=set(passed) or None,
+                      completed_at=completed_at)
+
+
+def test_progress_counts_completed_lessons_that_still_exist():
+    summary = progress_summary(enrollment(completed={"l1", "l2", "gone"}), {"l1", "l2", "l3"})
+    assert (summary["lessons_completed"], summary["total_lessons"], summary["progress_percentage"]) == (2, 3, 66)
+    assert progress_summary(enrollment(), set())["progress_percentage"] == 0
+    assert progress_summary(enrollment(completed={"l1"}), {"l1"})["progress_percentage"] == 100
+
+
+def test_completion_needs_every_lesson_and_every_final_quiz():
+    lessons, finals = {"l1", "l2"}, {"q1"}
+    assert not course_complete(enrollment(completed={"l1"}, passed={"q1"}), lessons, finals)
+    assert not course_complete(enrollment(completed=lessons), lessons, finals)
+    assert course_complete(enrollment(completed=lessons, passed={"q1", "q0"}), lessons, finals)
+    assert course_complete(enrollment(completed=lessons), lessons, set())
+    assert not course_complete(enrollment(), set(), set())  # an empty course is never complete
