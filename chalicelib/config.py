@@ -35,6 +35,15 @@ class Settings:
     page_limit_default: int = 20
     page_limit_max: int = 50
     cursor_secret: str = field(default="dev-cursor-secret", repr=False)
+    # Commerce: Stripe (or a Stripe-compatible server such as localstripe via STRIPE_API_BASE), SES, S3.
+    stripe_api_key: str = field(default="", repr=False)
+    stripe_api_base: str = ""
+    stripe_webhook_secret: str = field(default="", repr=False)
+    platform_fee_bps: int = 500  # the marketplace's cut, in basis points of what the buyer pays
+    mail_from: str = "no-reply@creator-marketplace.example"
+    public_app_url: str = "http://localhost:5173"
+    files_bucket: str = ""
+    max_file_bytes: int = 2 * 1024 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -63,6 +72,14 @@ class Settings:
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             page_limit_max=int(env.get("PAGE_LIMIT_MAX", cls.page_limit_max)),
             cursor_secret=env.get("CURSOR_SECRET", cls.cursor_secret),
+            stripe_api_key=env.get("STRIPE_API_KEY", ""),
+            stripe_api_base=env.get("STRIPE_API_BASE", ""),
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
+            platform_fee_bps=int(env.get("PLATFORM_FEE_BPS", cls.platform_fee_bps)),
+            mail_from=env.get("MAIL_FROM", cls.mail_from),
+            public_app_url=env.get("PUBLIC_APP_URL", cls.public_app_url),
+            files_bucket=env.get("FILES_BUCKET", f"{env.get('TABLE_PREFIX', f'cm-{stage}')}-files"),
+            max_file_bytes=int(env.get("MAX_FILE_BYTES", cls.max_file_bytes)),
         )
         settings.check()
         return settings
@@ -77,6 +94,10 @@ class Settings:
             raise ConfigError("prod needs COGNITO_USER_POOL_ID and COGNITO_APP_CLIENT_IDS (or AUTH_*)")
         if self.cursor_secret == Settings.cursor_secret:
             raise ConfigError("prod needs its own CURSOR_SECRET")
+        if not (self.stripe_api_key and self.stripe_webhook_secret):
+            raise ConfigError("prod needs STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET")
+        if self.stripe_api_base:
+            raise ConfigError("prod talks to Stripe itself: STRIPE_API_BASE is for localstripe only")
 
 
 @lru_cache(maxsize=1)

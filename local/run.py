@@ -5,12 +5,17 @@ afresh and nothing written in a session survives a restart. Only the local ident
 pair persists, in the state dir (`.local/`), so tokens minted earlier (`make token`) keep working
 until they expire.
 
-Ports: `--api-port`/`API_PORT` (default 8000) and `--moto-port`/`MOTO_PORT` (default 4566). A default
+Ports: `--api-port`/`API_PORT` (default 8000), `--moto-port`/`MOTO_PORT` (default 4566) and
+`--stripe-port`/`STRIPE_PORT` (localstripe, default 8420). A default
 port that is taken falls back to a free one, an explicitly requested port that is taken is an error,
 and 0 means any free port. The URLs in use are printed and written to `<state-dir>/runtime.json`
 once everything is ready (tests wait for that file); it is removed on exit.
 
-Ctrl-C or SIGTERM stops what was started, in reverse order: pump, API process, emulator.
+Payments: localstripe (a Stripe-compatible server, `local/stripe_server.py`) runs on 127.0.0.1; the API gets
+STRIPE_API_BASE/STRIPE_API_KEY/STRIPE_WEBHOOK_SECRET, and localstripe's webhook points at the API's
+/v1/webhooks/stripe with that secret, so a confirmed PaymentIntent is fulfilled like on Stripe.
+
+Ctrl-C or SIGTERM stops what was started, in reverse order: pump, API process, localstripe, emulator.
 """
 
 from __future__ import annotations
@@ -36,12 +41,14 @@ from local.identity import LocalIdp
 if TYPE_CHECKING:
     from local.pump import Pump
     from local.seed import Seeded
+    from local.stripe_server import LocalStripe
 
 HOST = "127.0.0.1"
 STAGE = "dev"
 REGION = "us-east-1"
 DEFAULT_API_PORT = 8000
 DEFAULT_MOTO_PORT = 4566
+DEFAULT_STRIPE_PORT = 8420
 # Variables from a developer's shell that could point the app at real AWS or another identity provider.
 DROPPED_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
                      "COGNITO_USER_POOL_ID", "COGNITO_APP_CLIENT_IDS", "AUTH_JWKS_URL")
@@ -62,6 +69,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"API port (env API_PORT; default {DEFAULT_API_PORT}, 0 = any free port)")
     parser.add_argument("--moto-port", type=int, default=_env_port("MOTO_PORT"),
                         help=f"emulator port (env MOTO_PORT; default {DEFAULT_MOTO_PORT}, 0 = any free port)")
+    parser.add_argument("--stripe-port", type=int, default=_env_port("STRIPE_PORT"),
+                        help=f"localstripe port (env STRIPE_PORT; default {DEFAULT_STRIPE_PORT}, 0 = any free port)")
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR, help="IdP key pair and runtime.json")
     parser.add_argument("--schedule-every", type=float, metavar="SECONDS",
                         help="fire every @app.schedule handler this often instead of on its own schedule")
@@ -144,6 +153,19 @@ def start_moto(port: int, stack: ExitStack) -> str:
     return url
 
 
+def start_stripe(port: int, stack: ExitStack) -> LocalStripe:
+    """localstripe on 127.0.0.1; this process and the API (started after) get its URL, key and webhook secret."""
+    from local import stripe_server
+
+    try:
+        server = stripe_server.start(port)
+    except RuntimeError as exc:
+        raise StartupError(str(exc)) from None
+    stack.callback(server.stop)
+    os.environ.update(server.env())
+    return server
+
+
 def start_api(port: int, stack: ExitStack) -> subprocess.Popen:
     chalice = Path(sys.executable).parent / "chalice"
     command = [str(chalice), "local", "--no-autoreload", "--host", HOST, "--port", str(port), "--stage", STAGE]
@@ -203,8 +225,15 @@ def start(args: argparse.Namespace, stack: ExitStack) -> subprocess.Popen:
     moto_port = choose_port(args.moto_port, DEFAULT_MOTO_PORT, "emulator")
     configure_environment(moto_port, idp.env(idp.write_jwks(state_dir / "jwks.json")))
     moto_url = start_moto(moto_port, stack)
-    api_port = choose_port(args.api_port, DEFAULT_API_PORT, "API")  # after moto holds its port
+    try:
+        stripe = start_stripe(choose_port(args.stripe_port, DEFAULT_STRIPE_PORT, "localstripe"), stack)
+    except StartupError:
+        if args.stripe_port is not None:
+            raise
+        stripe = start_stripe(_free_port(), stack)  # the default port was taken meanwhile (another runner)
+    api_port = choose_port(args.api_port, DEFAULT_API_PORT, "API")  # after moto and localstripe hold theirs
     api_url = f"http://{HOST}:{api_port}"
+    stripe.register_webhook("local-api", f"{api_url}/v1/webhooks/stripe")
     api = start_api(api_port, stack)  # it boots while the tables and demo data are created
 
     # chalicelib reads its settings when imported: only now is the environment in place.
@@ -217,15 +246,17 @@ def start(args: argparse.Namespace, stack: ExitStack) -> subprocess.Popen:
              seeded.created)
     wait_for_health(api_url, api)
     pump = start_pump(stack, args.schedule_every)
-    write_runtime_file(state_dir, stack, api_url=api_url, moto_url=moto_url, stage=STAGE)
-    print(banner(api_url, moto_url, state_dir, seeded, idp, pump), flush=True)
+    write_runtime_file(state_dir, stack, api_url=api_url, moto_url=moto_url, stripe_url=stripe.url, stage=STAGE)
+    print(banner(api_url, moto_url, state_dir, seeded, idp, pump, stripe.url), flush=True)
     return api
 
 
-def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: LocalIdp, pump: Pump) -> str:
+def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: LocalIdp, pump: Pump,
+           stripe_url: str) -> str:
     creator, buyer = seeded.creator, seeded.buyer
     creator_token = idp.mint(creator.user_id, email=creator.email, name=creator.name)
     buyer_token = idp.mint(buyer.user_id, email=buyer.email, name=buyer.name)
+    key = os.environ["STRIPE_API_KEY"]
     return "\n".join([
         "",
         f"Creator Marketplace is running (stage {STAGE}). Ctrl-C stops everything.",
@@ -233,6 +264,7 @@ def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: Lo
         f"  AWS (moto)  {moto_url}   (AWS_ENDPOINT_URL for the aws CLI and boto3; in memory)",
         f"  State dir   {state_dir}   (IdP key pair only)",
         f"  Event pump  {len(pump.queues)} queue(s), {len(pump.schedules)} schedule(s)",
+        f"  Stripe      {stripe_url}   (localstripe; key {key}; webhook → /v1/webhooks/stripe)",
         "",
         f"Demo users (tokens valid 12 h; more with `make token USER={buyer.user_id}`):",
         f"  {creator.user_id}: creator of {', '.join(sorted(seeded.product_ids))}",
@@ -244,6 +276,14 @@ def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: Lo
         f"  curl -s '{api_url}/v1/products?sort=price_asc'",
         f"  curl -s -H \"Authorization: Bearer $BUYER_TOKEN\" '{api_url}/v1/products?product_type=course'",
         f"  curl -s -H \"Authorization: Bearer $CREATOR_TOKEN\" {api_url}/v1/creator/products",
+        "",
+        "Buy with a test card (the webhook grants access; then it is in /v1/library):",
+        f"  PI=$(curl -s -X POST -H \"Authorization: Bearer $BUYER_TOKEN\" -H 'Content-Type: application/json' "
+        f"-d '{{}}' {api_url}/v1/products/120-prompts-for-product-marketers/checkout "
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"client_secret\"].split(\"_secret_\")[0])')",
+        f"  curl -s -u {key}: {stripe_url}/v1/payment_intents/$PI -d payment_method=pm_card_visa",
+        f"  curl -s -u {key}: -X POST {stripe_url}/v1/payment_intents/$PI/confirm",
+        f"  curl -s -H \"Authorization: Bearer $BUYER_TOKEN\" {api_url}/v1/library",
         "",
     ])
 

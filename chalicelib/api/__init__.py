@@ -2,10 +2,24 @@
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, catalog, course_builder, course_import, health, learning
+from chalicelib.api import (
+    accounts,
+    catalog,
+    commerce,
+    coupons,
+    course_builder,
+    course_import,
+    deliverables,
+    health,
+    learning,
+    refunds,
+    sales,
+)
 from chalicelib.api.middleware import http_middleware
 
-BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp, course_import.bp, learning.bp)
+BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp, course_import.bp, learning.bp, commerce.bp,
+              refunds.bp, sales.bp,
+              coupons.bp, deliverables.bp)
 
 
 def register(app: Chalice) -> None:

@@ -2,12 +2,18 @@
 
 from chalicelib.models.access import AccessGrant
 from chalicelib.models.catalog import CatalogListing, Product, ProductSlug
+from chalicelib.models.commerce import OpenCheckout, Order, ProcessedEvent
+from chalicelib.models.coupons import Coupon, CouponRedemption
 from chalicelib.models.course import CourseItem
+from chalicelib.models.deliverables import DownloadLog, ProductFile
 from chalicelib.models.learning import Certificate, Enrollment, LessonProgress, QuizAttempt
+from chalicelib.models.refunds import RefundRequest
 from chalicelib.models.users import CreatorAccount, User
 
 ALL_MODELS = (User, CreatorAccount, Product, ProductSlug, CatalogListing, AccessGrant, CourseItem, Enrollment,
-              LessonProgress, QuizAttempt, Certificate)
+              LessonProgress, QuizAttempt, Certificate, Order, ProcessedEvent, OpenCheckout, RefundRequest,
+              Coupon, CouponRedemption, ProductFile, DownloadLog)
 
-__all__ = ["ALL_MODELS", "AccessGrant", "CatalogListing", "Certificate", "CourseItem", "CreatorAccount", "Enrollment",
-           "LessonProgress", "Product", "ProductSlug", "QuizAttempt", "User"]
+__all__ = ["ALL_MODELS", "AccessGrant", "CatalogListing", "Certificate", "Coupon", "CouponRedemption", "CourseItem",
+           "CreatorAccount", "DownloadLog", "Enrollment", "LessonProgress", "OpenCheckout", "Order", "ProcessedEvent",
+           "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RefundRequest", "User"]

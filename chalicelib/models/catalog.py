@@ -47,6 +47,7 @@ class Product(TimestampedModel):
     currency = UnicodeAttribute(default="USD")
     compare_at_price_cents = NumberAttribute(null=True)
     min_price_cents = NumberAttribute(null=True)  # pay-what-you-want floor
+    refund_window_days = NumberAttribute(default=30)  # buyers may request a refund this long after paying
     learning_outcomes = ListAttribute(of=UnicodeAttribute, default=list)
     prerequisites = ListAttribute(of=UnicodeAttribute, default=list)
     cover_image_url = UnicodeAttribute(null=True)

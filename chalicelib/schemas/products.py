@@ -43,6 +43,7 @@ class _ProductFields(StrictBody):
     currency: Currency | None = None
     compare_at_price_cents: Cents | None = None
     min_price_cents: Cents | None = None
+    refund_window_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
     learning_outcomes: Annotated[list[ShortText], Field(max_length=20)] | None = None
     prerequisites: Annotated[list[ShortText], Field(max_length=20)] | None = None
     cover_image_url: HttpsUrl | None = None
@@ -59,7 +60,7 @@ class ProductCreate(_ProductFields):
     currency: Currency = "USD"
 
 
-NOT_CLEARABLE = ("title", "slug", "description", "pricing_type", "price_cents", "currency",
+NOT_CLEARABLE = ("title", "slug", "description", "pricing_type", "price_cents", "currency", "refund_window_days",
                  "learning_outcomes", "prerequisites")
 
 
@@ -92,6 +93,7 @@ class ProductOut(BaseModel):
     currency: str
     compare_at_price_cents: int | None = None
     min_price_cents: int | None = None
+    refund_window_days: int = 30
     learning_outcomes: list[str]
     prerequisites: list[str]
     cover_image_url: str | None = None

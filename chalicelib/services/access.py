@@ -7,13 +7,17 @@ if absent), so a learner who started the free preview keeps their progress when 
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.models import AccessGrant, Enrollment
 from chalicelib.models.base import utcnow
 from chalicelib.services.db import cancellation_codes, transaction
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 ACCESS_TYPES = ("purchased", "gifted", "promotional")  # a free checkout is a purchase at 0
 
@@ -71,3 +75,56 @@ def grant(user_id: str, product: dict[str, Any], access_type: str) -> tuple[Acce
             raise
         return AccessGrant.get(user_id, product["product_id"], consistent_read=True), False
     return record, True
+
+
+# --- grant status changes (commerce: refunds and disputes) ------------------------------------------
+# These add their writes to the caller's transaction, so the change of access commits together with the
+# order's change and the processed-event marker (exactly once). Enrollments, progress and certificates are
+# never touched: a learner whose access returns finds everything where they left it.
+
+GRANT_STATUSES = ("active", "suspended", "revoked")
+
+
+def add_grant(tx: TransactWrite, user_id: str, product: dict[str, Any], access_type: str, now: datetime) -> None:
+    """Upsert an active grant (and a course's enrollment) inside `tx`. Callers guarantee once-only (an order
+    paid under a condition); an existing grant, e.g. one revoked by an earlier refund, becomes active again."""
+    tx.update(AccessGrant(user_id, product["product_id"]), actions=[
+        AccessGrant.creator_id.set(product["creator_id"]),
+        AccessGrant.access_type.set(access_type),
+        AccessGrant.status.set("active"),
+        AccessGrant.granted_at.set(now),
+        AccessGrant.last_activity_at.set(AccessGrant.last_activity_at | now),
+    ])
+    if product["product_type"] == "course":
+        tx.update(Enrollment(user_id, product["product_id"]), actions=[
+            Enrollment.access_type.set(access_type),
+            Enrollment.enrolled_at.set(Enrollment.enrolled_at | now),
+            Enrollment.last_activity_at.set(Enrollment.last_activity_at | now),
+        ])
+
+
+def current_grant(user_id: str, product_id: str) -> AccessGrant | None:
+    try:
+        return AccessGrant.get(user_id, product_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def set_grant_status(tx: TransactWrite, grant: AccessGrant, status: str) -> None:
+    """Change a grant's status inside `tx`, conditioned on the status it was read with (a concurrent
+    change cancels the transaction and the caller re-reads)."""
+    if status not in GRANT_STATUSES:
+        raise ValueError(f"unknown grant status {status}")
+    tx.update(grant, actions=[AccessGrant.status.set(status)], condition=AccessGrant.status == grant.status)
+
+
+def revoke(tx: TransactWrite, grant: AccessGrant) -> None:
+    set_grant_status(tx, grant, "revoked")
+
+
+def suspend(tx: TransactWrite, grant: AccessGrant) -> None:
+    set_grant_status(tx, grant, "suspended")
+
+
+def restore(tx: TransactWrite, grant: AccessGrant) -> None:
+    set_grant_status(tx, grant, "active")

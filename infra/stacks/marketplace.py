@@ -1,17 +1,21 @@
-"""One stage of the marketplace: the Chalice app, the tables of every model and the Cognito user pool."""
+"""One stage of the marketplace: the Chalice app, the tables of every model, the files bucket and the Cognito user
+pool."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from chalicelib.config import get_settings
 from chalicelib.models import ALL_MODELS
+from infra import buckets
 from infra.packaging import chalice_app, functions
 from infra.tables import add_table
 
@@ -24,10 +28,18 @@ class MarketplaceStack(cdk.Stack):
         super().__init__(scope, stage, stack_name=f"creator-marketplace-{stage}", **kwargs)
         self.tables: dict[str, dynamodb.Table] = {model.__name__: add_table(self, model) for model in ALL_MODELS}
         self.user_pool, self.app_client = self._user_pool()
+        self.files_bucket = self._files_bucket(stage)
         # The app refuses to start in prod with the default cursor-signing secret.
         cursor_secret = secretsmanager.Secret(
             self, "CursorSecret", description="Signs pagination cursors",
             generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=64))
+        # Stripe credentials: the app refuses prod without them. Operators put the real API key and webhook signing
+        # secret into this secret before taking payments; until then Stripe calls fail and no webhook verifies.
+        stripe_secret = secretsmanager.Secret(
+            self, "StripeSecret", description="Stripe api_key and webhook_secret (set both before go-live)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({"api_key": "sk_live_set_me"}), generate_string_key="webhook_secret",
+                exclude_punctuation=True))
 
         # TABLE_PREFIX is the prefix the tables above were named with, so the functions cannot look elsewhere.
         self.api = chalice_app(self, {"STAGE": stage, "TABLE_PREFIX": get_settings().table_prefix})
@@ -36,6 +48,9 @@ class MarketplaceStack(cdk.Stack):
             "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
             "COGNITO_APP_CLIENT_IDS": self.app_client.user_pool_client_id,
             "CURSOR_SECRET": cursor_secret.secret_value.unsafe_unwrap(),  # a {{resolve:...}} reference, not the value
+            "STRIPE_API_KEY": stripe_secret.secret_value_from_json("api_key").unsafe_unwrap(),
+            "STRIPE_WEBHOOK_SECRET": stripe_secret.secret_value_from_json("webhook_secret").unsafe_unwrap(),
+            "FILES_BUCKET": self.files_bucket.bucket_name,  # CloudFormation names it: bucket names are global
         }
         for function in functions(self.api):
             for name, value in deploy_time.items():
@@ -44,9 +59,31 @@ class MarketplaceStack(cdk.Stack):
         role = self.api.get_role("DefaultRole")
         for table in self.tables.values():
             table.grant_read_write_data(role)
+        # Presigned PUT/GET URLs carry the role's permissions; HeadObject/DeleteObject verify and reject uploads.
+        # (grant_read_write includes s3:DeleteObject*.)
+        self.files_bucket.grant_read_write(role)
 
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "AppClientId", value=self.app_client.user_pool_client_id)
+
+    def _files_bucket(self, stage: str) -> s3.Bucket:
+        """Deliverable files (see `infra/buckets.py`, shared with the local runtime): private, encrypted, TLS only,
+        CORS for browser PUT uploads from the SPA origin; abandoned multipart uploads are cleaned up."""
+        rules = buckets.cors_rules(buckets.stage_cors_origin(stage))
+        return s3.Bucket(
+            self, "Files",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            cors=[s3.CorsRule(allowed_origins=rule["AllowedOrigins"],
+                              allowed_methods=[getattr(s3.HttpMethods, method) for method in rule["AllowedMethods"]],
+                              allowed_headers=rule["AllowedHeaders"], exposed_headers=rule["ExposeHeaders"],
+                              max_age=rule["MaxAgeSeconds"]) for rule in rules],
+            lifecycle_rules=[s3.LifecycleRule(
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(buckets.ABORT_INCOMPLETE_UPLOADS_DAYS))],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
 
     def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
         """Buyers and creators sign in with email; the SPA is a public client (SRP, no secret)."""

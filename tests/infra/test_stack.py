@@ -117,7 +117,9 @@ def test_functions_get_the_stage_environment(template):
     assert "APIHandler" in functions
     (pool,) = template.find_resources("AWS::Cognito::UserPool")
     (client,) = template.find_resources("AWS::Cognito::UserPoolClient")
-    (secret,) = template.find_resources("AWS::SecretsManager::Secret")
+    secrets = template.find_resources("AWS::SecretsManager::Secret")
+    secret = next(name for name in secrets if name.startswith("CursorSecret"))
+    stripe = next(name for name in secrets if name.startswith("StripeSecret"))
     for function in functions.values():
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["TABLE_PREFIX"] == get_settings().table_prefix
@@ -126,6 +128,8 @@ def test_functions_get_the_stage_environment(template):
         assert variables["COGNITO_USER_POOL_ID"] == {"Ref": pool}
         assert variables["COGNITO_APP_CLIENT_IDS"] == {"Ref": client}
         assert {"Ref": secret} in variables["CURSOR_SECRET"]["Fn::Join"][1]  # a deploy-time reference, not a value
+        for name in ("STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET"):  # prod refuses to start without them
+            assert {"Ref": stripe} in variables[name]["Fn::Join"][1]
 
 
 def test_functions_run_on_the_layer_runtime(template):
@@ -167,3 +171,54 @@ def test_lambda_role_reads_and_writes_every_table_and_index(template):
         if model._indexes:
             index_arns = {"Fn::Join": ["", [arn, "/index/*"]]}
             assert any(index_arns in statement["Resource"] for statement in statements), model.__name__
+
+
+def files_bucket(template: Template) -> tuple[str, dict[str, Any]]:
+    (found,) = template.find_resources("AWS::S3::Bucket").items()
+    return found
+
+
+def test_files_bucket_is_private_encrypted_and_retained(template):
+    logical_id, bucket = files_bucket(template)
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+    assert bucket["DeletionPolicy"] == "Retain"
+    (policy,) = template.find_resources("AWS::S3::BucketPolicy").values()
+    assert policy["Properties"]["Bucket"] == {"Ref": logical_id}
+    (deny_insecure,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny_insecure["Effect"] == "Deny"
+    assert deny_insecure["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_files_bucket_cors_lets_the_spa_upload(template):
+    from infra import buckets
+
+    _, bucket = files_bucket(template)
+    (rule,) = bucket["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == [buckets.stage_cors_origin(STAGE)] == ["https://app.creator-marketplace.example"]
+    assert "PUT" in rule["AllowedMethods"] and "*" not in str(rule["AllowedOrigins"])
+    assert rule["AllowedHeaders"] == ["Content-Type"]
+    assert rule["ExposedHeaders"] == ["ETag"]
+
+
+def test_functions_know_the_files_bucket_and_the_role_may_use_it(template):
+    logical_id, _ = files_bucket(template)
+    for function in template.find_resources("AWS::Serverless::Function").values():
+        assert function["Properties"]["Environment"]["Variables"]["FILES_BUCKET"] == {"Ref": logical_id}
+    statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        if "DefaultRole" in str(policy["Properties"]["Roles"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    objects = {"Fn::Join": ["", [{"Fn::GetAtt": [logical_id, "Arn"]}, "/*"]]}
+    granted = set()
+    for statement in statements:
+        if objects in statement["Resource"]:
+            actions = statement["Action"]
+            granted |= set([actions] if isinstance(actions, str) else actions)
+    for needed in ("s3:GetObject*", "s3:PutObject", "s3:DeleteObject*"):
+        assert needed in granted, (needed, granted)

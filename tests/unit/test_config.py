@@ -5,7 +5,8 @@ import pytest
 from chalicelib.config import ConfigError, Settings
 
 PROD = {"STAGE": "prod", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123", "COGNITO_APP_CLIENT_IDS": "client-a,client-b",
-        "CORS_ALLOW_ORIGIN": "https://app.example.com", "CURSOR_SECRET": "s3cret"}
+        "CORS_ALLOW_ORIGIN": "https://app.example.com", "CURSOR_SECRET": "s3cret",
+        "STRIPE_API_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
 
 
 def test_prod_derives_cognito_issuer_and_jwks():
@@ -20,6 +21,9 @@ def test_prod_derives_cognito_issuer_and_jwks():
     {"CORS_ALLOW_ORIGIN": "*"},
     {"COGNITO_USER_POOL_ID": "", "COGNITO_APP_CLIENT_IDS": ""},
     {"CURSOR_SECRET": Settings.cursor_secret},
+    {"STRIPE_API_KEY": ""},
+    {"STRIPE_WEBHOOK_SECRET": ""},
+    {"STRIPE_API_BASE": "http://127.0.0.1:8420"},
 ])
 def test_prod_refuses_unsafe_settings(override):
     with pytest.raises(ConfigError):

@@ -1,0 +1,190 @@
+"""Checkout: free products are granted at once; paid ones become a pending Order plus a Stripe PaymentIntent.
+
+The amount always comes from the database (a pay-what-you-want buyer chooses an amount at or above the
+minimum; nothing else the client sends is trusted). Access for paid orders is granted only by a verified
+`payment_intent.succeeded` webhook (`services/fulfilment.py`), never here — except when a coupon makes the
+order free, which needs no payment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from typing import Any
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+
+from chalicelib.config import get_settings
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.integrations import payments
+from chalicelib.models import Order, Product
+from chalicelib.models.base import utcnow
+from chalicelib.models.commerce import PENDING_SHARDS, OpenCheckout
+from chalicelib.services import access, catalog
+from chalicelib.services.db import transaction
+from chalicelib.services.ids import new_id
+from chalicelib.services.pagination import decode_cursor, encode_cursor
+
+
+class PaymentUnavailable(Conflict):
+    code = "payment_unavailable"
+
+
+class CheckoutInProgress(Conflict):
+    code = "checkout_in_progress"
+
+
+def pending_shard(order_id: str) -> str:
+    return str(zlib.crc32(order_id.encode()) % PENDING_SHARDS)
+
+
+def platform_fee(amount_cents: int) -> int:
+    return amount_cents * get_settings().platform_fee_bps // 10_000
+
+
+def _list_price(product: Product, amount_cents: int | None) -> int:
+    if product.pricing_type != "pwyw":
+        return int(product.price_cents)  # a client-sent amount for a fixed price is ignored
+    minimum = int(product.min_price_cents or 0)
+    amount = int(product.price_cents) if amount_cents is None else amount_cents
+    if amount < minimum:
+        raise InvalidInput(f"the minimum for this product is {minimum}", [
+            {"loc": ["body", "amount_cents"], "msg": f"must be at least {minimum}", "type": "greater_than_equal"}])
+    return amount
+
+
+def _product_for_sale(buyer_id: str, ref: str) -> Product:
+    product, reason = catalog.get_visible(ref, buyer_id)
+    if reason is not None:
+        raise Conflict("you already have access to this product", [{"reason": reason}])
+    if product.status != "published":
+        raise NotFound("product not found")
+    return product
+
+
+def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int | None,
+             coupon_code: str | None) -> dict[str, Any]:
+    product = _product_for_sale(buyer_id, ref)
+    state = catalog.state_of(product)
+    if product.pricing_type == "free":
+        access.grant(buyer_id, state, "purchased")
+        return {"status": "granted", "product_id": product.product_id}
+
+    list_price = _list_price(product, amount_cents)
+    reopened = _reopen(buyer_id, product.product_id, list_price, coupon_code)
+    if reopened is not None:
+        return reopened
+    order_id = new_id("ord")
+    discount = 0
+    if coupon_code:
+        from chalicelib.services import coupons
+
+        discount = min(coupons.reserve(coupon_code, buyer_id, state, order_id, list_price).amount_off_cents,
+                       list_price)
+    amount = list_price - discount
+    order = Order(order_id, buyer_id=buyer_id, buyer_email=buyer_email, creator_id=product.creator_id,
+                  product_id=product.product_id, product_type=product.product_type, currency=product.currency,
+                  list_price_cents=list_price, discount_cents=discount, amount_cents=amount,
+                  platform_fee_cents=platform_fee(amount), coupon_code=coupon_code)
+    try:
+        if amount == 0:
+            return _paid_without_payment(order, state)
+        return _start_payment(order)
+    except Exception:
+        if coupon_code:
+            coupons.release(coupon_code, buyer_id, order_id)
+        raise
+
+
+def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]:
+    """A 100 % coupon: the order is paid at 0 and access granted in one transaction, no Stripe call."""
+    from chalicelib.services import coupons
+
+    now = utcnow()
+    order.status, order.paid_at, order.created_at, order.updated_at = "paid", now, now, now
+    with transaction() as tx:
+        tx.save(order, condition=Order.order_id.does_not_exist())
+        access.add_grant(tx, order.buyer_id, state, "purchased", now)
+    coupons.confirm(order.coupon_code, order.buyer_id, order.order_id)
+    return {"status": "granted", "product_id": order.product_id, "order_id": order.order_id,
+            "amount_cents": 0, "currency": order.currency}
+
+
+def _reopen(buyer_id: str, product_id: str, list_price: int, coupon_code: str | None) -> dict[str, Any] | None:
+    """The buyer's open checkout of this product, when it is still pending on the same terms.
+
+    A lock whose order is no longer pending (paid, failed, abandoned) is released. Other terms while one is
+    pending answer 409: two PaymentIntents for one product must never both be payable.
+    """
+    try:
+        lock = OpenCheckout.get(f"{buyer_id}#{product_id}", consistent_read=True)
+        order = Order.get(lock.order_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if order.status != "pending":
+        _unlock(buyer_id, product_id, order.order_id)
+        return None
+    if not order.client_secret or int(order.list_price_cents) != list_price or order.coupon_code != coupon_code:
+        raise _in_progress(order)  # still being created, or other terms
+    return _payment_required(order)
+
+
+def _in_progress(order: Order) -> Conflict:
+    return CheckoutInProgress("a checkout of this product is already in progress; pay it or wait for it to expire",
+                              [{"order_id": order.order_id}])
+
+
+def _unlock(buyer_id: str, product_id: str, order_id: str) -> None:
+    with contextlib.suppress(DeleteError):  # someone else already replaced or released it
+        OpenCheckout(f"{buyer_id}#{product_id}").delete(condition=OpenCheckout.order_id == order_id)
+
+
+def _payment_required(order: Order) -> dict[str, Any]:
+    return {"status": "payment_required", "product_id": order.product_id, "order_id": order.order_id,
+            "client_secret": order.client_secret, "amount_cents": int(order.amount_cents),
+            "currency": order.currency}
+
+
+def _start_payment(order: Order) -> dict[str, Any]:
+    order.pending_shard = pending_shard(order.order_id)
+    lock = OpenCheckout(f"{order.buyer_id}#{order.product_id}", order_id=order.order_id)
+    try:
+        with transaction() as tx:  # the order and the buyer's one open checkout of this product, together
+            tx.save(order, condition=Order.order_id.does_not_exist())
+            tx.save(lock, condition=OpenCheckout.buyer_product.does_not_exist())
+    except TransactWriteError:
+        raise CheckoutInProgress("a checkout of this product is already in progress; retry in a moment") from None
+    try:
+        intent = payments.gateway().create_payment_intent(
+            amount_cents=int(order.amount_cents), currency=order.currency,
+            metadata={"order_id": order.order_id, "product_id": order.product_id, "buyer_id": order.buyer_id},
+            idempotency_key=f"order-{order.order_id}")
+    except payments.PaymentProviderError as exc:
+        order.update(actions=[Order.status.set("failed"), Order.failure_reason.set("provider_error"),
+                              Order.pending_shard.remove(), Order.updated_at.set(utcnow())])
+        _unlock(order.buyer_id, order.product_id, order.order_id)
+        raise PaymentUnavailable(str(exc)) from None
+    order.update(actions=[Order.payment_intent_id.set(intent.id), Order.client_secret.set(intent.client_secret)])
+    return _payment_required(order)
+
+
+# --- the buyer's orders ------------------------------------------------------------------------------
+
+
+def get_order(buyer_id: str, order_id: str) -> Order:
+    try:
+        order = Order.get(order_id)
+    except DoesNotExist:
+        raise NotFound("order not found") from None
+    if order.buyer_id != buyer_id:
+        raise NotFound("order not found")
+    return order
+
+
+def list_orders(buyer_id: str, limit: int, cursor: str | None) -> tuple[list[Order], str | None]:
+    secret = get_settings().cursor_secret
+    scope = f"orders|{buyer_id}"
+    results = Order.by_buyer.query(buyer_id, scan_index_forward=False, limit=limit, page_size=limit,
+                                   last_evaluated_key=decode_cursor(cursor, scope, secret))
+    items = list(results)
+    return items, encode_cursor(results.last_evaluated_key, scope, secret)

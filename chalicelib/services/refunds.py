@@ -1,0 +1,268 @@
+"""Refund requests: the buyer asks within the product's refund window; the order's creator approves (a Stripe
+Refund is issued) or denies. Access is revoked later, by the `charge.refunded` webhook (checkout fulfilment):
+approving only issues the refund and records it.
+
+Exactly-once money movement:
+- one open request per order: requests of an order are numbered; a new one is a conditional put of the next
+  number, read from a strongly consistent Query of the order's partition, and only the latest can be open;
+- approval first moves the request pending → approved under a condition (with the approved amount fixed),
+  and only then calls Stripe with the idempotency key `refund-<request_id>`. A concurrent or retried approval
+  finds it approved and calls Stripe again with the same key (Stripe returns the same refund); once the
+  refund id is stored (approved → refunded, conditional), further approvals return it without any call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.config import get_settings
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.models import Order, Product, RefundRequest
+from chalicelib.models.base import utcnow
+from chalicelib.observability import logger
+from chalicelib.services.db import put_once
+from chalicelib.services.pagination import decode_cursor, encode_cursor
+
+REFUNDABLE_ORDER_STATUSES = ("paid", "partially_refunded")
+STATUSES = ("pending", "approved", "refunded", "denied")
+DEFAULT_WINDOW_DAYS = 30
+MAX_REQUESTS_PER_ORDER = 10  # keeps an order's partition (and the buyer's list) small and bounded
+_ATTEMPTS = 4
+
+
+class RefundWindowClosed(InvalidInput):
+    code = "refund_window_closed"
+
+
+class OrderNotRefundable(Conflict):
+    code = "order_not_refundable"
+
+
+class RefundRequestOpen(Conflict):
+    code = "refund_request_open"
+
+
+class RefundNotIssued(Conflict):
+    """Stripe refused or could not be reached. The request stays approved: approving again retries safely."""
+
+    code = "refund_not_issued"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def _gateway():
+    """The payment gateway (seam for tests). Imported at call time: Stripe loads only when a refund is issued."""
+    from chalicelib.integrations import payments
+
+    return payments.gateway()
+
+
+# --- ids and reads -----------------------------------------------------------------------------------
+
+
+def request_id_for(order_id: str, seq: int) -> str:
+    return f"rr_{seq}_{order_id}"
+
+
+def parse_request_id(request_id: str) -> tuple[str, int] | None:
+    prefix, _, rest = request_id.partition("_")
+    seq, _, order_id = rest.partition("_")
+    if prefix != "rr" or not seq.isdigit() or not order_id or len(request_id) > 200:
+        return None
+    return order_id, int(seq)
+
+
+def _sort_key(status: str, created_at: datetime) -> str:
+    return f"{status}#{created_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}"
+
+
+def _order(order_id: str) -> Order | None:
+    try:
+        return Order.get(order_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _own_order(buyer_id: str, order_id: str) -> Order:
+    order = _order(order_id) if len(order_id) <= 200 else None
+    if order is None or order.buyer_id != buyer_id:
+        raise NotFound("order not found")
+    return order
+
+
+def _order_requests(order_id: str) -> list[RefundRequest]:
+    """Every request of an order, oldest first: one consistent Query of a partition of ≤ 10 items."""
+    return list(RefundRequest.query(order_id, consistent_read=True, limit=MAX_REQUESTS_PER_ORDER + 1))
+
+
+def _creator_request(creator_id: str, request_id: str) -> RefundRequest:
+    key = parse_request_id(request_id)
+    if key is None:
+        raise NotFound("refund request not found")
+    try:
+        request = RefundRequest.get(*key, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("refund request not found") from None
+    if request.creator_id != creator_id:
+        raise NotFound("refund request not found")
+    return request
+
+
+def remaining_refundable(order: Order, requests: list[RefundRequest]) -> int:
+    """What can still be refunded. `refunded_cents` is updated by the `charge.refunded` webhook, which may lag
+    an approval, so refunds we already issued (approved/refunded requests) count even before it arrives."""
+    issued = sum(r.approved_amount_cents or 0 for r in requests if r.status in ("approved", "refunded"))
+    return max(0, int(order.amount_cents) - max(int(order.refunded_cents or 0), issued))
+
+
+def _window_days(product_id: str) -> int:
+    try:
+        days = Product.get(product_id, attributes_to_get=["refund_window_days"]).refund_window_days
+    except DoesNotExist:
+        return DEFAULT_WINDOW_DAYS
+    return DEFAULT_WINDOW_DAYS if days is None else int(days)
+
+
+# --- buyer -------------------------------------------------------------------------------------------
+
+
+def request_refund(buyer_id: str, order_id: str, reason: str, amount_cents: int | None = None,
+                   now: datetime | None = None) -> RefundRequest:
+    now = now or utcnow()
+    order = _own_order(buyer_id, order_id)
+    if order.status not in REFUNDABLE_ORDER_STATUSES or order.paid_at is None:
+        raise OrderNotRefundable(f"an order that is {order.status} cannot be refunded")
+    window = _window_days(order.product_id)
+    closes_at = order.paid_at + timedelta(days=window)
+    if now > closes_at:
+        raise RefundWindowClosed(f"the refund window ({window} days) closed on {closes_at.date().isoformat()}",
+                                 [{"loc": ["order_id"], "msg": f"refunds close {window} days after payment",
+                                   "type": "refund_window_closed"}])
+    requests = _order_requests(order_id)
+    latest = requests[-1] if requests else None
+    if latest is not None and latest.status == "pending":
+        raise RefundRequestOpen("this order already has an open refund request")
+    if len(requests) >= MAX_REQUESTS_PER_ORDER:
+        raise OrderNotRefundable("too many refund requests for this order")
+    remaining = remaining_refundable(order, requests)
+    if remaining <= 0:
+        raise OrderNotRefundable("nothing left to refund on this order")
+    amount = remaining if amount_cents is None else amount_cents
+    if amount > remaining:
+        raise InvalidInput("amount exceeds what can still be refunded",
+                           [{"loc": ["body", "amount_cents"], "msg": f"at most {remaining}",
+                             "type": "less_than_equal"}])
+    seq = (int(latest.seq) if latest else 0) + 1
+    created_at = now
+    record = RefundRequest(order_id, seq, request_id=request_id_for(order_id, seq), buyer_id=buyer_id,
+                           creator_id=order.creator_id, product_id=order.product_id, currency=order.currency,
+                           status="pending", status_created=_sort_key("pending", created_at), reason=reason,
+                           amount_cents=amount, created_at=created_at, updated_at=created_at)
+    if not put_once(record, RefundRequest.seq):
+        raise RefundRequestOpen("this order already has an open refund request")
+    return record
+
+
+def list_for_buyer(buyer_id: str, order_id: str) -> list[RefundRequest]:
+    _own_order(buyer_id, order_id)
+    return list(reversed(_order_requests(order_id)))
+
+
+# --- creator -----------------------------------------------------------------------------------------
+
+
+def list_for_creator(creator_id: str, status: str, limit: int, cursor: str | None) -> Page:
+    """One Query on `by_creator_status`, oldest first (a queue), paginated by a signed cursor."""
+    secret = get_settings().cursor_secret
+    scope = f"refund-requests|{creator_id}|{status}"
+    results = RefundRequest.by_creator_status.query(
+        creator_id, RefundRequest.status_created.startswith(f"{status}#"), limit=limit, page_size=limit,
+        last_evaluated_key=decode_cursor(cursor, scope, secret))
+    items = list(results)
+    return Page(items, encode_cursor(results.last_evaluated_key, scope, secret))
+
+
+def _transition(request: RefundRequest, to: str, expected: str, **fields: Any) -> bool:
+    """Move `request` from `expected` to `to` with `fields`; False when someone else moved it first
+    (the request is then refreshed with a consistent read)."""
+    now = utcnow()
+    actions = [RefundRequest.status.set(to), RefundRequest.status_created.set(_sort_key(to, request.created_at)),
+               RefundRequest.updated_at.set(now)]
+    actions += [getattr(RefundRequest, name).set(value) for name, value in fields.items()]
+    try:
+        request.update(actions=actions, condition=RefundRequest.status == expected)
+        return True
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise
+        request.refresh(consistent_read=True)
+        return False
+
+
+def approve(creator_id: str, request_id: str, amount_cents: int | None = None) -> RefundRequest:
+    request = _creator_request(creator_id, request_id)
+    for _ in range(_ATTEMPTS):
+        if request.status == "denied":
+            raise Conflict("this refund request was denied")
+        if request.status in ("approved", "refunded") and amount_cents is not None \
+                and amount_cents != request.approved_amount_cents:
+            raise Conflict(f"already approved for {request.approved_amount_cents}")
+        if request.status == "refunded":
+            return request  # done: no second refund
+        order = _order(request.order_id)
+        if order is None or not order.payment_intent_id:
+            raise OrderNotRefundable("the order has no payment to refund")
+        if request.status == "pending":
+            if order.status not in REFUNDABLE_ORDER_STATUSES:
+                raise OrderNotRefundable(f"an order that is {order.status} cannot be refunded")
+            others = [r for r in _order_requests(request.order_id) if r.seq != request.seq]
+            remaining = remaining_refundable(order, others)
+            amount = request.amount_cents if amount_cents is None else amount_cents
+            if amount > remaining:
+                raise InvalidInput("amount exceeds what can still be refunded",
+                                   [{"loc": ["body", "amount_cents"], "msg": f"at most {remaining}",
+                                     "type": "less_than_equal"}])
+            if not _transition(request, "approved", "pending", approved_amount_cents=amount, decided_at=utcnow()):
+                continue  # someone else decided first: re-evaluate what they did
+        return _issue(request, order)
+    raise Conflict("the refund request changed concurrently; retry")
+
+
+def _issue(request: RefundRequest, order: Order) -> RefundRequest:
+    """Call Stripe for an approved request (same idempotency key on every retry) and record the refund."""
+    from chalicelib.integrations.payments import PaymentProviderError
+
+    try:
+        result = _gateway().create_refund(
+            payment_intent_id=order.payment_intent_id, amount_cents=int(request.approved_amount_cents),
+            idempotency_key=f"refund-{request.request_id}",
+            metadata={"refund_request_id": request.request_id, "order_id": request.order_id,
+                      "product_id": request.product_id, "buyer_id": request.buyer_id})
+    except PaymentProviderError as exc:  # the request stays approved: approving again retries with the same key
+        logger.warning("refund not issued", extra={"refund_request_id": request.request_id,
+                                                    "error": type(exc).__name__})
+        raise RefundNotIssued("the payment provider did not issue the refund; approve again to retry") from exc
+    _transition(request, "refunded", "approved", refund_id=result.id, refund_status=result.status,
+                refunded_at=utcnow())
+    return request
+
+
+def deny(creator_id: str, request_id: str, note: str | None = None) -> RefundRequest:
+    request = _creator_request(creator_id, request_id)
+    for _ in range(_ATTEMPTS):
+        if request.status == "denied":
+            return request
+        if request.status != "pending":
+            raise Conflict(f"this refund request is already {request.status}")
+        fields: dict[str, Any] = {"decided_at": utcnow()} | ({"note": note} if note else {})
+        if _transition(request, "denied", "pending", **fields):
+            return request
+    raise Conflict("the refund request changed concurrently; retry")
