@@ -6,7 +6,7 @@ abandoned when the payment never happens. A refund seen before the payment's suc
 pending order (`refunded_cents`), so the late success is recorded without granting access.
 """
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -82,6 +82,7 @@ class Order(Model):
     dispute_status = UnicodeAttribute(null=True)  # Stripe's: needs_response, …, won, lost
     pending_shard = UnicodeAttribute(null=True)  # set only while pending (sparse index `pending`)
     client_secret = UnicodeAttribute(null=True)  # the PaymentIntent's, handed back when the buyer retries checkout
+    confirmation_pending = BooleanAttribute(null=True)  # outbox: the purchase email is still to be sent
     created_at = UTCDateTimeAttribute(default=utcnow)
     paid_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
@@ -40,6 +40,7 @@ class Plan:
     outcome: str
     write: Callable[[TransactWrite], None] | None = None
     after: list[Callable[[], None]] = field(default_factory=list)
+    then: Callable[[], None] | None = None  # like `after`, but a failure fails the delivery so Stripe retries it
 
 
 def handle(event: dict[str, Any]) -> str:
@@ -51,6 +52,8 @@ def handle(event: dict[str, Any]) -> str:
     obj = (event.get("data") or {}).get("object") or {}
     for attempt in range(RETRIES):
         if _processed(event_id):
+            if event_type == "payment_intent.succeeded":
+                _resend_pending_confirmation(obj)  # the first delivery committed but did not get the mail out
             return "duplicate"
         plan = planner(obj)
         try:
@@ -67,6 +70,8 @@ def handle(event: dict[str, Any]) -> str:
             continue
         for step in plan.after:
             _best_effort(step, event_id)
+        if plan.then:
+            plan.then()
         logger.info("stripe event applied", extra={"event_id": event_id, "event_type": event_type,
                                                    "outcome": plan.outcome})
         return plan.outcome
@@ -147,10 +152,10 @@ def _payment_succeeded(intent: dict[str, Any]) -> Plan:
     product = _product_state(order.product_id)
 
     def write(tx: TransactWrite) -> None:
-        _guarded(tx, order, [*actions, Order.status.set("paid")])
+        _guarded(tx, order, [*actions, Order.status.set("paid"), Order.confirmation_pending.set(True)])
         access.add_grant(tx, order.buyer_id, product, "purchased", now)
 
-    return Plan("granted", write, [*after, lambda: _send_confirmation(order, product)])
+    return Plan("granted", write, after, then=lambda: _confirm_once(order, product))
 
 
 def _payment_failed(intent: dict[str, Any]) -> Plan:
@@ -256,6 +261,30 @@ def _recipient(order: Order) -> str | None:
         return User.get(order.buyer_id).email
     except DoesNotExist:
         return None
+
+
+def _confirm_once(order: Order, product: dict[str, Any]) -> None:
+    """Send the confirmation the paid order is waiting for (an outbox flag set in the fulfilment transaction).
+
+    The flag is claimed with a conditional update before sending, so concurrent deliveries send once; a failed
+    send puts it back and fails the delivery, and Stripe's redelivery (a duplicate event) sends it then.
+    """
+    try:
+        Order(order.order_id).update(actions=[Order.confirmation_pending.remove()],
+                                     condition=Order.confirmation_pending == True)  # noqa: E712 (a DynamoDB condition)
+    except UpdateError:
+        return  # already sent, or being sent by a concurrent delivery
+    try:
+        _send_confirmation(order, product)
+    except Exception:
+        Order(order.order_id).update(actions=[Order.confirmation_pending.set(True)])
+        raise
+
+
+def _resend_pending_confirmation(intent: dict[str, Any]) -> None:
+    order = _order_for_intent(intent.get("id"), intent.get("metadata"))
+    if order is not None and order.confirmation_pending:
+        _confirm_once(order, _product_state(order.product_id))
 
 
 def _send_confirmation(order: Order, product: dict[str, Any]) -> None:

@@ -253,3 +253,26 @@ def test_abandoned_orders_release_their_coupon(api, localstripe):  # noqa: F811
     assert _redeemed("LATER") == 1
     assert sweep(now=utcnow() + timedelta(hours=2)) == [order["order_id"]]
     assert _redeemed("LATER") == 0
+
+
+def test_a_failed_confirmation_email_is_sent_on_stripes_redelivery(api, bought):
+    """The email is an outbox on the order: if sending fails after the commit, the delivery fails (Stripe retries),
+    and the redelivered (duplicate) event sends it — once."""
+    from chalicelib.integrations import mail
+
+    def down(**kwargs):
+        raise RuntimeError("SES unavailable")
+
+    mailer = mail.mailer()
+    before = len(ls.sent_mail())
+    body = succeeded(bought, "evt_mail_down")
+    mailer.send = down  # an instance attribute shadowing the real method, removed below
+    try:
+        assert deliver(api, body).status_code == 500
+    finally:
+        del mailer.send
+    assert owns(api, bought["product"]["product_id"])  # the purchase itself is committed
+    assert len(ls.sent_mail()) == before
+    assert deliver(api, body).json["outcome"] == "duplicate"
+    assert deliver(api, body).json["outcome"] == "duplicate"
+    assert len(ls.sent_mail()) - before == 1
