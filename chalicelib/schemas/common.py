@@ -13,6 +13,13 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def reject_nulls(model: BaseModel, names: tuple[str, ...]) -> None:
+    """Partial updates: `null` may clear optional fields only; these must keep a value when sent."""
+    cleared = [n for n in names if n in model.model_fields_set and getattr(model, n) is None]
+    if cleared:
+        raise ValueError(f"these fields cannot be null: {', '.join(cleared)}")
+
+
 class StrictQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from chalicelib.schemas.common import StrictBody
+from chalicelib.schemas.common import StrictBody, reject_nulls
 from chalicelib.schemas.products import OutlineModule, OutlineQuiz
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
@@ -16,12 +16,6 @@ LessonSlug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-
 ContentType = Literal["text", "video", "video_embed", "quiz_inline", "exercise"]
 Takeaways = Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(max_length=20)]
 Markdown = Annotated[str, Field(max_length=100_000)]
-
-
-def _no_nulls(model: BaseModel, names: tuple[str, ...]) -> None:
-    cleared = [n for n in names if n in model.model_fields_set and getattr(model, n) is None]
-    if cleared:
-        raise ValueError(f"these fields cannot be null: {', '.join(cleared)}")
 
 
 class ModuleCreate(StrictBody):
@@ -39,7 +33,7 @@ class ModuleUpdate(StrictBody):
 
     @model_validator(mode="after")
     def _set_fields_stay_set(self) -> ModuleUpdate:
-        _no_nulls(self, tuple(type(self).model_fields))
+        reject_nulls(self, tuple(type(self).model_fields))
         return self
 
 
@@ -77,7 +71,7 @@ class LessonUpdate(StrictBody):
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> LessonUpdate:
-        _no_nulls(self, ("title", "slug", "content_type", "content", "key_takeaways", "estimated_minutes",
+        reject_nulls(self, ("title", "slug", "content_type", "content", "key_takeaways", "estimated_minutes",
                          "is_free_preview"))
         return self
 
@@ -136,7 +130,7 @@ class QuizUpdate(StrictBody):
 
     @model_validator(mode="after")
     def _set_fields_stay_set(self) -> QuizUpdate:
-        _no_nulls(self, tuple(type(self).model_fields))
+        reject_nulls(self, tuple(type(self).model_fields))
         return self
 
 
@@ -174,7 +168,7 @@ class QuestionUpdate(StrictBody):
 
     @model_validator(mode="after")
     def _set_fields_stay_set(self) -> QuestionUpdate:
-        _no_nulls(self, tuple(type(self).model_fields))
+        reject_nulls(self, tuple(type(self).model_fields))
         return self
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from chalicelib.schemas.common import StrictBody, StrictQuery
+from chalicelib.schemas.common import StrictBody, StrictQuery, reject_nulls
 
 ProductType = Literal["course", "prompt_pack", "template", "ebook"]
 PricingType = Literal["fixed", "free", "pwyw"]
@@ -72,9 +72,7 @@ class ProductUpdate(_ProductFields):
 
     @model_validator(mode="after")
     def _required_fields_stay_set(self) -> ProductUpdate:
-        cleared = [name for name in NOT_CLEARABLE if name in self.model_fields_set and getattr(self, name) is None]
-        if cleared:
-            raise ValueError(f"these fields cannot be null: {', '.join(cleared)}")
+        reject_nulls(self, NOT_CLEARABLE)
         return self
 
 
