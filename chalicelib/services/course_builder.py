@@ -164,6 +164,30 @@ def _check_order(requested: list[str], current: list[str]) -> None:
                        [{"loc": ["body"], "msg": "current children", "type": "stale", "current": current}])
 
 
+def _reorder(children: list[Any], ids: list[str], id_attr: str) -> tuple[list[Plan], list[Any]]:
+    """Plans that give `children` the order of `ids` (which must list exactly them), and the new order."""
+    _check_order(ids, [getattr(child, id_attr) for child in children])
+    by_id = {getattr(child, id_attr): child for child in children}
+    plans = [_set_position(by_id[cid], i) for i, cid in enumerate(ids) if by_id[cid].position != i]
+    for i, cid in enumerate(ids):
+        by_id[cid].position = i
+    return plans, [by_id[cid] for cid in ids]
+
+
+def _update_node(creator_id: str, product_id: str, find: Callable[[Outline], Any], what: str,
+                 fields: dict[str, Any]) -> Any:
+    """Set plain fields on one outline node (a module or a quiz) under the course lock."""
+    owned_course(creator_id, product_id)
+
+    def build(outline: Outline):
+        node = _require(find(outline), what)
+        for name, value in fields.items():
+            setattr(node, name, value)
+        return [_save(node)], node
+
+    return _apply(product_id, build)
+
+
 # --- modules ---------------------------------------------------------------------------------------
 
 
@@ -181,15 +205,7 @@ def add_module(creator_id: str, product_id: str, fields: dict[str, Any]) -> Modu
 
 
 def update_module(creator_id: str, product_id: str, module_id: str, fields: dict[str, Any]) -> ModuleNode:
-    owned_course(creator_id, product_id)
-
-    def build(outline: Outline):
-        module = _require(outline.module(module_id), "module")
-        for name, value in fields.items():
-            setattr(module, name, value)
-        return [_save(module)], module
-
-    return _apply(product_id, build)
+    return _update_node(creator_id, product_id, lambda outline: outline.module(module_id), "module", fields)
 
 
 def delete_module(creator_id: str, product_id: str, module_id: str) -> None:
@@ -223,12 +239,7 @@ def reorder_modules(creator_id: str, product_id: str, module_ids: list[str]) -> 
     owned_course(creator_id, product_id)
 
     def build(outline: Outline):
-        _check_order(module_ids, [m.module_id for m in outline.modules])
-        by_id = {m.module_id: m for m in outline.modules}
-        plans = [_set_position(by_id[mid], i) for i, mid in enumerate(module_ids) if by_id[mid].position != i]
-        for i, mid in enumerate(module_ids):
-            by_id[mid].position = i
-        return plans, [by_id[mid] for mid in module_ids]
+        return _reorder(outline.modules, module_ids, "module_id")
 
     return _apply(product_id, build)
 
@@ -335,13 +346,7 @@ def reorder_lessons(creator_id: str, product_id: str, module_id: str, lesson_ids
 
     def build(outline: Outline):
         _require(outline.module(module_id), "module")
-        siblings = outline.lessons_of(module_id)
-        _check_order(lesson_ids, [lesson.lesson_id for lesson in siblings])
-        by_id = {lesson.lesson_id: lesson for lesson in siblings}
-        plans = [_set_position(by_id[lid], i) for i, lid in enumerate(lesson_ids) if by_id[lid].position != i]
-        for i, lid in enumerate(lesson_ids):
-            by_id[lid].position = i
-        return plans, [by_id[lid] for lid in lesson_ids]
+        return _reorder(outline.lessons_of(module_id), lesson_ids, "lesson_id")
 
     return _apply(product_id, build)
 
@@ -412,15 +417,7 @@ def add_quiz(creator_id: str, product_id: str, fields: dict[str, Any]) -> QuizNo
 
 
 def update_quiz(creator_id: str, product_id: str, quiz_id: str, fields: dict[str, Any]) -> QuizNode:
-    owned_course(creator_id, product_id)
-
-    def build(outline: Outline):
-        quiz = _require(outline.quiz(quiz_id), "quiz")
-        for name, value in fields.items():
-            setattr(quiz, name, value)
-        return [_save(quiz)], quiz
-
-    return _apply(product_id, build)
+    return _update_node(creator_id, product_id, lambda outline: outline.quiz(quiz_id), "quiz", fields)
 
 
 def delete_quiz(creator_id: str, product_id: str, quiz_id: str) -> None:
@@ -518,12 +515,6 @@ def reorder_questions(creator_id: str, product_id: str, quiz_id: str, question_i
 
     def build(outline: Outline):
         _require(outline.quiz(quiz_id), "quiz")
-        questions = load_questions(product_id, quiz_id)
-        _check_order(question_ids, [q.question_id for q in questions])
-        by_id = {q.question_id: q for q in questions}
-        plans = [_set_position(by_id[qid], i) for i, qid in enumerate(question_ids) if by_id[qid].position != i]
-        for i, qid in enumerate(question_ids):
-            by_id[qid].position = i
-        return plans, [by_id[qid] for qid in question_ids]
+        return _reorder(load_questions(product_id, quiz_id), question_ids, "question_id")
 
     return _apply(product_id, build)
