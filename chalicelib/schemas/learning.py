@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from chalicelib.schemas.common import StrictBody
-from chalicelib.schemas.course import ContentType
+from chalicelib.schemas.course import LessonOut
 from chalicelib.schemas.products import OutlineQuiz, ProductType
 
 AccessType = Literal["purchased", "gifted", "promotional", "preview"]
@@ -92,21 +92,11 @@ class LessonProgressOut(BaseModel):
     updated_at: datetime
 
 
-class LessonRead(BaseModel):
+class LessonRead(LessonOut):
+    """A lesson as a learner with access reads it: the builder's fields plus access, quizzes and progress."""
+
     product_id: str
-    lesson_id: str
-    module_id: str
-    position: int
-    title: str
-    slug: str
-    content_type: ContentType
-    estimated_minutes: int
-    is_free_preview: bool
     access_reason: Literal["owner", "purchased", "gifted", "promotional", "free_preview"]
-    content: str
-    key_takeaways: list[str]
-    video_url: str | None = None
-    video_asset_id: str | None = None
     quizzes: list[OutlineQuiz]
     progress: LessonProgressOut | None = None
 
