@@ -51,3 +51,19 @@ class Conflict(DomainError):
 
 class PayloadTooLarge(DomainError):
     code = "payload_too_large"
+
+
+class PaymentRequired(DomainError):
+    """The caller's balance (AI allowance and credits) cannot cover the request; nothing was done."""
+
+    code = "payment_required"
+
+
+class TooManyRequests(DomainError):
+    """A per-caller rate limit was hit; `retry_after` seconds tell the client when to try again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after

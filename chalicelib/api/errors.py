@@ -14,11 +14,13 @@ from chalicelib import errors
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.BadRequest: 400,
     errors.Unauthenticated: 401,
+    errors.PaymentRequired: 402,
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
     errors.InvalidInput: 422,
+    errors.TooManyRequests: 429,
 }
 
 # Chalice answers some requests itself (415 media type, 405 method, 500); they get our envelope too.
@@ -37,7 +39,8 @@ def error_response(status: int, code: str, message: str, details: list[dict[str,
 
 def from_domain(error: errors.DomainError) -> Response:
     status = next(code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind))
-    return error_response(status, error.code, error.message, error.details)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, errors.TooManyRequests) else None
+    return error_response(status, error.code, error.message, error.details, headers=headers)
 
 
 def from_chalice(response: Response) -> Response:
