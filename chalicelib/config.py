@@ -44,6 +44,29 @@ class Settings:
     public_app_url: str = "http://localhost:5173"
     files_bucket: str = ""
     max_file_bytes: int = 2 * 1024 * 1024 * 1024
+    # Native video: uploads land in `uploads_bucket`; the pipeline writes HLS to `media_bucket`, served only through
+    # short-lived signed URLs (CloudFront signing when `media_cdn_domain` is set, presigned S3 GETs otherwise).
+    uploads_bucket: str = ""
+    media_bucket: str = ""
+    video_state_machine_arn: str = ""
+    transcoder: str = "ffmpeg"  # ffmpeg (local runtime, tests) | mediaconvert (AWS)
+    mediaconvert_role_arn: str = ""
+    mediaconvert_endpoint: str = ""
+    media_cdn_domain: str = ""
+    media_cdn_key_id: str = ""
+    media_cdn_private_key: str = field(default="", repr=False)
+    playback_secret: str = field(default="dev-playback-secret", repr=False)
+    video_max_bytes: int = 5 * 1024 * 1024 * 1024
+    video_min_seconds: int = 1
+    video_max_seconds: int = 4 * 60 * 60
+
+    def queue_name(self, purpose: str) -> str:
+        """The stage's SQS queue for `purpose` (video-uploads | video-tasks | mediaconvert-events); DLQs add `-dlq`."""
+        return f"{self.table_prefix}-{purpose}"
+
+    @property
+    def video_state_machine_name(self) -> str:
+        return f"{self.table_prefix}-video-pipeline"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -53,6 +76,7 @@ class Settings:
         issuer = env.get("AUTH_ISSUER", "")
         jwks_url = env.get("AUTH_JWKS_URL", "")
         audiences = _csv(env.get("AUTH_AUDIENCE", ""))
+        prefix = env.get("TABLE_PREFIX", f"cm-{stage}")
         pool_id = env.get("COGNITO_USER_POOL_ID", "")
         if pool_id:
             # Cognito publishes its issuer and JWKS at fixed, derivable addresses.
@@ -63,7 +87,7 @@ class Settings:
         settings = cls(
             stage=stage,
             region=region,
-            table_prefix=env.get("TABLE_PREFIX", f"cm-{stage}"),
+            table_prefix=prefix,
             auth_issuer=issuer,
             auth_audiences=audiences,
             auth_jwks_url=jwks_url,
@@ -78,8 +102,23 @@ class Settings:
             platform_fee_bps=int(env.get("PLATFORM_FEE_BPS", cls.platform_fee_bps)),
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             public_app_url=env.get("PUBLIC_APP_URL", cls.public_app_url),
-            files_bucket=env.get("FILES_BUCKET", f"{env.get('TABLE_PREFIX', f'cm-{stage}')}-files"),
+            files_bucket=env.get("FILES_BUCKET", f"{prefix}-files"),
             max_file_bytes=int(env.get("MAX_FILE_BYTES", cls.max_file_bytes)),
+            uploads_bucket=env.get("UPLOADS_BUCKET", f"{prefix}-video-uploads"),
+            media_bucket=env.get("MEDIA_BUCKET", f"{prefix}-media"),
+            video_state_machine_arn=env.get(
+                "VIDEO_STATE_MACHINE_ARN",
+                f"arn:aws:states:{region}:123456789012:stateMachine:{prefix}-video-pipeline"),  # moto's account
+            transcoder=env.get("TRANSCODER", cls.transcoder),
+            mediaconvert_role_arn=env.get("MEDIACONVERT_ROLE_ARN", ""),
+            mediaconvert_endpoint=env.get("MEDIACONVERT_ENDPOINT", ""),
+            media_cdn_domain=env.get("MEDIA_CDN_DOMAIN", ""),
+            media_cdn_key_id=env.get("MEDIA_CDN_KEY_ID", ""),
+            media_cdn_private_key=env.get("MEDIA_CDN_PRIVATE_KEY", ""),
+            playback_secret=env.get("PLAYBACK_SECRET", cls.playback_secret),
+            video_max_bytes=int(env.get("VIDEO_MAX_BYTES", cls.video_max_bytes)),
+            video_min_seconds=int(env.get("VIDEO_MIN_SECONDS", cls.video_min_seconds)),
+            video_max_seconds=int(env.get("VIDEO_MAX_SECONDS", cls.video_max_seconds)),
         )
         settings.check()
         return settings
@@ -96,6 +135,13 @@ class Settings:
             raise ConfigError("prod needs its own CURSOR_SECRET")
         if not (self.stripe_api_key and self.stripe_webhook_secret):
             raise ConfigError("prod needs STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET")
+        if self.playback_secret == Settings.playback_secret:
+            raise ConfigError("prod needs its own PLAYBACK_SECRET")
+        if self.transcoder != "mediaconvert" or not self.mediaconvert_role_arn:
+            raise ConfigError("prod transcodes with MediaConvert: TRANSCODER=mediaconvert and MEDIACONVERT_ROLE_ARN")
+        if not (self.media_cdn_domain and self.media_cdn_key_id and self.media_cdn_private_key):
+            raise ConfigError("prod serves video through CloudFront: MEDIA_CDN_DOMAIN, MEDIA_CDN_KEY_ID and "
+                              "MEDIA_CDN_PRIVATE_KEY")
         if self.stripe_api_base:
             raise ConfigError("prod talks to Stripe itself: STRIPE_API_BASE is for localstripe only")
 

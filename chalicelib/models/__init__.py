@@ -9,11 +9,13 @@ from chalicelib.models.deliverables import DownloadLog, ProductFile
 from chalicelib.models.learning import Certificate, Enrollment, LessonProgress, QuizAttempt
 from chalicelib.models.refunds import RefundRequest
 from chalicelib.models.users import CreatorAccount, User
+from chalicelib.models.video import VideoAsset, VideoQualityVariant
 
 ALL_MODELS = (User, CreatorAccount, Product, ProductSlug, CatalogListing, AccessGrant, CourseItem, Enrollment,
               LessonProgress, QuizAttempt, Certificate, Order, ProcessedEvent, OpenCheckout, RefundRequest,
-              Coupon, CouponRedemption, ProductFile, DownloadLog)
+              Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant)
 
 __all__ = ["ALL_MODELS", "AccessGrant", "CatalogListing", "Certificate", "Coupon", "CouponRedemption", "CourseItem",
            "CreatorAccount", "DownloadLog", "Enrollment", "LessonProgress", "OpenCheckout", "Order", "ProcessedEvent",
-           "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RefundRequest", "User"]
+           "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RefundRequest", "User",
+           "VideoAsset", "VideoQualityVariant"]
