@@ -47,6 +47,8 @@ class PaymentGateway(Protocol):
     def create_refund(self, *, payment_intent_id: str, amount_cents: int, idempotency_key: str,
                       metadata: dict[str, str]) -> RefundResult: ...
 
+    def cancel_payment_intent(self, *, payment_intent_id: str, idempotency_key: str) -> str: ...
+
     def verify_webhook(self, payload: bytes, signature_header: str) -> dict: ...
 
 
@@ -83,6 +85,19 @@ class StripeGateway:
         refund = self._call(stripe.Refund.create, payment_intent=payment_intent_id, amount=amount_cents,
                             metadata=metadata, idempotency_key=idempotency_key)
         return RefundResult(refund["id"], refund["status"], int(refund["amount"]))
+
+    def cancel_payment_intent(self, *, payment_intent_id: str, idempotency_key: str) -> str:
+        """Cancel an intent nobody paid; Stripe's status afterwards. An intent that already succeeded (or is
+        processing) cannot be cancelled: Stripe refuses, and its current status is returned instead."""
+        stripe = self._stripe()
+        try:
+            intent = stripe.PaymentIntent.cancel(payment_intent_id, api_key=self._api_key,
+                                                 idempotency_key=idempotency_key)
+        except stripe.InvalidRequestError:
+            intent = self._call(stripe.PaymentIntent.retrieve, id=payment_intent_id)
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(f"payment provider error: {exc.user_message or type(exc).__name__}") from exc
+        return str(intent["status"])
 
     def verify_webhook(self, payload: bytes, signature_header: str) -> dict:
         if not self._webhook_secret:
