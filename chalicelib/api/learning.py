@@ -40,11 +40,12 @@ def read_lesson(call: Call, product_id: str, lesson_id: str) -> dict:
     return _learning().read_lesson(call.user_id, product_id, lesson_id)
 
 
-@route(bp, f"{P}/lessons/{{lesson_id}}/progress", "PUT", summary="Record your progress on a lesson",
-       tag="learning", body="learning.ProgressUpdate", response="learning.ProgressUpdateOut")
+@route(bp, f"{P}/lessons/{{lesson_id}}/progress", "PUT",
+       summary="Record your progress on a lesson (send an Idempotency-Key header so a retried report never adds "
+       "its time twice)", tag="learning", body="learning.ProgressUpdate", response="learning.ProgressUpdateOut")
 def record_progress(call: Call, product_id: str, lesson_id: str) -> dict:
     return _learning().record_progress(call.user_id, product_id, lesson_id, call.body.model_dump(exclude_none=True),
-                                       learner_name=call.identity.name)
+                                       learner_name=call.identity.name, request_key=call.idempotency_key)
 
 
 @route(bp, f"{P}/progress", summary="Your progress in a course, lesson by lesson", tag="learning",

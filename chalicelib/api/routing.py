@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.integrations.identity import Identity, TokenVerifier
 
 AUTH_MODES = ("none", "optional", "required")
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,17 @@ class Call:
     @property
     def user_id(self) -> str | None:
         return self.identity.user_id if self.identity else None
+
+    @property
+    def idempotency_key(self) -> str | None:
+        """The client's `Idempotency-Key` header (a retry of the same request sends the same key), or None."""
+        key = self.request.headers.get("idempotency-key")
+        if key is None:
+            return None
+        if not IDEMPOTENCY_KEY.fullmatch(key):
+            raise InvalidInput("Idempotency-Key must be 1-128 characters of letters, digits, '-', '_', ':' or '.'",
+                               [{"loc": ["header", "Idempotency-Key"], "msg": "invalid"}])
+        return key
 
 
 def schema(ref: str) -> Any:

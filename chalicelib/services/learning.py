@@ -31,7 +31,16 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from chalicelib.models import AccessGrant, Certificate, Enrollment, LessonProgress, Product, QuizAttempt, User
+from chalicelib.models import (
+    AccessGrant,
+    Certificate,
+    Enrollment,
+    LessonProgress,
+    ProcessedEvent,
+    Product,
+    QuizAttempt,
+    User,
+)
 from chalicelib.models.base import utcnow
 from chalicelib.models.course import LessonNode, QuestionNode, QuizNode
 from chalicelib.models.learning import enrollment_key
@@ -312,12 +321,23 @@ def _progress_actions(lesson_id: str, changes: dict[str, Any], now: datetime) ->
     return lesson, enrollment
 
 
+def _recorded(report: ProcessedEvent) -> bool:
+    """A refused progress write whose report is already recorded was a retry, applied the first time."""
+    try:
+        ProcessedEvent.get(report.event_id, consistent_read=True)
+        return True
+    except DoesNotExist:
+        return False
+
+
 def record_progress(user_id: str, ref: str, lesson_id: str, changes: dict[str, Any],
-                    learner_name: str | None = None) -> dict[str, Any]:
+                    learner_name: str | None = None, request_key: str | None = None) -> dict[str, Any]:
     """Upsert the learner's progress on an accessible lesson; may complete the course (see module doc).
 
     `changes`: completed (set/unset), time_spent_seconds (a delta to add), video_progress_seconds (resume
     position), notes, bookmarked. Unsetting `completed` after the course was completed keeps the certificate.
+    `request_key` (the client's Idempotency-Key): the report is recorded once, in the same transaction, so a
+    retried report never adds its time delta twice; the retry gets the current progress back.
     """
     course = _course(ref, user_id)
     _lesson(course, lesson_id)
@@ -326,11 +346,15 @@ def record_progress(user_id: str, ref: str, lesson_id: str, changes: dict[str, A
     key = enrollment_key(user_id, course.product_id)
     lesson_actions, enrollment_actions = _progress_actions(lesson_id, changes, now)
 
+    report = ProcessedEvent(f"progress:{user_id}:{request_key}", event_type="lesson_progress") if request_key else None
+
     def write(tx: TransactWrite) -> None:
         tx.update(LessonProgress(key, lesson_id), actions=lesson_actions)
         _touch(tx, user_id, course, now, enrollment_actions)
+        if report:
+            tx.save(report, condition=ProcessedEvent.event_id.does_not_exist())
 
-    if _commit(write):
+    if _commit(write) and not (report and _recorded(report)):
         raise _changed_meanwhile()
     enrollment = _complete_if_done(user_id, course, learner_name)
     return {"lesson": _progress_view(_progress_row(key, lesson_id)),

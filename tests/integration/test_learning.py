@@ -286,6 +286,23 @@ def test_progress_accumulates_and_completing_twice_counts_once(api, course):
     assert undone["enrollment"]["lessons_completed"] == 0
 
 
+def test_a_retried_progress_report_adds_its_time_once(api, course):
+    grant("bob", course.product_id)
+    path = f"/v1/products/{course.product_id}/lessons/{course.free_lesson}/progress"
+    report = {"time_spent_seconds": 90, "video_progress_seconds": 40}
+    for _ in range(3):  # the client's retries of one report (same Idempotency-Key)
+        response = api.call("PUT", path, "bob", report, headers={"Idempotency-Key": "beat-0001"})
+        assert response.status_code == 200, response.json
+        assert response.json["lesson"]["time_spent_seconds"] == 90
+    later = api.call("PUT", path, "bob", report, headers={"Idempotency-Key": "beat-0002"}).json
+    assert later["lesson"]["time_spent_seconds"] == 180 and later["enrollment"]["total_time_spent_seconds"] == 180
+    # keys are per learner: carol's first report with the same key is hers, and counts (a free preview lesson)
+    carol = api.call("PUT", path, "carol", report, headers={"Idempotency-Key": "beat-0001"}).json
+    assert carol["lesson"]["time_spent_seconds"] == 90
+    bad = api.call("PUT", path, "bob", report, headers={"Idempotency-Key": "no spaces allowed"})
+    assert bad.status_code == 422 and bad.json["error"]["code"] == "validation_error"
+
+
 def test_counters_follow_content_added_or_removed_later(api, course):
     grant("bob", course.product_id)
     for lesson_id in course.lessons[:2]:
