@@ -44,6 +44,17 @@ class Settings:
     public_app_url: str = "http://localhost:5173"
     files_bucket: str = ""
     max_file_bytes: int = 2 * 1024 * 1024 * 1024
+    # AI course tools: "bedrock" (Amazon Bedrock Converse) or "offline" (extractive, for the local runtime
+    # and tests); default offline outside prod. One Bedrock model id per allowance tier.
+    ai_provider: str = "offline"
+    bedrock_region: str = ""
+    bedrock_models: tuple[tuple[str, str], ...] = (
+        ("starter", "anthropic.claude-3-haiku-20240307-v1:0"),
+        ("pro", "anthropic.claude-3-5-sonnet-20240620-v1:0"),
+        ("unlimited", "anthropic.claude-3-5-sonnet-20240620-v1:0"),
+    )
+    ai_max_input_chars: int = 60_000  # more content than this answers 413 before anything is reserved
+    ai_rate_limit_per_minute: int = 10  # per creator, over every AI endpoint
     # Native video: uploads land in `uploads_bucket`; the pipeline writes HLS to `media_bucket`, served only through
     # short-lived signed URLs (CloudFront signing when `media_cdn_domain` is set, presigned S3 GETs otherwise).
     uploads_bucket: str = ""
@@ -104,6 +115,12 @@ class Settings:
             public_app_url=env.get("PUBLIC_APP_URL", cls.public_app_url),
             files_bucket=env.get("FILES_BUCKET", f"{prefix}-files"),
             max_file_bytes=int(env.get("MAX_FILE_BYTES", cls.max_file_bytes)),
+            ai_provider=env.get("AI_PROVIDER", "bedrock" if stage == "prod" else "offline"),
+            bedrock_region=env.get("BEDROCK_REGION", region),
+            bedrock_models=tuple((tier, env.get(f"BEDROCK_MODEL_{tier.upper()}", model))
+                                 for tier, model in cls.bedrock_models),
+            ai_max_input_chars=int(env.get("AI_MAX_INPUT_CHARS", cls.ai_max_input_chars)),
+            ai_rate_limit_per_minute=int(env.get("AI_RATE_LIMIT_PER_MINUTE", cls.ai_rate_limit_per_minute)),
             uploads_bucket=env.get("UPLOADS_BUCKET", f"{prefix}-video-uploads"),
             media_bucket=env.get("MEDIA_BUCKET", f"{prefix}-media"),
             video_state_machine_arn=env.get(
@@ -123,8 +140,15 @@ class Settings:
         settings.check()
         return settings
 
+    def bedrock_model(self, tier: str) -> str:
+        """The Bedrock model id for an allowance tier (unknown tiers get the starter model)."""
+        models = dict(self.bedrock_models)
+        return models.get(tier, models["starter"])
+
     def check(self) -> None:
         """Refuse configurations that would be unsafe in production."""
+        if self.ai_provider not in ("offline", "bedrock"):
+            raise ConfigError("AI_PROVIDER must be 'offline' or 'bedrock'")
         if self.stage != "prod":
             return
         if self.cors_allow_origin.strip() in ("*", ""):
@@ -144,6 +168,8 @@ class Settings:
                               "MEDIA_CDN_PRIVATE_KEY")
         if self.stripe_api_base:
             raise ConfigError("prod talks to Stripe itself: STRIPE_API_BASE is for localstripe only")
+        if self.ai_provider != "bedrock":
+            raise ConfigError("prod uses Bedrock: the offline AI provider is for the local runtime and tests")
 
 
 @lru_cache(maxsize=1)

@@ -67,3 +67,20 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, retry_after: int, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message, details)
         self.retry_after = retry_after
+
+
+class BadGateway(DomainError):
+    """The AI model answered something unusable (not the JSON asked for); nothing was written or charged."""
+
+    code = "ai_bad_output"
+
+
+class ServiceUnavailable(DomainError):
+    """The AI model is throttling or down even after our retries; nothing was charged. Safe to retry later."""
+
+    code = "ai_unavailable"
+
+    def __init__(self, message: str, retry_after: int | None = None,
+                 details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after

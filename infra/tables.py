@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
-from pynamodb.attributes import Attribute
+from pynamodb.attributes import Attribute, TTLAttribute
 from pynamodb.indexes import Index, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -23,15 +23,24 @@ def _keys(attributes: dict[str, Attribute]) -> dict[str, dynamodb.Attribute]:
     return keys
 
 
+def ttl_attribute(model: type[Model]) -> str | None:
+    """The model's `TTLAttribute` (DynamoDB allows one per table): rows expire through TTL on it."""
+    names = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
+    return names[0] if names else None
+
+
 def table_props(model: type[Model]) -> dict[str, Any]:
-    """Keyword arguments of `dynamodb.Table` for the model: its stage table name, keys and billing mode."""
-    return {
+    """Keyword arguments of `dynamodb.Table` for the model: its stage table name, keys, billing mode and TTL."""
+    props = {
         "table_name": model.Meta.table_name,
         **_keys(model.get_attributes()),
         "billing_mode": dynamodb.BillingMode[model.Meta.billing_mode],
         "point_in_time_recovery_specification": dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True),
     }
+    if ttl := ttl_attribute(model):
+        props["time_to_live_attribute"] = ttl
+    return props
 
 
 def index_props(index: Index) -> dict[str, Any]:

@@ -4,11 +4,13 @@ from chalice import Chalice
 
 from chalicelib.api import (
     accounts,
+    ai,
     catalog,
     commerce,
     coupons,
     course_builder,
     course_import,
+    dashboard,
     deliverables,
     health,
     learning,
@@ -19,7 +21,7 @@ from chalicelib.api.middleware import http_middleware
 
 BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp, course_import.bp, learning.bp, commerce.bp,
               refunds.bp, sales.bp,
-              coupons.bp, deliverables.bp)
+              coupons.bp, deliverables.bp, ai.bp, dashboard.bp)
 
 
 def register(app: Chalice) -> None:

@@ -21,6 +21,8 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.PayloadTooLarge: 413,
     errors.InvalidInput: 422,
     errors.TooManyRequests: 429,
+    errors.BadGateway: 502,
+    errors.ServiceUnavailable: 503,
 }
 
 # Chalice answers some requests itself (415 media type, 405 method, 500); they get our envelope too.
@@ -39,7 +41,8 @@ def error_response(status: int, code: str, message: str, details: list[dict[str,
 
 def from_domain(error: errors.DomainError) -> Response:
     status = next(code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind))
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, errors.TooManyRequests) else None
+    retry_after = getattr(error, "retry_after", None)  # 429, and 503 when the upstream said when
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return error_response(status, error.code, error.message, error.details, headers=headers)
 
 

@@ -1,21 +1,25 @@
 """Every table the app uses. `ALL_MODELS` is the single list the local runtime and `infra/` build from."""
 
 from chalicelib.models.access import AccessGrant
+from chalicelib.models.allowance import AiLedgerEntry
 from chalicelib.models.catalog import CatalogListing, Product, ProductSlug
 from chalicelib.models.commerce import OpenCheckout, Order, ProcessedEvent
 from chalicelib.models.coupons import Coupon, CouponRedemption
 from chalicelib.models.course import CourseItem
 from chalicelib.models.deliverables import DownloadLog, ProductFile
 from chalicelib.models.learning import Certificate, Enrollment, LessonProgress, QuizAttempt
+from chalicelib.models.rate_limits import RateLimitWindow
 from chalicelib.models.refunds import RefundRequest
 from chalicelib.models.users import CreatorAccount, User
 from chalicelib.models.video import VideoAsset, VideoQualityVariant
 
 ALL_MODELS = (User, CreatorAccount, Product, ProductSlug, CatalogListing, AccessGrant, CourseItem, Enrollment,
               LessonProgress, QuizAttempt, Certificate, Order, ProcessedEvent, OpenCheckout, RefundRequest,
-              Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant)
+              Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant,
+              AiLedgerEntry, RateLimitWindow)
 
-__all__ = ["ALL_MODELS", "AccessGrant", "CatalogListing", "Certificate", "Coupon", "CouponRedemption", "CourseItem",
+__all__ = ["ALL_MODELS", "AccessGrant", "AiLedgerEntry", "CatalogListing", "Certificate", "Coupon", "CouponRedemption",
+           "CourseItem",
            "CreatorAccount", "DownloadLog", "Enrollment", "LessonProgress", "OpenCheckout", "Order", "ProcessedEvent",
-           "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RefundRequest", "User",
+           "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RateLimitWindow", "RefundRequest", "User",
            "VideoAsset", "VideoQualityVariant"]

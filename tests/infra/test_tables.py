@@ -80,3 +80,10 @@ def test_app_models():
     assert index_props(AccessGrant.by_product)["projection_type"] == dynamodb.ProjectionType.KEYS_ONLY
     assert index_props(CatalogListing.by_price) == {
         "index_name": "by_price", "sort_key": key("sort_price", S), "projection_type": dynamodb.ProjectionType.ALL}
+
+
+def test_a_ttl_attribute_becomes_the_tables_time_to_live():
+    from chalicelib.models.rate_limits import RateLimitWindow
+
+    assert table_props(RateLimitWindow)["time_to_live_attribute"] == "expires_at"
+    assert "time_to_live_attribute" not in table_props(Scored)

@@ -1,0 +1,16 @@
+"""The creator dashboard. Aggregation lives in `services/dashboard.py` (sales from `services/sales.py`)."""
+
+from chalice import Blueprint
+
+from chalicelib.api.routing import Call, route
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/v1/creator/dashboard", summary="Your AI allowance and usage, products by type, and the last 30 UTC "
+       "days of sales per currency: totals, revenue per day, top products", tag="creator",
+       response="dashboard.CreatorDashboard")
+def creator_dashboard(call: Call) -> dict:
+    from chalicelib.services import dashboard
+
+    return dashboard.creator_dashboard(call.user_id)
