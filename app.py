@@ -3,11 +3,21 @@
 from chalice import Chalice, Rate
 
 from chalicelib.api import register
+from chalicelib.config import get_settings
 from chalicelib.handlers.abandoned_orders import abandon_stale_orders
 from chalicelib.handlers.allowance_reset import reset_ai_allowances
+from chalicelib.handlers.video_events import on_mediaconvert_event, on_video_uploaded
+from chalicelib.handlers.video_tasks import run_video_task
 
 app = Chalice(app_name="creator-marketplace")
 register(app)
 
 app.schedule(Rate(15, unit=Rate.MINUTES), name="abandon_stale_orders")(abandon_stale_orders)
 app.schedule(Rate(1, unit=Rate.HOURS), name="reset_ai_allowances")(reset_ai_allowances)
+
+settings = get_settings()
+app.on_sqs_message(queue=settings.queue_name("video-uploads"), batch_size=1,
+                   name="on_video_uploaded")(on_video_uploaded)
+app.on_sqs_message(queue=settings.queue_name("video-tasks"), batch_size=1, name="run_video_task")(run_video_task)
+app.on_sqs_message(queue=settings.queue_name("mediaconvert-events"), batch_size=1,
+                   name="on_mediaconvert_event")(on_mediaconvert_event)

@@ -7,6 +7,7 @@ Every knob the app reads lives here so a newcomer can see the whole surface at o
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -17,6 +18,28 @@ class ConfigError(RuntimeError):
 
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+CreditPack = tuple[str, int, int, str]  # (pack id, tokens, price in minor units, ISO currency)
+
+
+def _credit_packs(value: str) -> tuple[CreditPack, ...]:
+    """`AI_CREDIT_PACKS="small:500000:500:USD,large:2000000:1500:USD"`: id (a-z, 0-9, '-'), tokens, price, currency."""
+    packs = []
+    for entry in _csv(value):
+        try:
+            pack_id, tokens, price, currency = (part.strip() for part in entry.split(":"))
+            pack = (pack_id, int(tokens), int(price), currency.upper())
+        except ValueError:
+            raise ConfigError(f"AI_CREDIT_PACKS entry {entry!r} is not id:tokens:price_cents:currency") from None
+        if not re.fullmatch(r"[a-z0-9-]{1,32}", pack_id):
+            raise ConfigError(f"AI_CREDIT_PACKS: pack id {pack_id!r} must be 1-32 of a-z, 0-9 and '-'")
+        if pack[1] <= 0 or pack[2] <= 0 or not re.fullmatch(r"[A-Z]{3}", pack[3]):
+            raise ConfigError(f"AI_CREDIT_PACKS entry {entry!r}: tokens and price must be positive, currency ISO")
+        packs.append(pack)
+    if len({pack[0] for pack in packs}) != len(packs):
+        raise ConfigError("AI_CREDIT_PACKS: pack ids must be unique")
+    return tuple(packs)
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,8 @@ class Settings:
     )
     ai_max_input_chars: int = 60_000  # more content than this answers 413 before anything is reserved
     ai_rate_limit_per_minute: int = 10  # per creator, over every AI endpoint
+    # AI credit packs sold through Stripe (services/credit_packs.py): the price charged comes only from here.
+    ai_credit_packs: tuple[CreditPack, ...] = (("small", 500_000, 500, "USD"), ("large", 2_000_000, 1500, "USD"))
     # Native video: uploads land in `uploads_bucket`; the pipeline writes HLS to `media_bucket`, served only through
     # short-lived signed URLs (CloudFront signing when `media_cdn_domain` is set, presigned S3 GETs otherwise).
     uploads_bucket: str = ""
@@ -121,6 +146,7 @@ class Settings:
                                  for tier, model in cls.bedrock_models),
             ai_max_input_chars=int(env.get("AI_MAX_INPUT_CHARS", cls.ai_max_input_chars)),
             ai_rate_limit_per_minute=int(env.get("AI_RATE_LIMIT_PER_MINUTE", cls.ai_rate_limit_per_minute)),
+            ai_credit_packs=_credit_packs(env["AI_CREDIT_PACKS"]) if "AI_CREDIT_PACKS" in env else cls.ai_credit_packs,
             uploads_bucket=env.get("UPLOADS_BUCKET", f"{prefix}-video-uploads"),
             media_bucket=env.get("MEDIA_BUCKET", f"{prefix}-media"),
             video_state_machine_arn=env.get(

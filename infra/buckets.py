@@ -1,13 +1,15 @@
-"""The files bucket, defined once: `local/resources.py` creates it in the emulator and the CDK stack in AWS.
+"""The buckets, defined once: `local/resources.py` creates them in the emulator and the CDK stack in AWS.
 
 Plain data in the S3 API's own shapes (no CDK, no chalicelib import), so the local runtime can use it without
-the CDK installed. Private, every public-access block on, SSE-S3 encryption, TLS only, and CORS that lets the
-SPA's origin PUT uploads straight to presigned URLs (and GET/HEAD for in-browser downloads).
+the CDK installed. Every bucket is private, every public-access block on, SSE-S3 encrypted, TLS only, and aborts
+multipart uploads left incomplete; what differs is its CORS (which browser requests from the SPA's origin it
+answers) and whether S3 reports its object events to EventBridge. The video buckets are in `infra/video.py`.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +18,40 @@ ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
                        "RestrictPublicBuckets": True}
 ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
-CORS_METHODS = ("PUT", "GET", "HEAD")
-CORS_HEADERS = ("Content-Type",)
-CORS_EXPOSE = ("ETag",)
 CORS_MAX_AGE_SECONDS = 3000
 ABORT_INCOMPLETE_UPLOADS_DAYS = 1
 
 
+@dataclass(frozen=True)
+class BucketSpec:
+    """What sets one bucket apart from the baseline above."""
+
+    cors_methods: tuple[str, ...]
+    cors_headers: tuple[str, ...] = ("Content-Type",)
+    cors_expose: tuple[str, ...] = ("ETag",)
+    event_bridge: bool = False  # S3 sends "Object Created" (and other) events to the default event bus
+
+    def cors_rules(self, origin: str) -> list[dict[str, Any]]:
+        """`PutBucketCors` rules for the SPA origin (never '*')."""
+        if not origin or origin.strip() == "*":
+            raise ValueError("a bucket's CORS needs the SPA origin, not '*'")
+        return [{"AllowedOrigins": [origin], "AllowedMethods": list(self.cors_methods),
+                 "AllowedHeaders": list(self.cors_headers), "ExposeHeaders": list(self.cors_expose),
+                 "MaxAgeSeconds": CORS_MAX_AGE_SECONDS}]
+
+    def lifecycle(self) -> dict[str, Any]:
+        """`PutBucketLifecycleConfiguration`: stale multipart uploads are aborted (their parts cost money)."""
+        return {"Rules": [{"ID": "abort-incomplete-multipart-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+                           "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ABORT_INCOMPLETE_UPLOADS_DAYS}}]}
+
+
+# Deliverable files: the browser PUTs uploads to presigned URLs and GETs downloads.
+FILES = BucketSpec(cors_methods=("PUT", "GET", "HEAD"))
+
+
 def cors_rules(origin: str) -> list[dict[str, Any]]:
-    """`PutBucketCors` rules for the SPA origin (never '*')."""
-    if not origin or origin.strip() == "*":
-        raise ValueError("the files bucket's CORS needs the SPA origin, not '*'")
-    return [{"AllowedOrigins": [origin], "AllowedMethods": list(CORS_METHODS), "AllowedHeaders": list(CORS_HEADERS),
-             "ExposeHeaders": list(CORS_EXPOSE), "MaxAgeSeconds": CORS_MAX_AGE_SECONDS}]
+    """The files bucket's CORS rules for the SPA origin."""
+    return FILES.cors_rules(origin)
 
 
 def stage_cors_origin(stage: str) -> str:

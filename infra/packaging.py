@@ -30,12 +30,10 @@ _APP_FILES = ("app.py", "chalicelib", ".chalice/config.json")
 _PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x86_64")
 
 
-def dependencies_zip(runtime: lambda_.Runtime = RUNTIME) -> Path:
-    """requirements.txt installed for `runtime` in the layer layout (`python/`), built once per requirements."""
-    requirements = ROOT / "requirements.txt"
+def _layer_zip(name: str, pip_args: list[str], key: bytes, runtime: lambda_.Runtime) -> Path:
+    """Packages installed by pip for `runtime` in the layer layout (`python/`), built once per `key`."""
     version = runtime.name.removeprefix("python")
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
-    target = BUILD / f"dependencies-{runtime.name}-{digest}.zip"
+    target = BUILD / f"{name}-{runtime.name}-{hashlib.sha256(key).hexdigest()[:16]}.zip"
     if target.exists():
         return target
     BUILD.mkdir(exist_ok=True)
@@ -44,10 +42,28 @@ def dependencies_zip(runtime: lambda_.Runtime = RUNTIME) -> Path:
         subprocess.run(  # noqa: S603 - our interpreter's pip, fixed arguments
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-warn-conflicts",
              "--only-binary=:all:", "--implementation", "cp", "--python-version", version, *platforms,
-             "--target", f"{work}/python", "--requirement", str(requirements)],
+             "--target", f"{work}/python", *pip_args],
             check=True)
         Path(shutil.make_archive(f"{work}/layer", "zip", work, "python")).replace(target)
     return target
+
+
+def dependencies_zip(runtime: lambda_.Runtime = RUNTIME) -> Path:
+    """requirements.txt for `runtime`: every function's layer."""
+    requirements = ROOT / "requirements.txt"
+    return _layer_zip("dependencies", ["--requirement", str(requirements)], requirements.read_bytes(), runtime)
+
+
+def media_tools_pin() -> str:
+    """requirements-dev.txt's `av==` pin: the tests run the very PyAV wheel the layer ships."""
+    lines = (ROOT / "requirements-dev.txt").read_text().splitlines()
+    return next(line.split("#")[0].strip() for line in lines if line.startswith("av=="))
+
+
+def media_tools_zip(runtime: lambda_.Runtime = RUNTIME) -> Path:
+    """PyAV (FFmpeg's libraries in a manylinux wheel) for the probe worker: Lambda has no ffprobe (layers/README)."""
+    pin = media_tools_pin()
+    return _layer_zip("media-tools", [pin], pin.encode(), runtime)
 
 
 @contextmanager
@@ -81,3 +97,14 @@ def chalice_app(scope: Construct, environment: dict[str, str]) -> Chalice:
         function.runtime = RUNTIME.name
         function.layers = [*(function.layers or []), dependencies.layer_version_arn]
     return api
+
+
+def attach_media_tools(scope: Construct, api: Chalice, function_name: str) -> None:
+    """The media-tools layer (PyAV) on the one function that probes uploads, told to probe with it."""
+    from chalice.package import to_cfn_resource_name
+
+    layer = lambda_.LayerVersion(scope, "MediaTools", code=lambda_.Code.from_asset(str(media_tools_zip())),
+                                 compatible_runtimes=[RUNTIME], description="PyAV for the video probe")
+    function = api.sam_template.get_resource(to_cfn_resource_name(function_name))
+    function.layers = [*(function.layers or []), layer.layer_version_arn]
+    function.add_property_override("Environment.Variables.VIDEO_PROBE", "pyav")

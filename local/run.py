@@ -15,6 +15,14 @@ Payments: localstripe (a Stripe-compatible server, `local/stripe_server.py`) run
 STRIPE_API_BASE/STRIPE_API_KEY/STRIPE_WEBHOOK_SECRET, and localstripe's webhook points at the API's
 /v1/webhooks/stripe with that secret, so a confirmed PaymentIntent is fulfilled like on Stripe.
 
+Video: the uploads and media buckets, the video queues with their DLQs, the EventBridge rules and the state
+machine exist in moto (`local/resources.py`); moto executes the state machine, the pump serves the queues and
+FFmpeg transcodes. Once the API is up, a generated demo video is uploaded through the API for the demo course's
+free preview lesson; the runner reports when the pipeline made it ready (a few seconds after the banner).
+
+Browser origin: `--spa-origin`/`SPA_ORIGIN` replaces the stage's CORS_ALLOW_ORIGIN (the API and the buckets
+answer CORS for that origin only), e.g. for a page served on another port that plays the HLS.
+
 Ctrl-C or SIGTERM stops what was started, in reverse order: pump, API process, localstripe, emulator.
 """
 
@@ -28,6 +36,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -35,7 +44,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from local import ROOT, STATE_DIR
+from local import ROOT, STATE_DIR, api
 from local.identity import LocalIdp
 
 if TYPE_CHECKING:
@@ -74,6 +83,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR, help="IdP key pair and runtime.json")
     parser.add_argument("--schedule-every", type=float, metavar="SECONDS",
                         help="fire every @app.schedule handler this often instead of on its own schedule")
+    parser.add_argument("--spa-origin", default=os.environ.get("SPA_ORIGIN") or None, metavar="ORIGIN",
+                        help="the browser origin the API and buckets answer CORS for (env SPA_ORIGIN; default: "
+                             "the stage's CORS_ALLOW_ORIGIN)")
     return parser.parse_args(argv)
 
 
@@ -122,7 +134,7 @@ def stage_environment(stage: str) -> dict[str, str]:
     return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
 
 
-def configure_environment(moto_port: int, idp_env: dict[str, str]) -> None:
+def configure_environment(moto_port: int, idp_env: dict[str, str], spa_origin: str | None = None) -> None:
     """Point this process and its children at the emulator and the local IdP (before any chalicelib import)."""
     for name in DROPPED_VARIABLES:
         os.environ.pop(name, None)
@@ -136,6 +148,9 @@ def configure_environment(moto_port: int, idp_env: dict[str, str]) -> None:
         **stage_environment(STAGE),  # STAGE, TABLE_PREFIX, CORS_ALLOW_ORIGIN, Powertools settings
         **idp_env,  # AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_FILE
     })
+    overrides = {"CORS_ALLOW_ORIGIN": spa_origin} if spa_origin else {}
+    os.environ.update(overrides)
+    os.environ[api.OVERRIDES] = json.dumps(overrides)  # the API process applies them over the stage's variables
 
 
 # --- the parts -----------------------------------------------------------------------------------
@@ -144,6 +159,9 @@ def configure_environment(moto_port: int, idp_env: dict[str, str]) -> None:
 def start_moto(port: int, stack: ExitStack) -> str:
     from moto.server import ThreadedMotoServer
 
+    from local import moto_fixes
+
+    moto_fixes.apply()  # where moto departs from AWS in ways the product depends on (see local/moto_fixes.py)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per AWS call
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
@@ -167,8 +185,9 @@ def start_stripe(port: int, stack: ExitStack) -> LocalStripe:
 
 
 def start_api(port: int, stack: ExitStack) -> subprocess.Popen:
-    chalice = Path(sys.executable).parent / "chalice"
-    command = [str(chalice), "local", "--no-autoreload", "--host", HOST, "--port", str(port), "--stage", STAGE]
+    """`chalice local` (through `local.api`, which keeps the runner's overrides of the stage's variables)."""
+    command = [sys.executable, "-m", "local.api", "local", "--no-autoreload", "--host", HOST, "--port", str(port),
+               "--stage", STAGE]
     # Same process group as the runner: killing the group (as the e2e tests do) takes the API with it.
     process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
     stack.callback(stop_process, process)
@@ -209,6 +228,40 @@ def start_pump(stack: ExitStack, schedule_every: float | None) -> Pump:
     return pump
 
 
+def upload_demo_video(api_url: str, idp: LocalIdp, seeded: Seeded, state_dir: Path, stack: ExitStack) -> str | None:
+    """Upload the demo video through the API (the pump is running, so the pipeline picks it up) and report, from a
+    background thread, when it is ready: start-up does not wait for the transcode."""
+    from local.seed import upload_demo_video as upload
+    from local.seed import video_status
+
+    creator = seeded.creator
+    token = idp.mint(creator.user_id, email=creator.email, name=creator.name)
+    video_id = upload(api_url, token, seeded, state_dir)
+    if video_id is None:
+        return None
+    stopped = threading.Event()
+    stack.callback(stopped.set)
+
+    def report(timeout: float = 300.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not stopped.wait(1.0):
+            try:
+                video = video_status(api_url, token, video_id)
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                log.warning("demo video %s: status unknown (%s)", video_id, exc)
+                return
+            if video["status"] == "ready":
+                log.info("demo video %s is ready (%d ms, %dx%d)", video_id, video["duration_ms"], video["width"],
+                         video["height"])
+                return
+            if video["status"] == "failed" or time.monotonic() > deadline:
+                log.warning("demo video %s is %s: %s", video_id, video["status"], video.get("processing_error"))
+                return
+
+    threading.Thread(target=report, name="demo-video", daemon=True).start()
+    return video_id
+
+
 def write_runtime_file(state_dir: Path, stack: ExitStack, **facts: Any) -> None:
     path = state_dir / "runtime.json"
     path.write_text(json.dumps({**facts, "pid": os.getpid()}))
@@ -223,7 +276,7 @@ def start(args: argparse.Namespace, stack: ExitStack) -> subprocess.Popen:
     state_dir = args.state_dir.resolve()
     idp = LocalIdp.load_or_create(state_dir)
     moto_port = choose_port(args.moto_port, DEFAULT_MOTO_PORT, "emulator")
-    configure_environment(moto_port, idp.env(idp.write_jwks(state_dir / "jwks.json")))
+    configure_environment(moto_port, idp.env(idp.write_jwks(state_dir / "jwks.json")), args.spa_origin)
     moto_url = start_moto(moto_port, stack)
     try:
         stripe = start_stripe(choose_port(args.stripe_port, DEFAULT_STRIPE_PORT, "localstripe"), stack)
@@ -246,13 +299,17 @@ def start(args: argparse.Namespace, stack: ExitStack) -> subprocess.Popen:
              seeded.created)
     wait_for_health(api_url, api)
     pump = start_pump(stack, args.schedule_every)
-    write_runtime_file(state_dir, stack, api_url=api_url, moto_url=moto_url, stripe_url=stripe.url, stage=STAGE)
-    print(banner(api_url, moto_url, state_dir, seeded, idp, pump, stripe.url), flush=True)
+    video_id = upload_demo_video(api_url, idp, seeded, state_dir, stack)
+    demo = {"course_id": seeded.product_ids["course"], "video_lesson_id": seeded.video_lesson_id,
+            "video_id": video_id}
+    write_runtime_file(state_dir, stack, api_url=api_url, moto_url=moto_url, stripe_url=stripe.url, stage=STAGE,
+                       spa_origin=os.environ["CORS_ALLOW_ORIGIN"], demo=demo)
+    print(banner(api_url, moto_url, state_dir, seeded, idp, pump, stripe.url, video_id), flush=True)
     return api
 
 
 def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: LocalIdp, pump: Pump,
-           stripe_url: str) -> str:
+           stripe_url: str, video_id: str | None) -> str:
     creator, buyer = seeded.creator, seeded.buyer
     creator_token = idp.mint(creator.user_id, email=creator.email, name=creator.name)
     buyer_token = idp.mint(buyer.user_id, email=buyer.email, name=buyer.name)
@@ -285,7 +342,23 @@ def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: Lo
         f"  curl -s -u {key}: -X POST {stripe_url}/v1/payment_intents/$PI/confirm",
         f"  curl -s -H \"Authorization: Bearer $BUYER_TOKEN\" {api_url}/v1/library",
         "",
+        *video_lines(api_url, seeded, video_id),
     ])
+
+
+def video_lines(api_url: str, seeded: Seeded, video_id: str | None) -> list[str]:
+    """How to watch the demo video: its status, then the free preview lesson's playback (anyone may play it)."""
+    if video_id is None:
+        return ["Video: no demo video (FFmpeg is missing: `make run` installs it).", ""]
+    playback = f"{api_url}/v1/products/{seeded.product_ids['course']}/lessons/{seeded.video_lesson_id}/playback"
+    return [
+        f"Video (demo {video_id} is transcoding now; the pipeline attaches it to a free preview lesson):",
+        f"  curl -s -H \"Authorization: Bearer $CREATOR_TOKEN\" {api_url}/v1/videos/{video_id}",
+        f"  curl -s {playback}",
+        f"  HLS=$(curl -s {playback} | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"hls_url\"])')",
+        "  curl -s \"$HLS\"   # the master playlist; each rendition's segments are signed URLs",
+        "",
+    ]
 
 
 def _interrupt(signum: int, frame: Any) -> None:

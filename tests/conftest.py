@@ -83,6 +83,26 @@ class Api:
         return response.json
 
 
+@pytest.fixture(scope="module")
+def module_api():
+    """One emulator and client for a whole module (access matrices: every test uses its own caller, so none
+    disturbs another, and the content is built once instead of once per cell). Tokens are cached."""
+    import functools
+
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from app import app
+    from local.resources import create_tables
+
+    with mock_aws():
+        create_tables()
+        with Client(app) as client:
+            shared = Api(client, IDP)
+            shared.token = functools.lru_cache(maxsize=None)(shared.token)
+            yield shared
+
+
 @pytest.fixture
 def api(aws, idp):
     from chalice.test import Client

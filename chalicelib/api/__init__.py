@@ -10,18 +10,21 @@ from chalicelib.api import (
     coupons,
     course_builder,
     course_import,
+    credits,
     dashboard,
     deliverables,
     health,
     learning,
+    playback,
     refunds,
     sales,
+    videos,
 )
 from chalicelib.api.middleware import http_middleware
 
 BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp, course_import.bp, learning.bp, commerce.bp,
               refunds.bp, sales.bp,
-              coupons.bp, deliverables.bp, ai.bp, dashboard.bp)
+              coupons.bp, deliverables.bp, ai.bp, credits.bp, dashboard.bp, videos.bp, playback.bp)
 
 
 def register(app: Chalice) -> None:

@@ -42,7 +42,8 @@ def read_lesson(call: Call, product_id: str, lesson_id: str) -> dict:
 
 @route(bp, f"{P}/lessons/{{lesson_id}}/progress", "PUT",
        summary="Record your progress on a lesson (send an Idempotency-Key header so a retried report never adds "
-       "its time twice)", tag="learning", body="learning.ProgressUpdate", response="learning.ProgressUpdateOut")
+       "its time twice)", tag="learning", idempotent=True, body="learning.ProgressUpdate",
+       response="learning.ProgressUpdateOut")
 def record_progress(call: Call, product_id: str, lesson_id: str) -> dict:
     return _learning().record_progress(call.user_id, product_id, lesson_id, call.body.model_dump(exclude_none=True),
                                        learner_name=call.identity.name, request_key=call.idempotency_key)

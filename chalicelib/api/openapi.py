@@ -11,6 +11,13 @@ from chalicelib.api.routing import ROUTE_DOCS, RouteDoc, schema
 REF = "#/components/schemas/{model}"
 ERROR_STATUSES = {"400": "Malformed request", "404": "Not found (or not yours)",
                   "409": "Conflict", "413": "Body too large", "422": "Validation error"}
+EXTRA_STATUSES = {402: "Not enough AI allowance or credits: nothing was done",
+                  429: "Rate limited: retry after the Retry-After header's seconds",
+                  502: "The AI model's answer was unusable: nothing was written or charged",
+                  503: "The AI model is unavailable or throttling: nothing was charged; retry later"}
+IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "in": "header", "required": False,
+                      "description": "Send the same key when retrying: the request takes effect once",
+                      "schema": {"type": "string", "pattern": "^[A-Za-z0-9_\\-:.]{1,128}$"}}
 
 
 def _operation_id(doc: RouteDoc) -> str:
@@ -32,14 +39,20 @@ def _operation(doc: RouteDoc, refs: dict[str, dict[str, Any]]) -> dict[str, Any]
                   for name in re.findall(r"{(\w+)}", doc.path)]
     if doc.query:
         parameters += _query_parameters(doc.query)
+    if doc.idempotent:
+        parameters.append(IDEMPOTENCY_HEADER)
     success: dict[str, Any] = {"description": doc.summary}
-    if doc.status != 204:
+    if doc.media_type != "application/json":
+        success["content"] = {doc.media_type: {"schema": {"type": "string"}}}
+    elif doc.status != 204:
         body_schema = refs[doc.response] if doc.response else {"type": "object"}
         success["content"] = {"application/json": {"schema": body_schema}}
     responses = {str(doc.status): success}
     error = {"content": {"application/json": {"schema": refs["common.ErrorEnvelope"]}}}
     for status, description in ERROR_STATUSES.items():
         responses[status] = {"description": description, **error}
+    for status in doc.errors:
+        responses[str(status)] = {"description": EXTRA_STATUSES[status], **error}
     if doc.auth != "none":
         responses["401"] = {"description": "Missing or invalid bearer token", **error}
         responses["403"] = {"description": "Not allowed for this account", **error}

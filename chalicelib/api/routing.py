@@ -41,6 +41,9 @@ class RouteDoc:
     query: str | None
     response: str | None
     status: int
+    media_type: str = "application/json"  # anything else: the view returns a chalice Response with that body
+    idempotent: bool = False  # reads an Idempotency-Key header (documented as a header parameter)
+    errors: tuple[int, ...] = ()  # statuses beyond the common ones this route can answer (402, 429, 502, 503)
 
 
 ROUTE_DOCS: list[RouteDoc] = []
@@ -66,8 +69,8 @@ class Call:
         if key is None:
             return None
         if not IDEMPOTENCY_KEY.fullmatch(key):
-            raise InvalidInput("Idempotency-Key must be 1-128 characters of letters, digits, '-', '_', ':' or '.'",
-                               [{"loc": ["header", "Idempotency-Key"], "msg": "invalid"}])
+            raise BadRequest("Idempotency-Key must be 1-128 characters of letters, digits, '-', '_', ':' or '.'",
+                             [{"loc": ["header", "Idempotency-Key"], "msg": "invalid"}])
         return key
 
 
@@ -153,9 +156,11 @@ def render(result: Any, ref: str | None, status: int) -> Response:
 
 def route(bp: Blueprint, path: str, method: str = "GET", *, summary: str, tag: str, auth: str = "required",
           body: str | None = None, query: str | None = None, response: str | None = None,
-          status: int = 200) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+          status: int = 200, media_type: str = "application/json", idempotent: bool = False,
+          errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     assert auth in AUTH_MODES, auth
-    ROUTE_DOCS.append(RouteDoc(path, method, summary, tag, auth, body, query, response, status))
+    ROUTE_DOCS.append(RouteDoc(path, method, summary, tag, auth, body, query, response, status, media_type,
+                               idempotent, errors))
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)

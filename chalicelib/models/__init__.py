@@ -6,6 +6,7 @@ from chalicelib.models.catalog import CatalogListing, Product, ProductSlug
 from chalicelib.models.commerce import OpenCheckout, Order, ProcessedEvent
 from chalicelib.models.coupons import Coupon, CouponRedemption
 from chalicelib.models.course import CourseItem
+from chalicelib.models.credits import CreditPurchase
 from chalicelib.models.deliverables import DownloadLog, ProductFile
 from chalicelib.models.learning import Certificate, Enrollment, LessonProgress, QuizAttempt
 from chalicelib.models.rate_limits import RateLimitWindow
@@ -16,10 +17,11 @@ from chalicelib.models.video import VideoAsset, VideoQualityVariant
 ALL_MODELS = (User, CreatorAccount, Product, ProductSlug, CatalogListing, AccessGrant, CourseItem, Enrollment,
               LessonProgress, QuizAttempt, Certificate, Order, ProcessedEvent, OpenCheckout, RefundRequest,
               Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant,
-              AiLedgerEntry, RateLimitWindow)
+              AiLedgerEntry, RateLimitWindow, CreditPurchase)
 
 __all__ = ["ALL_MODELS", "AccessGrant", "AiLedgerEntry", "CatalogListing", "Certificate", "Coupon", "CouponRedemption",
            "CourseItem",
-           "CreatorAccount", "DownloadLog", "Enrollment", "LessonProgress", "OpenCheckout", "Order", "ProcessedEvent",
+           "CreatorAccount", "CreditPurchase", "DownloadLog", "Enrollment", "LessonProgress", "OpenCheckout", "Order",
+           "ProcessedEvent",
            "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RateLimitWindow", "RefundRequest", "User",
            "VideoAsset", "VideoQualityVariant"]

@@ -7,7 +7,10 @@ holds what they share with the ledger, so the models never import a service.
 - `R#<request_id>`: one AI call, `reserved → committed | released` (a released one may be reserved again: a
   failed call can be retried with the same idempotency key). While reserved it carries `inflight_shard`, so
   reservations whose Lambda died are found through the sparse `in_flight` index and released (never a Scan).
-- `C#<reference>`: one credit purchase (its conditional put is what makes `add_credits` idempotent).
+- `C#<reference>`: one movement of purchased credits: a purchase (kind `credit`, its conditional put is what makes
+  `add_credits` idempotent) or a refund taking unspent credits back (kind `clawback`, negative tokens).
+Every row is also in `by_created` (user, created time) so the usage ledger reads newest first in one Query; that
+index projects the row's figures but never the stored `result`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import secrets
 from datetime import UTC, datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta, utcnow
@@ -71,13 +74,29 @@ class InFlightReservations(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+LEDGER_FIELDS = ("kind", "status", "request_id", "reference", "feature", "model", "reserved_tokens", "tokens_total",
+                 "tokens_from_allowance", "tokens_from_credits", "committed_at", "released_at")
+
+
+class LedgerByCreated(GlobalSecondaryIndex):
+    """A user's ledger newest first (`GET /v1/creator/ai/usage`): the sort key of the table is the request id,
+    which says nothing about time. Only the figures are projected: results (up to a model answer each) stay out."""
+
+    class Meta:
+        index_name = "by_created"
+        projection = IncludeProjection(list(LEDGER_FIELDS))
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
 class AiLedgerEntry(Model):
     Meta = table_meta("ai-ledger")
 
     user_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # R#<request_id> (an AI call) | C#<reference> (a credit purchase)
-    kind = UnicodeAttribute()  # call | credit
-    status = UnicodeAttribute()  # calls: reserved | committed | released; credits: committed
+    sk = UnicodeAttribute(range_key=True)  # R#<request_id> (an AI call) | C#<reference> (a credit movement)
+    kind = UnicodeAttribute()  # call | credit | clawback
+    status = UnicodeAttribute()  # calls: reserved | committed | released; credit movements: committed
     request_id = UnicodeAttribute(null=True)
     reference = UnicodeAttribute(null=True)
     feature = UnicodeAttribute(null=True)
@@ -86,7 +105,7 @@ class AiLedgerEntry(Model):
     reserved_tokens = NumberAttribute(null=True)
     reserved_from_allowance = NumberAttribute(null=True)
     reserved_from_credits = NumberAttribute(null=True)
-    # What was charged (committed calls; 0 for released ones; the amount bought for credit rows).
+    # What was charged (committed calls; 0 for released ones; ± the credits moved for credit rows).
     tokens_total = NumberAttribute(null=True)
     tokens_from_allowance = NumberAttribute(null=True)
     tokens_from_credits = NumberAttribute(null=True)
@@ -99,3 +118,4 @@ class AiLedgerEntry(Model):
     released_at = UTCDateTimeAttribute(null=True)
 
     in_flight = InFlightReservations()
+    by_created = LedgerByCreated()

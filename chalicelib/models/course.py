@@ -83,7 +83,8 @@ class LessonNode(CourseItem, discriminator="lesson"):
     content_type = UnicodeAttribute()  # text | video | video_embed | quiz_inline | exercise
     estimated_minutes = NumberAttribute(default=0)
     is_free_preview = BooleanAttribute(default=False)
-    video_asset_id = UnicodeAttribute(null=True)
+    video_asset_id = UnicodeAttribute(null=True)  # a ready VideoAsset of the course's creator (`video` lessons)
+    video_duration_seconds = NumberAttribute(null=True)  # of that asset, copied at attach: stats need no asset reads
     video_url = UnicodeAttribute(null=True)  # normalized https embed URL (YouTube/Vimeo)
 
 

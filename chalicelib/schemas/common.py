@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class StrictBody(BaseModel):
@@ -40,5 +40,5 @@ class Health(BaseModel):
 
 
 class PageQuery(StrictQuery):
-    limit: int | None = None
+    limit: Annotated[int, Field(ge=1)] | None = None  # capped by page_limit(); 0 or less is a 422
     cursor: str | None = None

@@ -57,6 +57,7 @@ class LessonCreate(StrictBody):
     estimated_minutes: Minutes = 0
     is_free_preview: bool = False
     video_url: Annotated[str, Field(max_length=500)] | None = None
+    video_asset_id: Id | None = None  # `video` lessons: your own ready video (GET /v1/videos)
 
 
 class LessonUpdate(StrictBody):
@@ -68,6 +69,7 @@ class LessonUpdate(StrictBody):
     estimated_minutes: Minutes | None = None
     is_free_preview: bool | None = None
     video_url: Annotated[str, Field(max_length=500)] | None = None
+    video_asset_id: Id | None = None  # null detaches the video
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> LessonUpdate:
@@ -88,6 +90,7 @@ class LessonOut(BaseModel):
     estimated_minutes: int
     is_free_preview: bool
     video_asset_id: str | None = None
+    video_duration_seconds: int | None = None
     video_url: str | None = None
     content: str = ""
     key_takeaways: list[str] = []

@@ -114,7 +114,9 @@ class OutlineLesson(BaseModel):
     title: str
     slug: str
     content_type: str
-    estimated_minutes: int
+    estimated_minutes: int  # the creator's estimate, else the attached video's length (minutes, rounded up)
+    has_video: bool = False  # a native video is attached: `GET .../lessons/{id}/playback`
+    video_duration_seconds: int | None = None
     position: int
     is_free_preview: bool
     locked: bool

@@ -1,6 +1,6 @@
 """Writing validated AI drafts into a course: all or nothing, through the course builder's write protocol.
 
-Each write is ONE transaction under the course lock (`course_builder._apply`: read the outline, plan, commit
+Each write is ONE transaction under the course lock (`course_builder.apply_change`: read the outline, plan, commit
 conditioned on `content_version`, retry on a lost race, recompute the stats), so a draft appears whole or not at
 all and concurrent builder edits serialize with it. An outline is at most 10 modules and 40 lessons
 (`schemas.ai.MAX_OUTLINE_LESSONS`): modules + lessons + bodies + the lock stay within one 100-item transaction.
@@ -25,7 +25,7 @@ from chalicelib.models.course import (
     question_sk,
     quiz_sk,
 )
-from chalicelib.services.course_builder import MAX_CHILDREN, _apply, slugify
+from chalicelib.services.course_builder import MAX_CHILDREN, apply_change, slugify
 from chalicelib.services.course_import import derived_id
 from chalicelib.services.outline import Outline
 
@@ -76,7 +76,7 @@ def write_outline(product_id: str, draft: Any, request_id: str) -> list[dict[str
                             "lesson_ids": lesson_ids})
         return _saves(items), written
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 def write_quiz(product_id: str, module_id: str, title: str, questions: list[dict[str, Any]],
@@ -100,7 +100,7 @@ def write_quiz(product_id: str, module_id: str, title: str, questions: list[dict
                    "questions": [_plain(node, exclude=("product_id", "sk", "kind", "quiz_id")) for node in nodes]}
         return _saves([quiz, *nodes]), written
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 def _plain(item: Any, exclude: tuple[str, ...]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, PaymentRequired, TooManyRequests
 from chalicelib.models import AiLedgerEntry, CreatorAccount, User
@@ -52,7 +53,7 @@ from chalicelib.observability import logger
 from chalicelib.services.db import cancellation_codes, transaction
 
 __all__ = ["TIER_TOKENS", "AllowanceExhausted", "Reservation", "RequestInProgress", "add_credits", "commit",
-           "metered", "release", "release_stale", "reserve", "reset_due", "set_tier", "status"]
+           "credit_writes", "metered", "release", "release_stale", "reserve", "reset_due", "set_tier", "status"]
 
 LEASE = timedelta(minutes=15)  # far beyond any API call: a reservation older than this belongs to a dead Lambda
 MAX_ATTEMPTS = 10
@@ -289,14 +290,10 @@ def add_credits(user_id: str, tokens: int, *, reference: str) -> int:
         raise InvalidInput("credits must be a positive whole number of tokens")
     if not reference or len(reference) > MAX_REQUEST_ID_CHARS:
         raise InvalidInput(f"a credit reference is 1 to {MAX_REQUEST_ID_CHARS} characters")
-    entry = AiLedgerEntry(user_id, f"C#{reference}", kind="credit", status="committed", reference=reference,
-                          tokens_total=tokens, tokens_from_credits=tokens, committed_at=utcnow())
     for _ in _attempts():
         try:
             with transaction() as tx:
-                tx.save(entry, condition=AiLedgerEntry.sk.does_not_exist())
-                tx.update(User(user_id), actions=[User.ai_credit_balance.add(tokens)],
-                          condition=User.user_id.exists())
+                credit_writes(tx, user_id, tokens, reference=reference)
             break
         except TransactWriteError as exc:
             codes = cancellation_codes(exc)
@@ -310,6 +307,19 @@ def add_credits(user_id: str, tokens: int, *, reference: str) -> int:
             if codes[1] == CONDITION_FAILED:
                 raise NotFound("user not found") from None
     return _credit_balance(user_id)
+
+
+def credit_writes(tx: TransactWrite, user_id: str, tokens: int, *, reference: str, kind: str = "credit") -> None:
+    """Add one movement of purchased credits to `tx`: the ledger row `C#<reference>` (put once, which is what makes
+    a movement idempotent) and the user's balance ADD `tokens`. A negative movement (a refund taking credits back,
+    kind `clawback`) is conditioned on the balance covering it: the balance never goes below zero."""
+    entry = AiLedgerEntry(user_id, f"C#{reference}", kind=kind, status="committed", reference=reference,
+                          tokens_total=tokens, tokens_from_credits=tokens, committed_at=utcnow())
+    condition = User.user_id.exists()
+    if tokens < 0:
+        condition &= User.ai_credit_balance >= -tokens
+    tx.save(entry, condition=AiLedgerEntry.sk.does_not_exist())
+    tx.update(User(user_id), actions=[User.ai_credit_balance.add(tokens)], condition=condition)
 
 
 def set_tier(user_id: str, tier: str) -> None:

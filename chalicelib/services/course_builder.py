@@ -35,7 +35,7 @@ from chalicelib.models.course import (
     question_sk,
     quiz_sk,
 )
-from chalicelib.services import catalog
+from chalicelib.services import catalog, videos
 from chalicelib.services.db import cancellation_codes, transaction
 from chalicelib.services.embeds import normalize_embed_url
 from chalicelib.services.ids import new_id
@@ -86,7 +86,7 @@ def owned_course(creator_id: str, product_id: str) -> Product:
 Plan = Callable[[TransactWrite], None]
 
 
-def _apply(product_id: str, build: Callable[[Outline], tuple[list[Plan], Any]]) -> Any:
+def apply_change(product_id: str, build: Callable[[Outline], tuple[list[Plan], Any]]) -> Any:
     """Read the outline, let `build` validate and plan writes, commit them under the course lock."""
     for _ in range(RETRIES):
         outline = load_outline(product_id)
@@ -185,7 +185,7 @@ def _update_node(creator_id: str, product_id: str, find: Callable[[Outline], Any
             setattr(node, name, value)
         return [_save(node)], node
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 # --- modules ---------------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def add_module(creator_id: str, product_id: str, fields: dict[str, Any]) -> Modu
                             position=len(outline.modules), **fields)
         return [_save(module)], module
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 def update_module(creator_id: str, product_id: str, module_id: str, fields: dict[str, Any]) -> ModuleNode:
@@ -221,7 +221,7 @@ def delete_module(creator_id: str, product_id: str, module_id: str) -> None:
         _delete_in_batches(product_id, lessons, quizzes)
         return [_delete(module), *_densify(outline.modules, module_id, "module_id")], None
 
-    _apply(product_id, build)
+    apply_change(product_id, build)
 
 
 def _delete_in_batches(product_id: str, lessons: list[LessonNode], quizzes: list[QuizNode]) -> None:
@@ -241,7 +241,7 @@ def reorder_modules(creator_id: str, product_id: str, module_ids: list[str]) -> 
     def build(outline: Outline):
         return _reorder(outline.modules, module_ids, "module_id")
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 # --- lessons ---------------------------------------------------------------------------------------
@@ -278,6 +278,16 @@ def _check_lesson(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _video_fields(creator_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A `video_asset_id` being set must name the creator's own ready video (404 / 422); its duration is copied
+    onto the lesson (stats and outlines then need no asset reads). Clearing it clears the duration."""
+    if "video_asset_id" not in fields:
+        return fields
+    asset_id = fields["video_asset_id"]
+    seconds = videos.duration_seconds(videos.attachable(creator_id, asset_id)) if asset_id else None
+    return {**fields, "video_duration_seconds": seconds}
+
+
 def _split(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     body = {k: v for k, v in fields.items() if k in LESSON_BODY_FIELDS}
     node = {k: v for k, v in fields.items() if k not in LESSON_BODY_FIELDS}
@@ -287,7 +297,7 @@ def _split(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def add_lesson(creator_id: str, product_id: str, module_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     owned_course(creator_id, product_id)
     lesson_id = new_id("les")
-    node_fields, body_fields = _split(_check_lesson(dict(fields)))
+    node_fields, body_fields = _split(_video_fields(creator_id, _check_lesson(dict(fields))))
 
     def build(outline: Outline):
         _require(outline.module(module_id), "module")
@@ -299,11 +309,12 @@ def add_lesson(creator_id: str, product_id: str, module_id: str, fields: dict[st
         body = LessonBody(product_id, body_sk(lesson_id), lesson_id=lesson_id, **body_fields)
         return [_save(lesson), _save(body)], (lesson, body)
 
-    return lesson_view(*_apply(product_id, build))
+    return lesson_view(*apply_change(product_id, build))
 
 
 def update_lesson(creator_id: str, product_id: str, lesson_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     owned_course(creator_id, product_id)
+    fields = _video_fields(creator_id, fields)
 
     def build(outline: Outline):
         lesson = _require(outline.lesson(lesson_id), "lesson")
@@ -324,7 +335,31 @@ def update_lesson(creator_id: str, product_id: str, lesson_id: str, fields: dict
             plans.append(_save(body))
         return plans, (lesson, body)
 
-    return lesson_view(*_apply(product_id, build))
+    return lesson_view(*apply_change(product_id, build))
+
+
+def attach_video(creator_id: str, product_id: str, lesson_id: str, video_id: str) -> bool:
+    """Make a lesson play a ready video (`content_type=video`, its duration, no embed URL): what an upload named
+    for the lesson does once ready. True when written; False when the lesson already shows it or a newer upload
+    (ids sort by creation), which an older upload finishing late must not replace. 404 / 409 / 422 as any edit."""
+    owned_course(creator_id, product_id)
+    seconds = videos.duration_seconds(videos.attachable(creator_id, video_id))
+
+    def shows_it_or_newer(lesson: LessonNode) -> bool:
+        return lesson.content_type == "video" and (lesson.video_asset_id or "") >= video_id
+
+    if shows_it_or_newer(_require(load_outline(product_id).lesson(lesson_id), "lesson")):
+        return False  # checked before taking the lock: a repeated call writes nothing
+
+    def build(outline: Outline):
+        lesson = _require(outline.lesson(lesson_id), "lesson")
+        if shows_it_or_newer(lesson):
+            return [], False
+        lesson.content_type, lesson.video_url = "video", None
+        lesson.video_asset_id, lesson.video_duration_seconds = video_id, seconds
+        return [_save(lesson)], True
+
+    return apply_change(product_id, build)
 
 
 def delete_lesson(creator_id: str, product_id: str, lesson_id: str) -> None:
@@ -338,7 +373,7 @@ def delete_lesson(creator_id: str, product_id: str, lesson_id: str) -> None:
         plans = [_delete(lesson), _delete(CourseItem(product_id, body_sk(lesson_id)))]
         return plans + _densify(siblings, lesson_id, "lesson_id"), None
 
-    _apply(product_id, build)
+    apply_change(product_id, build)
 
 
 def reorder_lessons(creator_id: str, product_id: str, module_id: str, lesson_ids: list[str]) -> list[LessonNode]:
@@ -348,7 +383,7 @@ def reorder_lessons(creator_id: str, product_id: str, module_id: str, lesson_ids
         _require(outline.module(module_id), "module")
         return _reorder(outline.lessons_of(module_id), lesson_ids, "lesson_id")
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 def move_lesson(creator_id: str, product_id: str, lesson_id: str, target_module_id: str,
@@ -373,7 +408,7 @@ def move_lesson(creator_id: str, product_id: str, lesson_id: str, target_module_
         lesson.module_id, lesson.position = target_module_id, index
         return plans, lesson
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 def lesson_view(lesson: LessonNode, body: LessonBody | None) -> dict[str, Any]:
@@ -413,7 +448,7 @@ def add_quiz(creator_id: str, product_id: str, fields: dict[str, Any]) -> QuizNo
         quiz.position = len(siblings)
         return [_save(quiz)], quiz
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 def update_quiz(creator_id: str, product_id: str, quiz_id: str, fields: dict[str, Any]) -> QuizNode:
@@ -431,7 +466,7 @@ def delete_quiz(creator_id: str, product_id: str, quiz_id: str) -> None:
                 batch.delete(question)
         return [_delete(quiz), *_densify(siblings, quiz_id, "quiz_id")], None
 
-    _apply(product_id, build)
+    apply_change(product_id, build)
 
 
 def get_quiz_for_owner(creator_id: str, product_id: str, quiz_id: str) -> tuple[QuizNode, list[QuestionNode]]:
@@ -474,7 +509,7 @@ def add_question(creator_id: str, product_id: str, quiz_id: str, fields: dict[st
         quiz.question_count = int(quiz.question_count) + 1
         return [_save(question), _save(quiz)], question
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 def update_question(creator_id: str, product_id: str, quiz_id: str, question_id: str,
@@ -494,7 +529,7 @@ def update_question(creator_id: str, product_id: str, quiz_id: str, question_id:
                 setattr(question, name, fields[name])
         return [_save(question)], question
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)
 
 
 def delete_question(creator_id: str, product_id: str, quiz_id: str, question_id: str) -> None:
@@ -507,7 +542,7 @@ def delete_question(creator_id: str, product_id: str, quiz_id: str, question_id:
         quiz.question_count = len(questions) - 1
         return [_delete(question), _save(quiz), *_densify(questions, question_id, "question_id")], None
 
-    _apply(product_id, build)
+    apply_change(product_id, build)
 
 
 def reorder_questions(creator_id: str, product_id: str, quiz_id: str, question_ids: list[str]) -> list[QuestionNode]:
@@ -517,4 +552,4 @@ def reorder_questions(creator_id: str, product_id: str, quiz_id: str, question_i
         _require(outline.quiz(quiz_id), "quiz")
         return _reorder(load_questions(product_id, quiz_id), question_ids, "question_id")
 
-    return _apply(product_id, build)
+    return apply_change(product_id, build)

@@ -8,6 +8,9 @@ change cancels the transaction and the event is re-read and re-decided (bounded 
 
 Out of order: a refund that arrives before the payment's success is recorded on the order
 (`refunded_cents`); the success then marks the order paid-and-refunded and grants nothing.
+
+Payments of AI credit packs (PaymentIntent metadata `kind=credit_pack`) are planned by `services/credit_packs.py`
+and applied by the same transaction with the same marker; every other event is an order's.
 """
 
 from __future__ import annotations
@@ -162,14 +165,19 @@ def _payment_failed(intent: dict[str, Any]) -> Plan:
     order = _order_for_intent(intent.get("id"), intent.get("metadata"))
     if order is None or order.status not in ("pending", "abandoned"):
         return Plan("ignored")
-    error = intent.get("last_payment_error") or {}
-    reason = str(error.get("code") or error.get("decline_code") or "payment_failed")[:100]
+    reason = decline_reason(intent)
 
     def write(tx: TransactWrite) -> None:
         _guarded(tx, order, [Order.status.set("failed"), Order.failure_reason.set(reason),
                              Order.pending_shard.remove()])
 
     return Plan("failed", write, [_coupon("release", order)] if order.coupon_code else [])
+
+
+def decline_reason(intent: dict[str, Any]) -> str:
+    """Why a payment failed, in Stripe's words (its error code or decline code)."""
+    error = intent.get("last_payment_error") or {}
+    return str(error.get("code") or error.get("decline_code") or "payment_failed")[:100]
 
 
 def _charge_refunded(charge: dict[str, Any]) -> Plan:
@@ -240,10 +248,24 @@ def _dispute(change: str) -> Callable[[dict[str, Any]], Plan]:
     return plan
 
 
-PLANNERS: dict[str, Callable[[dict[str, Any]], Plan]] = {
-    "payment_intent.succeeded": _payment_succeeded,
-    "payment_intent.payment_failed": _payment_failed,
-    "charge.refunded": _charge_refunded,
+Planner = Callable[[dict[str, Any]], Plan]
+
+
+def _credit_pack_or(event_type: str, order_planner: Planner) -> Planner:
+    """An event about an AI credit pack purchase is planned by `credit_packs`; any other by the order's planner."""
+
+    def plan(obj: dict[str, Any]) -> Plan:
+        from chalicelib.services import credit_packs  # here, not at the top: it imports `Plan` from this module
+
+        return credit_packs.plan(event_type, obj) or order_planner(obj)
+
+    return plan
+
+
+PLANNERS: dict[str, Planner] = {
+    "payment_intent.succeeded": _credit_pack_or("payment_intent.succeeded", _payment_succeeded),
+    "payment_intent.payment_failed": _credit_pack_or("payment_intent.payment_failed", _payment_failed),
+    "charge.refunded": _credit_pack_or("charge.refunded", _charge_refunded),
     "charge.dispute.created": _dispute("created"),
     "charge.dispute.closed": _dispute("closed"),
 }

@@ -291,6 +291,14 @@ def read_lesson(user_id: str | None, ref: str, lesson_id: str) -> dict[str, Any]
             "progress": _progress_view(progress) if progress else None}
 
 
+def open_lesson(user_id: str | None, ref: str, lesson_id: str) -> tuple[Product, LessonNode, str]:
+    """A lesson the caller may open, by exactly `read_lesson`'s rule (404 unseen, 403 `lesson_locked`), with its
+    product and the access reason (video playback authorizes with it)."""
+    course = _course(ref, user_id)
+    lesson, reason = _lesson(course, lesson_id)
+    return course.product, lesson, reason
+
+
 def _progress_row(key: str, lesson_id: str) -> LessonProgress | None:
     try:
         return LessonProgress.get(key, lesson_id, consistent_read=True)

@@ -6,6 +6,7 @@ the learner-facing tree are all derived from it without further reads.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,16 @@ class Outline:
         return self.quizzes_of("course")
 
 
+def lesson_minutes(lesson: LessonNode) -> int:
+    """What a lesson takes: the creator's estimate, else its attached video's length in whole minutes (rounded up)."""
+    return int(lesson.estimated_minutes or 0) or math.ceil(int(lesson.video_duration_seconds or 0) / 60)
+
+
+def has_video(lesson: LessonNode) -> bool:
+    """A native video is attached (playable through `.../playback`)."""
+    return lesson.content_type == "video" and bool(lesson.video_asset_id)
+
+
 def course_stats(outline: Outline) -> dict[str, Any]:
     """The product's denormalized stats."""
     lessons = outline.lessons
@@ -85,7 +96,7 @@ def course_stats(outline: Outline) -> dict[str, Any]:
     return {
         "total_modules": len(outline.modules),
         "total_lessons": len(lessons),
-        "total_duration_minutes": sum(int(lesson.estimated_minutes or 0) for lesson in lessons),
+        "total_duration_minutes": sum(lesson_minutes(lesson) for lesson in lessons),
         "has_free_preview": bool(free) or any(outline.quiz_is_free(q) for q in outline.quizzes),
         "free_preview_lesson_count": len(free),
     }
@@ -116,7 +127,8 @@ def outline_tree(outline: Outline, full_access: str | None) -> list[dict[str, An
         for lesson in outline.lessons_of(module.module_id):
             accessible, reason = access_reason(full_access, outline.lesson_is_free(lesson))
             lessons.append({"lesson_id": lesson.lesson_id, "title": lesson.title, "slug": lesson.slug,
-                            "content_type": lesson.content_type, "estimated_minutes": lesson.estimated_minutes,
+                            "content_type": lesson.content_type, "estimated_minutes": lesson_minutes(lesson),
+                            "has_video": has_video(lesson), "video_duration_seconds": lesson.video_duration_seconds,
                             "position": lesson.position, "is_free_preview": bool(lesson.is_free_preview),
                             "locked": not accessible, "access_reason": reason})
         tree.append({"module_id": module.module_id, "title": module.title, "description": module.description,

@@ -1,5 +1,5 @@
-"""One stage of the marketplace: the Chalice app, the tables of every model, the files bucket and the Cognito user
-pool."""
+"""One stage of the marketplace: the Chalice app, the tables of every model, the files bucket, the Cognito user
+pool and native video (`infra/stacks/video.py`)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from chalicelib.config import get_settings
 from chalicelib.models import ALL_MODELS
 from infra import buckets
-from infra.packaging import chalice_app, functions
+from infra.packaging import attach_media_tools, chalice_app, functions
+from infra.stacks.storage import private_bucket
+from infra.stacks.video import Video, media_public_key
 from infra.tables import add_table
 
 
@@ -28,7 +30,12 @@ class MarketplaceStack(cdk.Stack):
         super().__init__(scope, stage, stack_name=f"creator-marketplace-{stage}", **kwargs)
         self.tables: dict[str, dynamodb.Table] = {model.__name__: add_table(self, model) for model in ALL_MODELS}
         self.user_pool, self.app_client = self._user_pool()
-        self.files_bucket = self._files_bucket(stage)
+        origin = buckets.stage_cors_origin(stage)
+        # Deliverable files: browser PUT uploads to presigned URLs and downloads (see `infra/buckets.py`).
+        self.files_bucket = private_bucket(self, "Files", buckets.FILES, origin)
+        self.video = Video(self, "Video", settings=get_settings(), origin=origin,
+                           assets_table=self.tables["VideoAsset"],
+                           public_key_pem=media_public_key(self.node.try_get_context("media_public_key")))
         # The app refuses to start in prod with the default cursor-signing secret.
         cursor_secret = secretsmanager.Secret(
             self, "CursorSecret", description="Signs pagination cursors",
@@ -43,6 +50,7 @@ class MarketplaceStack(cdk.Stack):
 
         # TABLE_PREFIX is the prefix the tables above were named with, so the functions cannot look elsewhere.
         self.api = chalice_app(self, {"STAGE": stage, "TABLE_PREFIX": get_settings().table_prefix})
+        attach_media_tools(self, self.api, "run_video_task")  # the probe worker reads uploads with PyAV
         # Values only known at deploy time go in as overrides (stage_config is written to a file before synthesis).
         deploy_time = {
             "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
@@ -51,6 +59,7 @@ class MarketplaceStack(cdk.Stack):
             "STRIPE_API_KEY": stripe_secret.secret_value_from_json("api_key").unsafe_unwrap(),
             "STRIPE_WEBHOOK_SECRET": stripe_secret.secret_value_from_json("webhook_secret").unsafe_unwrap(),
             "FILES_BUCKET": self.files_bucket.bucket_name,  # CloudFormation names it: bucket names are global
+            **self.video.environment(),
         }
         for function in functions(self.api):
             for name, value in deploy_time.items():
@@ -62,28 +71,17 @@ class MarketplaceStack(cdk.Stack):
         # Presigned PUT/GET URLs carry the role's permissions; HeadObject/DeleteObject verify and reject uploads.
         # (grant_read_write includes s3:DeleteObject*.)
         self.files_bucket.grant_read_write(role)
+        self.video.grant_app(role)
+        # The AI course tools call Bedrock's Converse API with the tier's model (settings.bedrock_models).
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=["bedrock:InvokeModel"],
+            resources=[f"arn:aws:bedrock:{self.region}::foundation-model/{model}"
+                       for model in sorted({model for _, model in get_settings().bedrock_models})]))
+        policy = role.node.try_find_child("Policy")  # where CDK put the grants of the imported role
+        self.video.wire_consumers(self.api, policy.node.default_child if policy else None)
 
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "AppClientId", value=self.app_client.user_pool_client_id)
-
-    def _files_bucket(self, stage: str) -> s3.Bucket:
-        """Deliverable files (see `infra/buckets.py`, shared with the local runtime): private, encrypted, TLS only,
-        CORS for browser PUT uploads from the SPA origin; abandoned multipart uploads are cleaned up."""
-        rules = buckets.cors_rules(buckets.stage_cors_origin(stage))
-        return s3.Bucket(
-            self, "Files",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            cors=[s3.CorsRule(allowed_origins=rule["AllowedOrigins"],
-                              allowed_methods=[getattr(s3.HttpMethods, method) for method in rule["AllowedMethods"]],
-                              allowed_headers=rule["AllowedHeaders"], exposed_headers=rule["ExposeHeaders"],
-                              max_age=rule["MaxAgeSeconds"]) for rule in rules],
-            lifecycle_rules=[s3.LifecycleRule(
-                abort_incomplete_multipart_upload_after=cdk.Duration.days(buckets.ABORT_INCOMPLETE_UPLOADS_DAYS))],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
 
     def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
         """Buyers and creators sign in with email; the SPA is a public client (SRP, no secret)."""

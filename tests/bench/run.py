@@ -14,7 +14,7 @@ import time
 import traceback
 
 # Importing dynamodb_calls installs the DynamoDB call counter before any botocore session exists.
-from tests.bench import cold_start, course_calls, dynamodb_calls
+from tests.bench import cold_start, course_calls, dynamodb_calls, video_transcode
 from tests.bench.report import ERROR, FAIL, Row, Section, heading, table
 
 SECTIONS = (
@@ -22,6 +22,8 @@ SECTIONS = (
     Section("dynamodb", "DynamoDB calls per catalog request, 10 vs 1,000 products", dynamodb_calls.run),
     Section("course", "DynamoDB calls for course detail (1x1 vs 20x10) and the library (1 vs 50 owned)",
             course_calls.run),
+    Section("video", "Seconds of video transcoded per wall second: single-pass ladder vs separate FFmpeg processes",
+            video_transcode.run),
 )
 
 

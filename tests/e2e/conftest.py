@@ -1,4 +1,4 @@
-"""One local runtime (moto + `chalice local` + pump + demo data) for the whole e2e session."""
+"""One local runtime (moto + `chalice local` + pump + demo data) for the whole session, shared with tests/browser."""
 
 from __future__ import annotations
 
@@ -8,9 +8,5 @@ from tests.e2e import stack as runtime
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    started = runtime.start(tmp_path_factory.mktemp("local-runtime"))
-    try:
-        yield started
-    finally:
-        runtime.stop(started)
+def stack(request, tmp_path_factory):
+    return runtime.shared(request, tmp_path_factory)

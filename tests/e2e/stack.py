@@ -3,6 +3,9 @@
 The runner gets an explicit, minimal environment: nothing from the test process (AWS_*, AUTH_*,
 TABLE_PREFIX set by tests/conftest.py) may leak into it. It runs in its own process group, so the
 teardown can signal the runner and the `chalice local` it started at once, as a terminal's Ctrl-C does.
+
+The runner's SPA origin (`--spa-origin`: what the API and the buckets answer CORS for) is a port reserved
+here and held until a browser test serves its page on it (`Stack.spa_socket`): no other process can take it.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from local import ROOT
@@ -31,17 +36,24 @@ class Stack:
     process: subprocess.Popen
     state_dir: Path
     log_path: Path
+    spa_socket: socket.socket  # bound to the SPA origin's port, not listening: a page server takes it over
     base_url: str = ""
     moto_url: str = ""
     idp: LocalIdp | None = None
+    demo: dict[str, Any] = field(default_factory=dict)  # course_id, video_lesson_id, video_id (runtime.json)
+
+    @property
+    def spa_origin(self) -> str:
+        host, port = self.spa_socket.getsockname()
+        return f"http://{host}:{port}"
 
     def token(self, user: str, **claims: Any) -> str:
         assert self.idp is not None
         return self.idp.mint(user, email=f"{user}@example.com", name=user.replace("-", " ").title(), **claims)
 
     def call(self, method: str, path: str, user: str | None = None, token: str | None = None,
-             body: Any = None, params: dict | None = None) -> requests.Response:
-        headers = {}
+             body: Any = None, params: dict | None = None, headers: dict | None = None) -> requests.Response:
+        headers = dict(headers or {})
         if token or user:
             headers["Authorization"] = f"Bearer {token or self.token(user)}"
         return requests.request(method, f"{self.base_url}{path}", json=body, params=params, headers=headers,
@@ -57,11 +69,15 @@ def start(state_dir: Path) -> Stack:
     log_path = state_dir / "runner.log"
     env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
     env["PYTHONUNBUFFERED"] = "1"
-    command = [sys.executable, "-m", "local.run", "--api-port", "0", "--moto-port", "0", "--state-dir", str(state_dir)]
+    spa_socket = socket.socket()
+    spa_socket.bind(("127.0.0.1", 0))
+    spa_origin = f"http://127.0.0.1:{spa_socket.getsockname()[1]}"
+    command = [sys.executable, "-m", "local.run", "--api-port", "0", "--moto-port", "0", "--state-dir", str(state_dir),
+               "--spa-origin", spa_origin]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-    stack = Stack(process, state_dir, log_path)
+    stack = Stack(process, state_dir, log_path, spa_socket)
     runtime = state_dir / "runtime.json"
     deadline = time.monotonic() + STARTUP_SECONDS
     while not runtime.exists():
@@ -70,9 +86,29 @@ def start(state_dir: Path) -> Stack:
             raise RuntimeError(f"local runtime did not start (exit {process.returncode}):\n{stack.log()}")
         time.sleep(0.1)
     facts = json.loads(runtime.read_text())
-    stack.base_url, stack.moto_url = facts["api_url"], facts["moto_url"]
+    stack.base_url, stack.moto_url, stack.demo = facts["api_url"], facts["moto_url"], facts["demo"]
     stack.idp = LocalIdp.load_or_create(state_dir)
     return stack
+
+
+_shared: Stack | None = None
+
+
+def shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """The session's one runtime, for every suite's session-scoped `stack` fixture (tests/e2e, tests/browser): the
+    first to ask starts it and stops it when the session ends."""
+    global _shared
+    if _shared is None:
+        _shared = start(tmp_path_factory.mktemp("local-runtime"))
+        request.addfinalizer(_stop_shared)
+    return _shared
+
+
+def _stop_shared() -> None:
+    global _shared
+    if _shared is not None:
+        stop(_shared)
+        _shared = None
 
 
 def group_alive(pgid: int) -> bool:
@@ -98,4 +134,5 @@ def stop(stack: Stack, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int 
     if group_alive(pgid):
         os.killpg(pgid, signal.SIGKILL)
         stack.process.wait()
+    stack.spa_socket.close()
     return code

@@ -1,49 +1,21 @@
 """The synthesized prod stack holds what the code expects: the models' tables, the env the app reads, the grants.
 
-One synthesis per module (~20 s: `chalice package` plus the CDK synth; the first run on a machine also builds the
-dependencies layer with pip). Table names carry the test prefix (cm-test), set by tests/conftest.py.
+The `template` fixture (tests/infra/conftest.py) synthesizes the stack once per session. Video resources:
+test_video_stack.py.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
 from chalicelib.config import get_settings
 from chalicelib.models import ALL_MODELS, AccessGrant, CatalogListing, Product
 from infra.packaging import RUNTIME, dependencies_zip
-from infra.stacks.marketplace import MarketplaceStack
-
-STAGE = "prod"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
-    """`chalice package` writes chalice.out/ to the cwd, loads the stage's variables into os.environ and puts its
-    source dir on sys.path: all three are put back so the rest of the session is unaffected. It also imports `app`
-    if nobody has yet, from its throwaway copy: import the real one first. (It must stay imported: the app registers
-    blueprints that are module singletons, once only.)"""
-    importlib.import_module("app")
-    work = tmp_path_factory.mktemp("synth")
-    environ, path = dict(os.environ), list(sys.path)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(work)
-        try:
-            stack = MarketplaceStack(cdk.App(outdir=str(work / "cdk.out")), STAGE)
-            synthesized = Template.from_stack(stack)
-        finally:
-            os.environ.clear()
-            os.environ.update(environ)
-            sys.path[:] = path
-    yield synthesized
+from tests.infra.cfn import STAGE, as_list, granted, objects, one, ref, statements
 
 
 def table(template: Template, model) -> tuple[str, dict[str, Any]]:
@@ -132,11 +104,47 @@ def test_functions_get_the_stage_environment(template):
             assert {"Ref": stripe} in variables[name]["Fn::Join"][1]
 
 
+def _layer(template, description: str) -> str:
+    (layer,) = [name for name, resource in template.find_resources("AWS::Lambda::LayerVersion").items()
+                if resource["Properties"]["Description"] == description]
+    return layer
+
+
 def test_functions_run_on_the_layer_runtime(template):
-    (layer,) = template.find_resources("AWS::Lambda::LayerVersion")
+    layer = _layer(template, "requirements.txt")
     for function in template.find_resources("AWS::Serverless::Function").values():
         assert function["Properties"]["Runtime"] == RUNTIME.name
         assert {"Ref": layer} in function["Properties"]["Layers"]
+
+
+def test_only_the_probe_worker_gets_pyav_with_room_to_run(template):
+    media_tools = _layer(template, "PyAV for the video probe")
+    functions = template.find_resources("AWS::Serverless::Function")
+    with_pyav = {name for name, function in functions.items()
+                 if {"Ref": media_tools} in function["Properties"]["Layers"]}
+    assert len(with_pyav) == 1 and "RunVideoTask" in with_pyav.pop()
+    worker = next(f["Properties"] for name, f in functions.items() if "RunVideoTask" in name)
+    assert worker["Environment"]["Variables"]["VIDEO_PROBE"] == "pyav"
+    assert (worker["Timeout"], worker["MemorySize"]) == (300, 1024)
+
+
+def test_media_tools_layer_carries_pyav_for_the_runtime():
+    from infra.packaging import media_tools_pin, media_tools_zip
+
+    with zipfile.ZipFile(media_tools_zip()) as layer:
+        names = layer.namelist()
+    assert media_tools_pin().startswith("av==") and "python/av/__init__.py" in names
+    assert any(name.startswith("python/av.libs/") or name.startswith("python/av/") and name.endswith(".so")
+               for name in names)
+
+
+def test_the_api_may_invoke_only_the_configured_bedrock_models(template):
+    statements = [s for s in role_statements(template) if "bedrock:InvokeModel" in str(s["Action"])]
+    (statement,) = statements
+    resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    models = {model for _, model in get_settings().bedrock_models}
+    assert len(resources) == len(models)
+    assert all("foundation-model/" in str(resource) for resource in resources)
 
 
 def test_dependencies_layer_is_built_for_the_runtime():
@@ -154,28 +162,26 @@ def test_app_client_is_public_and_pool_signs_in_by_email(template):
 
 
 def test_lambda_role_reads_and_writes_every_table_and_index(template):
-    statements = [
-        statement
-        for policy in template.find_resources("AWS::IAM::Policy").values()
-        if "DefaultRole" in str(policy["Properties"]["Roles"])
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
+    statements = role_statements(template)
     needed = {f"dynamodb:{action}" for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query",
                                                   "ConditionCheckItem", "BatchGetItem", "BatchWriteItem")}
     for model in ALL_MODELS:
         logical_id, _ = table(template, model)
         arn = {"Fn::GetAtt": [logical_id, "Arn"]}
-        granted = {action for statement in statements if arn in statement["Resource"]
-                   for action in statement["Action"]}
-        assert needed <= granted, model.__name__
+        allowed = {action for statement in statements if arn in as_list(statement["Resource"])
+                   for action in as_list(statement["Action"])}
+        assert needed <= allowed, model.__name__
         if model._indexes:
             index_arns = {"Fn::Join": ["", [arn, "/index/*"]]}
-            assert any(index_arns in statement["Resource"] for statement in statements), model.__name__
+            assert any(index_arns in as_list(statement["Resource"]) for statement in statements), model.__name__
+
+
+def role_statements(template: Template) -> list[dict[str, Any]]:
+    return statements(template, "DefaultRole")
 
 
 def files_bucket(template: Template) -> tuple[str, dict[str, Any]]:
-    (found,) = template.find_resources("AWS::S3::Bucket").items()
-    return found
+    return one(template, "AWS::S3::Bucket", "Files")
 
 
 def test_files_bucket_is_private_encrypted_and_retained(template):
@@ -186,8 +192,8 @@ def test_files_bucket_is_private_encrypted_and_retained(template):
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
         {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
     assert bucket["DeletionPolicy"] == "Retain"
-    (policy,) = template.find_resources("AWS::S3::BucketPolicy").values()
-    assert policy["Properties"]["Bucket"] == {"Ref": logical_id}
+    (policy,) = [policy for policy in template.find_resources("AWS::S3::BucketPolicy").values()
+                 if policy["Properties"]["Bucket"] == ref(logical_id)]
     (deny_insecure,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert deny_insecure["Effect"] == "Deny"
     assert deny_insecure["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -207,18 +213,7 @@ def test_files_bucket_cors_lets_the_spa_upload(template):
 def test_functions_know_the_files_bucket_and_the_role_may_use_it(template):
     logical_id, _ = files_bucket(template)
     for function in template.find_resources("AWS::Serverless::Function").values():
-        assert function["Properties"]["Environment"]["Variables"]["FILES_BUCKET"] == {"Ref": logical_id}
-    statements = [
-        statement
-        for policy in template.find_resources("AWS::IAM::Policy").values()
-        if "DefaultRole" in str(policy["Properties"]["Roles"])
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-    objects = {"Fn::Join": ["", [{"Fn::GetAtt": [logical_id, "Arn"]}, "/*"]]}
-    granted = set()
-    for statement in statements:
-        if objects in statement["Resource"]:
-            actions = statement["Action"]
-            granted |= set([actions] if isinstance(actions, str) else actions)
+        assert function["Properties"]["Environment"]["Variables"]["FILES_BUCKET"] == ref(logical_id)
+    allowed = granted(template, "DefaultRole", objects(logical_id))
     for needed in ("s3:GetObject*", "s3:PutObject", "s3:DeleteObject*"):
-        assert needed in granted, (needed, granted)
+        assert needed in allowed, (needed, allowed)

@@ -300,7 +300,7 @@ def test_a_retried_progress_report_adds_its_time_once(api, course):
     carol = api.call("PUT", path, "carol", report, headers={"Idempotency-Key": "beat-0001"}).json
     assert carol["lesson"]["time_spent_seconds"] == 90
     bad = api.call("PUT", path, "bob", report, headers={"Idempotency-Key": "no spaces allowed"})
-    assert bad.status_code == 422 and bad.json["error"]["code"] == "validation_error"
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "bad_request"
 
 
 def test_counters_follow_content_added_or_removed_later(api, course):

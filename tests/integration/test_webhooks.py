@@ -182,12 +182,10 @@ def test_a_success_event_after_the_sweep_is_still_fulfilled(api, bought, monkeyp
 def test_ten_deliveries_five_at_once_grant_and_email_once(moto_server, localstripe, monkeypatch):  # noqa: F811
     """Against moto in server mode (the in-process mock is not thread-safe): the same verified success event
     delivered 10 times, 5 of them concurrently, gives one grant, one enrollment and one email."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
 
     from chalicelib.integrations import mail, payments
     from chalicelib.models import AccessGrant, Enrollment, Order, ProcessedEvent
-    from chalicelib.services import catalog, checkout, fulfilment, users
+    from chalicelib.services import catalog, checkout, users
 
     gateway = payments.StripeGateway(localstripe.api_key, ls.SECRET, localstripe.url)
     monkeypatch.setattr(payments, "gateway", lambda: gateway)
@@ -201,16 +199,7 @@ def test_ten_deliveries_five_at_once_grant_and_email_once(moto_server, localstri
         intent = ls.pay_with_test_card(localstripe, order["client_secret"].split("_secret_")[0])
         body = ls.event("payment_intent.succeeded", intent, "evt_burst")
         before = len(ls.sent_mail())
-        start = threading.Barrier(5)
-
-        def deliver_once(concurrent: bool) -> str:
-            if concurrent:
-                start.wait()
-            return fulfilment.handle(gateway.verify_webhook(body, ls.signature(body)))
-
-        with ThreadPoolExecutor(5) as pool:
-            outcomes = list(pool.map(deliver_once, [True] * 5))
-        outcomes += [deliver_once(False) for _ in range(5)]
+        outcomes = ls.deliver_burst(gateway, body)
         assert sorted(outcomes) == ["duplicate"] * 9 + ["granted"]
         assert [g.product_id for g in AccessGrant.query("bob")] == [product.product_id]
         assert Enrollment.get("bob", product.product_id).access_type == "purchased"

@@ -21,24 +21,8 @@ READS = {"free_lesson": (200, 200), "paid_lesson": (200, 403), "paid_quiz": (200
 
 
 @pytest.fixture(scope="module")
-def api():
-    """One emulator for the whole matrix (every test uses its own caller, so none disturbs another):
-    building the course once instead of once per cell keeps this module fast."""
-    import functools
-
-    from chalice.test import Client
-    from moto import mock_aws
-
-    from app import app
-    from local.resources import create_tables
-    from tests.conftest import IDP, Api
-
-    with mock_aws():
-        create_tables()
-        with Client(app) as client:
-            matrix_api = Api(client, IDP)
-            matrix_api.token = functools.lru_cache(maxsize=None)(matrix_api.token)
-            yield matrix_api
+def api(module_api):
+    return module_api
 
 
 @pytest.fixture(scope="module")

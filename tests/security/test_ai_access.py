@@ -4,7 +4,6 @@ Nobody but the owner gets a model call or a charge."""
 
 from __future__ import annotations
 
-import functools
 import json
 
 import pytest
@@ -16,20 +15,8 @@ EXPECTED = {"anonymous": 401, "buyer": 403, "other_creator": 404, "owner": 200}
 
 
 @pytest.fixture(scope="module")
-def api():
-    from chalice.test import Client
-    from moto import mock_aws
-
-    from app import app
-    from local.resources import create_tables
-    from tests.conftest import IDP, Api
-
-    with mock_aws():
-        create_tables()
-        with Client(app) as client:
-            matrix_api = Api(client, IDP)
-            matrix_api.token = functools.lru_cache(maxsize=None)(matrix_api.token)
-            yield matrix_api
+def api(module_api):
+    return module_api
 
 
 @pytest.fixture(scope="module")

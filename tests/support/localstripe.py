@@ -82,3 +82,22 @@ def pay_with_test_card(server, payment_intent_id: str, payment_method: str = "pm
     stripe.api_base = server.url
     stripe.PaymentIntent.modify(payment_intent_id, payment_method=payment_method, api_key=server.api_key)
     return stripe.PaymentIntent.confirm(payment_intent_id, api_key=server.api_key).to_dict()
+
+
+def deliver_burst(gateway: Any, body: bytes, concurrent: int = 5, sequential: int = 5) -> list[str]:
+    """The same signed event delivered `concurrent` times at once, then `sequential` times: each outcome."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.services import fulfilment
+
+    start = threading.Barrier(concurrent)
+
+    def deliver_once(at_once: bool) -> str:
+        if at_once:
+            start.wait()
+        return fulfilment.handle(gateway.verify_webhook(body, signature(body)))
+
+    with ThreadPoolExecutor(concurrent) as pool:
+        outcomes = list(pool.map(deliver_once, [True] * concurrent))
+    return outcomes + [deliver_once(False) for _ in range(sequential)]

@@ -1,0 +1,68 @@
+"""AI credit packs, their purchases, and the AI usage ledger. Checkout takes no body: the pack's price, currency
+and tokens come from the catalogue, never from the client."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class CreditPackOut(BaseModel):
+    pack_id: str
+    tokens: int = Field(description="AI tokens added to your credit balance")
+    price_cents: int
+    currency: str
+
+
+class CreditPackList(BaseModel):
+    items: list[CreditPackOut]
+
+
+class CreditCheckoutOut(BaseModel):
+    purchase_id: str
+    pack_id: str
+    status: str = Field(description="pending until Stripe's webhook reports the payment")
+    tokens: int
+    amount_cents: int
+    currency: str
+    client_secret: str | None = Field(None, description="for Stripe.js confirmCardPayment in the SPA")
+
+
+class CreditPurchaseOut(BaseModel):
+    purchase_id: str
+    pack_id: str
+    status: str = Field(description="pending | paid | partially_refunded | refunded | failed | mismatch "
+                                    "(the payment did not match the purchase: nothing was credited)")
+    tokens: int
+    amount_cents: int
+    currency: str
+    failure_reason: str | None = None
+    refunded_cents: int
+    refund_tokens: int = Field(description="what the refunds are worth in tokens (rounded up)")
+    clawed_back_tokens: int = Field(description="taken back from the balance (spent tokens cannot be)")
+    created_at: datetime
+    paid_at: datetime | None = None
+    updated_at: datetime
+
+
+class AiUsageEntry(BaseModel):
+    kind: str = Field(description="call (an AI call) | credit (a credit pack) | clawback (a refund taking credits "
+                                  "back, negative)")
+    request_id: str | None = Field(None, description="calls: the Idempotency-Key or generated request id")
+    reference: str | None = Field(None, description="credit movements: the purchase (and refund) they belong to")
+    feature: str | None = None
+    model: str | None = None
+    status: str = Field(description="calls: reserved | committed | released; credit movements: committed")
+    reserved_tokens: int | None = Field(None, description="calls: the most the call could use")
+    tokens: int | None = Field(None, description="tokens charged (calls) or moved (credit movements)")
+    from_allowance: int | None = None
+    from_credits: int | None = None
+    created_at: datetime
+    committed_at: datetime | None = None
+    released_at: datetime | None = None
+
+
+class AiUsagePage(BaseModel):
+    items: list[AiUsageEntry]
+    next_cursor: str | None = None

@@ -1,0 +1,133 @@
+"""Native video: upload sessions, asset records (status polling) and playback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StrictInt
+
+from chalicelib.schemas.common import StrictBody
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+PartNumber = Annotated[StrictInt, Field(ge=1, le=10_000)]
+
+
+# --- requests ---------------------------------------------------------------------------------------
+
+
+class VideoUploadCreate(StrictBody):
+    """`content_type` must be a video type we accept and `size_bytes` ≤ VIDEO_MAX_BYTES; both are checked again on
+    the stored object. Naming a lesson of your course attaches the video to it once it is ready."""
+
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(min_length=3, max_length=120)]
+    size_bytes: StrictInt
+    product_id: Id | None = None
+    lesson_id: Id | None = None
+
+
+class CompletedPart(StrictBody):
+    part_number: PartNumber
+    etag: Annotated[str, Field(min_length=1, max_length=128)]  # the ETag header S3 answered the part's PUT with
+
+
+class VideoComplete(StrictBody):
+    parts: Annotated[list[CompletedPart], Field(min_length=1, max_length=10_000)]  # each part once
+
+
+# --- responses --------------------------------------------------------------------------------------
+
+
+class PartUrl(BaseModel):
+    part_number: int
+    url: str  # PUT the part's bytes here; keep the response's ETag header for `.../complete`
+
+
+class UploadedPart(BaseModel):
+    part_number: int
+    etag: str
+    size_bytes: int
+
+
+class UploadSession(BaseModel):
+    """Parts are `part_size_bytes` long except the last. `parts` has URLs for up to 100 parts still missing; ask
+    `GET /v1/videos/{id}/upload` for the next ones (and after an interruption: it lists `uploaded_parts`)."""
+
+    part_size_bytes: int
+    part_count: int
+    parts: list[PartUrl]
+    uploaded_parts: list[UploadedPart]
+    expires_at: datetime  # of the part URLs
+
+
+class VideoOut(BaseModel):
+    video_id: str
+    status: str  # pending | uploading | processing | ready | failed
+    filename: str
+    content_type: str
+    declared_size_bytes: int
+    original_size_bytes: int | None = None  # as stored, once the upload is completed
+    product_id: str | None = None
+    lesson_id: str | None = None
+    part_size_bytes: int
+    part_count: int
+    duration_ms: int | None = None
+    width: int | None = None
+    height: int | None = None
+    error_code: str | None = None  # aborted | upload_expired | too_large | size_mismatch | not_video | too_short …
+    processing_error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    uploaded_at: datetime | None = None
+    processed_at: datetime | None = None
+
+
+class VideoVariantOut(BaseModel):
+    quality: str
+    width: int
+    height: int
+    bitrate: int  # bits per second
+    size_bytes: int
+
+
+class VideoDetail(VideoOut):
+    variants: list[VideoVariantOut]
+    thumbnail_url: str | None = None  # signed, one hour
+
+
+class VideoUploadOut(BaseModel):
+    video: VideoOut
+    upload: UploadSession
+
+
+class VideoPage(BaseModel):
+    items: list[VideoOut]
+    next_cursor: str | None = None
+
+
+class PlaybackVariant(BaseModel):
+    quality: str
+    width: int
+    height: int
+    bitrate: int
+
+
+class Storyboard(BaseModel):
+    image_url: str  # the sprite, signed
+    vtt_url: str  # WebVTT cues `<signed sprite URL>#xywh=x,y,w,h`
+
+
+class PlaybackOut(BaseModel):
+    """`hls_url` must be opened before `expires_at`; the playlists, segments, poster and storyboard it leads to stay
+    signed until `media_expires_at` (the video's length plus an hour, at most six hours)."""
+
+    video_id: str
+    hls_url: str
+    expires_at: datetime
+    media_expires_at: datetime
+    poster_url: str | None = None
+    storyboard: Storyboard | None = None
+    duration_seconds: float
+    resume_position_seconds: int
+    variants: list[PlaybackVariant]

@@ -1,0 +1,306 @@
+"""Protected HLS playback: who may watch (the lesson view's rule), playback tokens, and rewritten playlists.
+
+The media bucket is never reachable without a signature. A player gets:
+1. `hls_url`: `<api>/v1/playback/<start token>/master.m3u8`. The start token (HMAC-SHA256 with PLAYBACK_SECRET over
+   kind, video id, user and expiry) is valid for `START_SECONDS`: the player must open it soon.
+2. The master playlist, with each rendition's URI rewritten to `<api>/v1/playback/<play token>/<quality>/index.m3u8`.
+   The play token lives for the whole viewing window (`play_seconds`: duration + 1 h for pauses, capped at 6 h)
+   and opens rendition playlists only, so it cannot mint further tokens. hls.js loads a rendition when it switches
+   to it, possibly late in playback: that is why the play token outlives the start token.
+3. Each rendition playlist with EVERY URI (segments, EXT-X-MAP init sections, keys) rewritten to a signed media URL
+   expiring with the play token (CloudFront or presigned S3, `integrations/media_urls.py`).
+Poster, storyboard sprite and the storyboard's WebVTT (whose cues point at the sprite) are signed the same way.
+
+Access is checked once, when the tokens are handed out (`grant`), by the lesson view's own rule; a token is then a
+bearer capability until it expires (a refund takes effect on the next `grant`). URIs in stored playlists are
+resolved relative to the playlist and must stay under the video's own media prefix, so a token for one video can
+never yield a URL to another's objects.
+
+The m3u8 and WebVTT rewriting below are pure functions (tests/unit/test_manifest_rewrite.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import posixpath
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.config import get_settings
+from chalicelib.errors import Forbidden, NotFound
+from chalicelib.integrations import storage
+from chalicelib.integrations.media_urls import media_urls
+from chalicelib.models import LessonProgress, VideoAsset, VideoQualityVariant
+from chalicelib.models.learning import enrollment_key
+from chalicelib.services import learning, videos
+
+START_SECONDS = 600
+PLAY_MARGIN_SECONDS = 3600
+PLAY_MAX_SECONDS = 6 * 3600
+START, PLAY = "s", "p"  # token kinds: a start token opens the master and storyboard; a play token renditions
+_URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
+
+
+class PlaybackExpired(Forbidden):
+    """A genuine playback token past its expiry: ask for a new one (`GET .../playback`)."""
+
+    code = "playback_expired"
+
+
+# --- pure: tokens ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    video_id: str
+    user_id: str  # "" for an anonymous viewer of a free preview
+    expires_at: int  # unix seconds
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(secret: str, payload: bytes) -> bytes:
+    return hmac.new(secret.encode(), b"playback|" + payload, hashlib.sha256).digest()
+
+
+def mint(token: Token, secret: str) -> str:
+    """`<base64url payload>.<base64url HMAC-SHA256>`: URL-path safe."""
+    payload = json.dumps({"k": token.kind, "v": token.video_id, "u": token.user_id, "e": token.expires_at},
+                         separators=(",", ":"), sort_keys=True).encode()
+    return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
+
+
+def verify(text: str, kind: str, secret: str, now: float) -> Token:
+    """The token's claims; 404 when malformed, forged or of another kind, 403 `playback_expired` when expired."""
+    try:
+        body, signature = text.split(".", 1)
+        payload = _unb64(body)
+        given = _unb64(signature)
+    except (ValueError, TypeError):
+        raise NotFound("playback not found") from None
+    if not hmac.compare_digest(given, _mac(secret, payload)):
+        raise NotFound("playback not found")
+    claims = json.loads(payload)
+    token = Token(claims["k"], claims["v"], claims["u"], int(claims["e"]))
+    if token.kind != kind:
+        raise NotFound("playback not found")
+    if token.expires_at <= now:
+        raise PlaybackExpired("this playback link expired; request a new one")
+    return token
+
+
+def play_seconds(duration_ms: int) -> int:
+    """How long segment URLs live: the whole video plus a margin for pauses and seeks, capped."""
+    return min(math.ceil(duration_ms / 1000) + PLAY_MARGIN_SECONDS, PLAY_MAX_SECONDS)
+
+
+# --- pure: playlists ------------------------------------------------------------------------------------
+
+
+def rewrite_playlist(text: str, replace: Callable[[str], str]) -> str:
+    """Apply `replace` to every URI of an m3u8 playlist: URI lines (segments, renditions) and `URI="..."`
+    attributes of tags (EXT-X-MAP, EXT-X-MEDIA, EXT-X-KEY, EXT-X-I-FRAME-STREAM-INF, …). Tags, comments and blank
+    lines are kept as they are."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#EXT"):
+            line = _URI_ATTRIBUTE.sub(lambda match: f'URI="{replace(match.group(1))}"', line)
+        elif stripped and not stripped.startswith("#"):
+            line = replace(stripped)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def collect_uris(rewrite: Callable[[str, Callable[[str], str]], str], text: str) -> list[str]:
+    """Every URI `rewrite` (`rewrite_playlist` or `rewrite_vtt`) would replace in `text`, in order."""
+    found: list[str] = []
+
+    def keep(uri: str) -> str:
+        found.append(uri)
+        return uri
+
+    rewrite(text, keep)
+    return found
+
+
+def resolve_key(base_key: str, uri: str) -> str | None:
+    """The object key a URI in the file at `base_key` points at: relative URIs against its folder, root-relative
+    and http(s) URIs by their path (only ever looked up in our own media bucket). Query strings are dropped.
+    None for other schemes (data:, skd:) and for paths climbing above the bucket's root."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("", "http", "https"):
+        return None
+    path = unquote(parts.path)
+    if not (parts.scheme or parts.netloc or path.startswith("/")):
+        path = f"{posixpath.dirname(base_key)}/{path}"
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if not segments:
+                return None
+            segments.pop()
+        elif segment not in ("", "."):
+            segments.append(segment)
+    return "/".join(segments) or None
+
+
+def rewrite_vtt(text: str, replace: Callable[[str], str]) -> str:
+    """Apply `replace` to the URI of every cue payload line of a WebVTT storyboard (`sprite.jpg#xywh=x,y,w,h`),
+    keeping the media fragment; the header, timings, NOTE blocks and blank lines are kept as they are."""
+    lines, in_cue = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if "-->" in stripped:
+            in_cue = True
+        elif not stripped:
+            in_cue = False
+        elif in_cue:
+            uri, hash_, fragment = stripped.partition("#")
+            line = f"{replace(uri)}{hash_}{fragment}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+# --- the service ----------------------------------------------------------------------------------------
+
+
+def _secret() -> str:
+    return get_settings().playback_secret
+
+
+def _now() -> float:
+    """The clock tokens are minted and checked with (tests move it)."""
+    return time.time()
+
+
+def _ready_asset(video_id: str) -> VideoAsset:
+    try:
+        asset = VideoAsset.get(video_id)
+    except DoesNotExist:
+        raise NotFound("video not found") from None
+    if asset.status != "ready" or not asset.hls_master_key:
+        raise NotFound("video not found")
+    return asset
+
+
+def _signed_media(video_id: str, base_key: str, uris: list[str], expires_in: int) -> dict[str, str]:
+    """uri → signed URL, for URIs resolving under the video's media prefix; anything else is a broken output."""
+    prefix = videos.media_prefix(video_id)
+    keys = {}
+    for uri in dict.fromkeys(uris):
+        key = resolve_key(base_key, uri)
+        if key is None or not key.startswith(prefix):
+            raise ValueError(f"{base_key} references {uri!r} outside {prefix}")
+        keys[uri] = key
+    return dict(zip(keys, media_urls().sign_all(list(keys.values()), expires_in), strict=True))
+
+
+def _timestamp(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def grant(user_id: str | None, product_ref: str, lesson_id: str, base_url: str) -> dict[str, Any]:
+    """Playback of a lesson's video for whoever may open the lesson (same rule and errors as the lesson view)."""
+    product, lesson, _ = learning.open_lesson(user_id, product_ref, lesson_id)
+    if lesson.content_type != "video" or not lesson.video_asset_id:
+        raise NotFound("this lesson has no video")
+    asset = _ready_asset(lesson.video_asset_id)
+    if asset.creator_id != product.creator_id:  # attach checks it; never play another creator's video
+        raise NotFound("video not found")
+    now = int(_now())
+    window = play_seconds(int(asset.duration_ms or 0))
+    start = mint(Token(START, asset.video_id, user_id or "", now + START_SECONDS), _secret())
+    signer = media_urls()
+    storyboard = None
+    if asset.storyboard_key and asset.storyboard_vtt_key:
+        storyboard = {"image_url": signer.sign(asset.storyboard_key, window),
+                      "vtt_url": f"{base_url}/v1/playback/{start}/storyboard.vtt"}
+    return {
+        "video_id": asset.video_id,
+        "hls_url": f"{base_url}/v1/playback/{start}/master.m3u8",
+        "expires_at": _timestamp(now + START_SECONDS),
+        "media_expires_at": _timestamp(now + window),
+        "poster_url": signer.sign(asset.thumbnail_key, window) if asset.thumbnail_key else None,
+        "storyboard": storyboard,
+        "duration_seconds": int(asset.duration_ms or 0) / 1000,
+        "resume_position_seconds": _resume_position(user_id, product.product_id, lesson_id),
+        "variants": videos.variants(asset.video_id),
+    }
+
+
+def _resume_position(user_id: str | None, product_id: str, lesson_id: str) -> int:
+    if not user_id:
+        return 0
+    try:
+        row = LessonProgress.get(enrollment_key(user_id, product_id), lesson_id)
+    except DoesNotExist:
+        return 0
+    return int(row.video_progress_seconds or 0)
+
+
+def master_playlist(token: str, base_url: str) -> str:
+    """The stored master playlist with each rendition pointing at its playlist route under a fresh play token."""
+    claims = verify(token, START, _secret(), _now())
+    asset = _ready_asset(claims.video_id)
+    text = storage.read_text(get_settings().media_bucket, asset.hls_master_key)
+    if text is None:
+        raise NotFound("video not found")
+    quality_by_key = {row.playlist_key: row.quality for row in videos.variants(asset.video_id)}
+    play = mint(Token(PLAY, asset.video_id, claims.user_id,
+                      int(_now()) + play_seconds(int(asset.duration_ms or 0))), _secret())
+
+    def rendition(uri: str) -> str:
+        quality = quality_by_key.get(resolve_key(asset.hls_master_key, uri) or "")
+        if quality is None:
+            raise ValueError(f"{asset.hls_master_key} references {uri!r}, which is no recorded rendition")
+        return f"{base_url}/v1/playback/{play}/{quality}/index.m3u8"
+
+    return rewrite_playlist(text, rendition)
+
+
+def variant_playlist(token: str, quality: str) -> str:
+    """A rendition's playlist with every URI signed until the play token expires."""
+    now = _now()
+    claims = verify(token, PLAY, _secret(), now)
+    try:
+        variant = VideoQualityVariant.get(claims.video_id, quality)
+    except DoesNotExist:
+        raise NotFound("rendition not found") from None
+    text = storage.read_text(get_settings().media_bucket, variant.playlist_key)
+    if text is None:
+        raise NotFound("rendition not found")
+    signed = _signed_media(claims.video_id, variant.playlist_key, collect_uris(rewrite_playlist, text),
+                           max(1, claims.expires_at - int(now)))
+    return rewrite_playlist(text, signed.__getitem__)
+
+
+def storyboard_vtt(token: str) -> str:
+    """The storyboard's WebVTT with its sprite references signed for the viewing window."""
+    claims = verify(token, START, _secret(), _now())
+    asset = _ready_asset(claims.video_id)
+    key = asset.storyboard_vtt_key
+    text = storage.read_text(get_settings().media_bucket, key) if key else None
+    if text is None:
+        raise NotFound("storyboard not found")
+    signed = _signed_media(asset.video_id, key, collect_uris(rewrite_vtt, text),
+                           play_seconds(int(asset.duration_ms or 0)))
+    return rewrite_vtt(text, signed.__getitem__)

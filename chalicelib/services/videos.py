@@ -1,0 +1,336 @@
+"""Native video, the creator's side: upload sessions straight to S3, the asset records, and attaching to lessons.
+
+Why it is shaped this way:
+- The browser uploads to the uploads bucket itself, in parts, through presigned `UploadPart` URLs; the multipart
+  upload id never leaves the server. Parts are at least 8 MiB (S3: ≥ 5 MiB except the last, ≤ 10,000 parts), so
+  the part size grows with the file. A session hands out URLs for at most `URL_BATCH` parts at a time; resuming
+  (`upload_state`) lists what S3 already holds and hands out URLs for the next missing parts.
+- Limits are refused at creation (size, type) and checked again on the stored object at completion: neither S3
+  nor moto binds a presigned part PUT to a size, so HeadObject is the guard. A stored object larger than the limit
+  or than declared is deleted and the asset fails (`too_large` / `size_mismatch`).
+- Status moves only by conditional writes (`pending → uploading → processing → ready | failed`). A complete of
+  an asset that is already `processing` or `ready` returns it as it is and calls S3 nothing. An abort marks the
+  asset `failed` with `error_code = aborted` (kept, not deleted: a racing complete then sees it and deletes its
+  object, and the creator's list explains what happened).
+- Only the uploading creator sees or uses an asset: anyone else's id answers 404 like a missing one.
+- `on_ready` (called by the pipeline after the asset became `ready`) attaches it to the lesson named at upload.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.config import get_settings
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.integrations import storage
+from chalicelib.integrations.media_urls import media_urls
+from chalicelib.models import VideoAsset, VideoQualityVariant
+from chalicelib.models.base import utcnow
+from chalicelib.observability import logger
+from chalicelib.services import users
+from chalicelib.services.deliverables import safe_filename
+from chalicelib.services.ids import new_id
+from chalicelib.services.pagination import decode_cursor, encode_cursor
+
+ALLOWED_TYPES = ("video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/x-msvideo", "video/mpeg")
+MIB = 1024 * 1024
+MIN_PART_BYTES = 8 * MIB
+MAX_PARTS = 10_000  # S3's limit per multipart upload
+URL_BATCH = 100  # part URLs handed out per call; resuming hands out the next missing ones
+PART_URL_SECONDS = 3600
+THUMBNAIL_URL_SECONDS = 3600
+OPEN = ("pending", "uploading")  # the upload can still receive parts
+UPLOADED = ("processing", "ready")  # the upload was completed
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+class UploadClosed(Conflict):
+    """The upload cannot take parts or be completed any more (completed, aborted, expired)."""
+
+    code = "upload_closed"
+
+
+class UploadRejected(InvalidInput):
+    """S3 refused to assemble the parts, or the stored object broke a limit (then it was deleted)."""
+
+    code = "upload_rejected"
+
+
+def _detail(field: str, msg: str) -> list[dict[str, Any]]:
+    return [{"loc": ["body", field], "msg": msg, "type": "value_error"}]
+
+
+# --- pure rules -------------------------------------------------------------------------------------
+
+
+def part_plan(size_bytes: int) -> tuple[int, int]:
+    """`(part_size_bytes, part_count)`: parts of ≥ 8 MiB (a whole number of MiB) and never more than 10,000."""
+    part_size = max(MIN_PART_BYTES, math.ceil(size_bytes / MAX_PARTS / MIB) * MIB)
+    return part_size, max(1, math.ceil(size_bytes / part_size))
+
+
+def source_key(creator_id: str, video_id: str) -> str:
+    return f"uploads/{creator_id}/{video_id}/source"
+
+
+def media_prefix(video_id: str) -> str:
+    """Everything the pipeline writes for a video lives under this media-bucket prefix (see models/video.py)."""
+    return f"videos/{video_id}/"
+
+
+def duration_seconds(asset: VideoAsset) -> int:
+    """Whole seconds, rounded up: what a lesson stores and the course stats add up."""
+    return math.ceil(int(asset.duration_ms or 0) / 1000)
+
+
+# --- reads ------------------------------------------------------------------------------------------
+
+
+def _asset(video_id: str) -> VideoAsset | None:
+    try:
+        return VideoAsset.get(video_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_owned(creator_id: str | None, video_id: str) -> VideoAsset:
+    """The caller's own asset; anybody else's answers 404, exactly like a missing one."""
+    asset = _asset(video_id)
+    if asset is None or asset.creator_id != creator_id:
+        raise NotFound("video not found")
+    return asset
+
+
+def attachable(creator_id: str, video_id: str) -> VideoAsset:
+    """An asset a lesson of `creator_id` may show: theirs (else 404) and `ready` (else 422)."""
+    asset = get_owned(creator_id, video_id)
+    if asset.status != "ready":
+        raise InvalidInput(f"this video is {asset.status}; only a ready video can be attached to a lesson",
+                           _detail("video_asset_id", "the video must be ready"))
+    return asset
+
+
+def variants(video_id: str) -> list[VideoQualityVariant]:
+    """The renditions, tallest first (one Query)."""
+    rows = VideoQualityVariant.query(video_id, consistent_read=True)
+    return sorted(rows, key=lambda v: int(v.height), reverse=True)
+
+
+def detail(creator_id: str, video_id: str) -> dict[str, Any]:
+    """Status polling: the asset, its renditions once ready and a signed poster URL."""
+    asset = get_owned(creator_id, video_id)
+    thumbnail = media_urls().sign(asset.thumbnail_key, THUMBNAIL_URL_SECONDS) if asset.thumbnail_key else None
+    return {**asset.attribute_values, "variants": variants(video_id) if asset.status == "ready" else [],
+            "thumbnail_url": thumbnail}
+
+
+def list_videos(creator_id: str, limit: int, cursor: str | None) -> Page:
+    """The caller's videos, newest first (Query on `by_creator`)."""
+    secret = get_settings().cursor_secret
+    scope = f"videos|{creator_id}"
+    results = VideoAsset.by_creator.query(creator_id, scan_index_forward=False, limit=limit, page_size=limit,
+                                          last_evaluated_key=decode_cursor(cursor, scope, secret))
+    items = list(results)
+    return Page(items, encode_cursor(results.last_evaluated_key, scope, secret))
+
+
+# --- upload sessions ----------------------------------------------------------------------------------
+
+
+def _check_target_lesson(creator_id: str, product_id: str | None, lesson_id: str | None) -> None:
+    """The lesson named at upload must be in the caller's own course (404 otherwise)."""
+    from chalicelib.services import course_builder  # course_builder imports this module
+
+    if bool(product_id) != bool(lesson_id):
+        raise InvalidInput("name both product_id and lesson_id, or neither", _detail("lesson_id", "with product_id"))
+    if not product_id:
+        return
+    course_builder.owned_course(creator_id, product_id)
+    if course_builder.load_outline(product_id).lesson(lesson_id) is None:
+        raise NotFound("lesson not found")
+
+
+def _session(asset: VideoAsset, uploaded: list[storage.UploadedPart]) -> dict[str, Any]:
+    """Presigned URLs for the next missing parts (at most URL_BATCH) and what S3 already holds."""
+    settings = get_settings()
+    done = {part.part_number for part in uploaded}
+    missing = [n for n in range(1, int(asset.part_count) + 1) if n not in done][:URL_BATCH]
+    urls = [{"part_number": n, "url": storage.presign_upload_part(settings.uploads_bucket, asset.original_key,
+                                                                   asset.upload_id, n, PART_URL_SECONDS)}
+            for n in missing]
+    return {"part_size_bytes": int(asset.part_size_bytes), "part_count": int(asset.part_count), "parts": urls,
+            "uploaded_parts": uploaded, "expires_at": utcnow() + timedelta(seconds=PART_URL_SECONDS)}
+
+
+def start_upload(creator_id: str, filename: str, content_type: str, size_bytes: int,
+                 product_id: str | None = None, lesson_id: str | None = None) -> tuple[VideoAsset, dict[str, Any]]:
+    """A `pending` asset, its multipart upload, and part URLs. Creators only (403), limits refused here (422)."""
+    users.require_creator(creator_id)
+    settings = get_settings()
+    content_type = content_type.strip().lower()
+    if content_type not in ALLOWED_TYPES:
+        raise InvalidInput("this video type is not accepted", _detail("content_type", f"one of {list(ALLOWED_TYPES)}"))
+    if not 0 < size_bytes <= settings.video_max_bytes:
+        raise InvalidInput(f"a video must be between 1 byte and {settings.video_max_bytes} bytes",
+                           _detail("size_bytes", f"at most {settings.video_max_bytes} bytes"))
+    name = safe_filename(filename)
+    if not any(char.isalnum() for char in name):
+        raise InvalidInput("the file name has no usable characters", _detail("filename", "letters or digits"))
+    _check_target_lesson(creator_id, product_id, lesson_id)
+    video_id = new_id("vid")
+    key = source_key(creator_id, video_id)
+    part_size, part_count = part_plan(size_bytes)
+    # A crash after this call leaves an incomplete upload without a record: the bucket's lifecycle rule aborts it.
+    upload_id = storage.create_multipart(settings.uploads_bucket, key, content_type)
+    asset = VideoAsset(video_id, creator_id=creator_id, status="pending", filename=name, content_type=content_type,
+                       declared_size_bytes=size_bytes, product_id=product_id, lesson_id=lesson_id, original_key=key,
+                       upload_id=upload_id, part_size_bytes=part_size, part_count=part_count)
+    asset.save(condition=VideoAsset.video_id.does_not_exist())
+    return asset, _session(asset, [])
+
+
+def upload_state(creator_id: str, video_id: str) -> tuple[VideoAsset, dict[str, Any]]:
+    """Resume: the parts S3 holds and fresh URLs for the missing ones; `pending → uploading`."""
+    asset = get_owned(creator_id, video_id)
+    _require_open(asset)
+    try:
+        uploaded = storage.list_parts(get_settings().uploads_bucket, asset.original_key, asset.upload_id)
+    except storage.NoSuchUpload:
+        if storage.head(asset.original_key, get_settings().uploads_bucket) is not None:
+            raise UploadClosed("this upload is being completed") from None
+        # The bucket's lifecycle rule aborted it: nothing can be added to it any more.
+        _move(asset, "failed", OPEN, error_code="upload_expired",
+              processing_error="the upload expired before it was completed; start a new one")
+        raise UploadClosed("this upload expired; start a new one") from None
+    if asset.status == "pending":
+        _move(asset, "uploading", ("pending",))
+    return asset, _session(asset, uploaded)
+
+
+def _require_open(asset: VideoAsset) -> None:
+    if asset.status in UPLOADED:
+        raise UploadClosed("this upload was already completed")
+    if asset.status == "failed":
+        raise UploadClosed(f"this upload is closed ({asset.error_code}); start a new one")
+
+
+def _check_parts(asset: VideoAsset, parts: list[tuple[int, str]]) -> None:
+    numbers = [number for number, _ in parts]
+    expected = set(range(1, int(asset.part_count) + 1))
+    if len(numbers) != len(set(numbers)) or set(numbers) != expected:
+        missing = sorted(expected - set(numbers))[:20]
+        raise InvalidInput(f"list each of the {len(expected)} parts exactly once, with the ETag S3 returned for it",
+                           [{"loc": ["body", "parts"], "msg": "parts 1..part_count, each once", "type": "value_error",
+                             "missing": missing}])
+
+
+def complete_upload(creator_id: str, video_id: str, parts: list[tuple[int, str]]) -> VideoAsset:
+    """Complete the multipart upload, verify the stored object, move to `processing` (the S3 event starts the
+    pipeline). An asset already completed is returned unchanged without calling S3."""
+    asset = get_owned(creator_id, video_id)
+    if asset.status in UPLOADED:
+        return asset
+    _require_open(asset)
+    _check_parts(asset, parts)
+    settings = get_settings()
+    # The S3 event may reach the pipeline before our write below: it starts only for uploading/processing assets.
+    upload_id = asset.upload_id
+    if asset.status == "pending" and not _move(asset, "uploading", ("pending",)):
+        return complete_upload(creator_id, video_id, parts)  # it changed meanwhile: judge the fresh state
+    try:
+        storage.complete_multipart(settings.uploads_bucket, asset.original_key, upload_id, parts)
+    except storage.PartsRejected as exc:
+        raise UploadRejected(f"S3 refused to assemble the upload: {exc}",
+                     [{"loc": ["body", "parts"], "msg": str(exc), "type": exc.code}]) from None
+    except storage.NoSuchUpload:
+        pass  # completed by a concurrent call (the object is there) or aborted (it is not): the head tells
+    stored = storage.head(asset.original_key, settings.uploads_bucket)
+    if stored is None:
+        raise UploadClosed("this upload no longer exists; start a new one")
+    problem = _size_problem(stored.size_bytes, int(asset.declared_size_bytes), settings.video_max_bytes)
+    if problem:
+        code, message = problem
+        _move(asset, "failed", (*OPEN, "processing"), error_code=code, processing_error=message,
+              upload_id=None)
+        storage.delete(asset.original_key, settings.uploads_bucket)
+        raise UploadRejected(f"{message}; the upload was deleted",
+                     [{"loc": ["file"], "msg": message, "type": code}])
+    if not _move(asset, "processing", (*OPEN, "processing"), original_size_bytes=stored.size_bytes,
+                 uploaded_at=utcnow(), upload_id=None) and asset.status == "failed":
+        storage.delete(asset.original_key, settings.uploads_bucket)  # aborted while we completed: no object survives
+        raise UploadClosed(f"this upload is closed ({asset.error_code}); start a new one")
+    return asset
+
+
+def _size_problem(stored: int, declared: int, limit: int) -> tuple[str, str] | None:
+    if stored > limit:
+        return "too_large", f"the stored video is {stored} bytes, more than the {limit} bytes allowed"
+    if stored != declared:
+        return "size_mismatch", f"the stored video is {stored} bytes, {declared} were declared"
+    return None
+
+
+def abort_upload(creator_id: str, video_id: str) -> VideoAsset:
+    """Abort the multipart upload (its parts are deleted) and mark the asset failed/aborted. Idempotent."""
+    asset = get_owned(creator_id, video_id)
+    if asset.status == "failed" and asset.error_code == "aborted":
+        return asset
+    _require_open(asset)
+    upload_id = asset.upload_id
+    if not _move(asset, "failed", OPEN, error_code="aborted",
+                 processing_error="the upload was aborted by its creator", upload_id=None):
+        return abort_upload(creator_id, video_id)  # it changed meanwhile: judge again from the fresh state
+    storage.abort_multipart(get_settings().uploads_bucket, asset.original_key, upload_id)
+    return asset
+
+
+def _move(asset: VideoAsset, status: str, allowed_from: tuple[str, ...], **values: Any) -> bool:
+    """Set `status` (and `values`; None removes) only if the stored status is one of `allowed_from`: False if it
+    is not. `asset` reflects the stored item afterwards either way."""
+    actions = [VideoAsset.status.set(status), VideoAsset.updated_at.set(utcnow())]
+    for name, value in values.items():
+        attribute = getattr(VideoAsset, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    try:
+        asset.update(actions=actions, condition=VideoAsset.status.is_in(*allowed_from))
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            raise
+        asset.refresh(consistent_read=True)
+        return False
+    return True
+
+
+# --- lessons ----------------------------------------------------------------------------------------
+
+
+def on_ready(video_id: str) -> str | None:
+    """Attach a video that became `ready` to the lesson named at upload; the lesson id, or None.
+
+    Called by the pipeline after `record_outputs` committed; safe to call again (an attached video is not written
+    twice). Problems of content, not of infrastructure (the lesson or course is gone, the asset is not ready, a newer
+    upload already holds the lesson), are logged and skipped: the video itself stays ready and attachable by hand.
+    """
+    from chalicelib.services import course_builder  # course_builder imports this module
+
+    asset = _asset(video_id)
+    if asset is None or asset.status != "ready" or not (asset.product_id and asset.lesson_id):
+        return None
+    try:
+        attached = course_builder.attach_video(asset.creator_id, asset.product_id, asset.lesson_id, video_id)
+    except (NotFound, Conflict, InvalidInput) as exc:
+        logger.warning("video not attached", extra={"video_id": video_id, "lesson_id": asset.lesson_id,
+                                                    "reason": exc.message})
+        return None
+    return asset.lesson_id if attached else None
+
