@@ -66,7 +66,7 @@ QUEUES = (
 # Final states complete the task token; PROGRESSING and the once-a-minute STATUS_UPDATE become heartbeats (the
 # transcode task's HeartbeatSeconds would fail a long job otherwise). INPUT_INFORMATION, warnings, queue hops: not.
 MEDIACONVERT_STATUSES = ("PROGRESSING", "STATUS_UPDATE", "COMPLETE", "ERROR", "CANCELED")
-# The transcoder puts these into every job's UserMetadata.
+# The transcoder puts these into every job's UserMetadata, and `stage` (the stage's table prefix) too.
 MEDIACONVERT_JOB_METADATA = ("task_token", "video_id")
 
 
@@ -84,19 +84,20 @@ def uploads_pattern(uploads_bucket: str) -> dict[str, Any]:
             "detail": {"bucket": {"name": [uploads_bucket]}, "object": {"key": [{"prefix": UPLOADS_PREFIX}]}}}
 
 
-def mediaconvert_pattern() -> dict[str, Any]:
-    """A state change of a MediaConvert job of the pipeline (its user metadata carries a task token and a video id)."""
-    ours = {key: [{"exists": True}] for key in MEDIACONVERT_JOB_METADATA}
+def mediaconvert_pattern(stage: str) -> dict[str, Any]:
+    """A state change of a MediaConvert job of this stage's pipeline (its user metadata carries a task token, a video
+    id and the stage: another stage in the same account and region never gets its events)."""
+    ours = {**{key: [{"exists": True}] for key in MEDIACONVERT_JOB_METADATA}, "stage": [stage]}
     return {"source": ["aws.mediaconvert"], "detail-type": ["MediaConvert Job State Change"],
             "detail": {"status": list(MEDIACONVERT_STATUSES), "userMetadata": ours}}
 
 
-def rules(uploads_bucket: str) -> tuple[RuleSpec, ...]:
+def rules(uploads_bucket: str, stage: str) -> tuple[RuleSpec, ...]:
     return (
         RuleSpec("video-uploaded", "Video uploads start the pipeline", "video-uploads",
                  uploads_pattern(uploads_bucket)),
         RuleSpec("mediaconvert-jobs", "MediaConvert jobs of the video pipeline complete its task tokens",
-                 "mediaconvert-events", mediaconvert_pattern()),
+                 "mediaconvert-events", mediaconvert_pattern(stage)),
     )
 
 

@@ -113,7 +113,7 @@ def create_rules() -> list[str]:
     events, sqs = _client("events"), _client("sqs")
     existing = {rule["Name"] for rule in events.list_rules(NamePrefix=settings.table_prefix).get("Rules", [])}
     created = []
-    for rule in video.rules(settings.uploads_bucket):
+    for rule in video.rules(settings.uploads_bucket, settings.table_prefix):
         name = f"{settings.table_prefix}-{rule.name}"
         events.put_rule(Name=name, EventPattern=json.dumps(rule.pattern), State="ENABLED",
                         Description=rule.description)

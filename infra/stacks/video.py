@@ -51,7 +51,7 @@ class Video(Construct):
         self.media_bucket = private_bucket(self, "Media", video.MEDIA, origin)
         self.queues = {spec.purpose: self._queue(spec, settings.queue_name(spec.purpose)) for spec in video.QUEUES}
         self._queues_by_name = {settings.queue_name(purpose): queue for purpose, queue in self.queues.items()}
-        for rule in video.rules(self.uploads_bucket.bucket_name):
+        for rule in video.rules(self.uploads_bucket.bucket_name, settings.table_prefix):
             events.Rule(self, f"Rule-{rule.name}", rule_name=f"{settings.table_prefix}-{rule.name}",
                         description=rule.description, event_pattern=_pattern(rule.pattern),
                         targets=[targets.SqsQueue(self.queues[rule.target])])

@@ -41,7 +41,7 @@ def test_create_all_is_idempotent(resources, settings):
     names = {settings.queue_name(spec.purpose) for spec in video.QUEUES}
     assert set(resources["queues"]) == names | {name + video.DLQ_SUFFIX for name in names}
     assert resources["state machines"] == [settings.video_state_machine_name]
-    assert len(resources["rules"]) == len(video.rules(settings.uploads_bucket))
+    assert len(resources["rules"]) == len(video.rules(settings.uploads_bucket, settings.table_prefix))
     assert all(not created for created in create_all().values())  # a second run finds everything
 
 
@@ -57,7 +57,7 @@ def test_every_queue_redrives_to_its_dlq(resources, settings):
 
 def test_rules_target_their_queues(resources, settings):
     events = client("events")
-    for rule in video.rules(settings.uploads_bucket):
+    for rule in video.rules(settings.uploads_bucket, settings.table_prefix):
         name = f"{settings.table_prefix}-{rule.name}"
         assert json.loads(events.describe_rule(Name=name)["EventPattern"]) == rule.pattern
         (target,) = events.list_targets_by_rule(Rule=name)["Targets"]
@@ -108,10 +108,11 @@ def test_only_our_mediaconvert_job_changes_reach_the_mediaconvert_queue(resource
         return {"Source": "aws.mediaconvert", "DetailType": "MediaConvert Job State Change",
                 "Detail": json.dumps({"status": status, "jobId": "job-1", "userMetadata": metadata})}
 
-    ours = {"task_token": "token-1", "video_id": "vid_1"}
+    ours = {"task_token": "token-1", "video_id": "vid_1", "stage": settings.table_prefix}
+    other_stage = {**ours, "stage": "cm-elsewhere"}
     client("events").put_events(Entries=[
         change("COMPLETE", ours), change("STATUS_UPDATE", ours), change("INPUT_INFORMATION", ours),
-        change("COMPLETE", {"someone": "else"})])
+        change("COMPLETE", {"someone": "else"}), change("COMPLETE", other_stage)])
     delivered = received(settings.queue_name("mediaconvert-events"))
     assert sorted(event["detail"]["status"] for event in delivered) == ["COMPLETE", "STATUS_UPDATE"]
     assert all(event["detail"]["userMetadata"] == ours for event in delivered)

@@ -172,7 +172,8 @@ def test_mediaconvert_rule_routes_our_job_state_changes_to_its_queue(template):
     pattern = props["EventPattern"]
     assert pattern["source"] == ["aws.mediaconvert"] and pattern["detail-type"] == ["MediaConvert Job State Change"]
     assert {"COMPLETE", "ERROR", "STATUS_UPDATE"} <= set(pattern["detail"]["status"])
-    assert pattern["detail"]["userMetadata"] == {"task_token": [{"exists": True}], "video_id": [{"exists": True}]}
+    assert pattern["detail"]["userMetadata"] == {"task_token": [{"exists": True}], "video_id": [{"exists": True}],
+                                                 "stage": [get_settings().table_prefix]}
     queue_id, _ = queue(template, get_settings().queue_name("mediaconvert-events"))
     assert [target["Arn"] for target in props["Targets"]] == [arn(queue_id)]
     assert_events_may_send_to(template, queue_id)

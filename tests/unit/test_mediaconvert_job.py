@@ -23,13 +23,15 @@ from chalicelib.integrations.transcoders.mediaconvert import (
 
 ROLE = "arn:aws:iam::123456789012:role/cm-test-mediaconvert"
 TOKEN = "AAAAKgAAAAIAAAAAAAAAA-task-token"
+STAGE = "cm-test"
 LANDSCAPE = ProbeResult(duration_ms=30_041, width=1920, height=1080, video_codec="h264", audio_codec="aac",
                         frame_rate=30.0, format_name="mov,mp4,m4a,3gp,3g2,mj2")
 
 
 def params(probe: ProbeResult = LANDSCAPE) -> dict:
     return job_params(video_id="vid_1", task_token=TOKEN, source_uri="s3://cm-test-video-uploads/uploads/u/vid_1/source",
-                      media_bucket="cm-test-media", probe=probe, role_arn=ROLE)
+                      media_bucket="cm-test-media", probe=probe, role_arn=ROLE,
+                      stage=STAGE)
 
 
 def hls_outputs(job: dict) -> list[dict]:
@@ -40,6 +42,7 @@ def test_one_job_with_the_ladder_qvbr_closed_gops_and_6s_segments():
     job = params()
     assert job["Role"] == ROLE
     assert job["UserMetadata"]["task_token"] == TOKEN and job["UserMetadata"]["video_id"] == "vid_1"
+    assert job["UserMetadata"]["stage"] == STAGE  # the stage's EventBridge rule matches it
     hls = job["Settings"]["OutputGroups"][0]["OutputGroupSettings"]
     assert hls["Type"] == "HLS_GROUP_SETTINGS"
     assert hls["HlsGroupSettings"]["SegmentLength"] == 6
@@ -77,14 +80,14 @@ def test_create_job_sends_exactly_these_settings_valid_for_the_service_model():
     with Stubber(client) as stub:  # the stubber validates the request against botocore's MediaConvert model
         stub.add_response("create_job", {"Job": {"Id": "1671476818694-phptj0", "Role": ROLE, "Settings": {}}},
                           expected_params=params())
-        assert MediaConvertTranscoder(role_arn=ROLE, client=client).transcode(request) is None
+        assert MediaConvertTranscoder(role_arn=ROLE, stage=STAGE, client=client).transcode(request) is None
         stub.assert_no_pending_responses()
 
 
 def test_a_redelivered_task_reuses_the_job_idempotency_token():
     assert params()["ClientRequestToken"] == params()["ClientRequestToken"]
     other = job_params(video_id="vid_1", task_token=TOKEN + "-retry", source_uri="s3://b/k", media_bucket="m",
-                       probe=LANDSCAPE, role_arn=ROLE)
+                       probe=LANDSCAPE, role_arn=ROLE, stage=STAGE)
     assert other["ClientRequestToken"] != params()["ClientRequestToken"]
 
 

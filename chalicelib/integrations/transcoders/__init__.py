@@ -51,5 +51,6 @@ def get_transcoder(name: str) -> Transcoder:
         from chalicelib.integrations.transcoders.mediaconvert import MediaConvertTranscoder
 
         settings = get_settings()
-        return MediaConvertTranscoder(role_arn=settings.mediaconvert_role_arn, endpoint=settings.mediaconvert_endpoint)
+        return MediaConvertTranscoder(role_arn=settings.mediaconvert_role_arn, stage=settings.table_prefix,
+                                      endpoint=settings.mediaconvert_endpoint)
     raise ValueError(f"unknown transcoder {name!r} (ffmpeg | mediaconvert)")

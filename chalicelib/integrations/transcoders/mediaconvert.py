@@ -66,8 +66,9 @@ def ladder_metadata(rungs: list[Rung]) -> str:
 
 
 def job_params(*, video_id: str, task_token: str, source_uri: str, media_bucket: str, probe: ProbeResult,
-               role_arn: str) -> dict[str, Any]:
-    """The CreateJob request for one video (pure)."""
+               role_arn: str, stage: str) -> dict[str, Any]:
+    """The CreateJob request for one video (pure). `stage` (the stage's table prefix) goes into the metadata: the
+    stage's EventBridge rule matches it, so two stages in one account never receive each other's job events."""
     rungs = ladder(probe.width, probe.height, has_audio=probe.has_audio)
     top = rungs[0]
     video_input: dict[str, Any] = {"FileInput": source_uri, "TimecodeSource": "ZEROBASED", "VideoSelector": {}}
@@ -77,7 +78,8 @@ def job_params(*, video_id: str, task_token: str, source_uri: str, media_bucket:
     return {
         "Role": role_arn,
         "ClientRequestToken": hashlib.sha256(task_token.encode()).hexdigest(),  # a redelivered task: one job
-        "UserMetadata": {"task_token": task_token, "video_id": video_id, "ladder": ladder_metadata(rungs)},
+        "UserMetadata": {"task_token": task_token, "video_id": video_id, "stage": stage,
+                         "ladder": ladder_metadata(rungs)},
         "StatusUpdateInterval": STATUS_UPDATE_INTERVAL,
         "Settings": {
             "TimecodeConfig": {"Source": "ZEROBASED"},
@@ -172,8 +174,9 @@ def failure_cause(job: JobEvent) -> str:
 class MediaConvertTranscoder:
     name = "mediaconvert"
 
-    def __init__(self, *, role_arn: str, endpoint: str = "", client: Any = None) -> None:
+    def __init__(self, *, role_arn: str, stage: str, endpoint: str = "", client: Any = None) -> None:
         self._role_arn = role_arn
+        self._stage = stage
         self._endpoint = endpoint
         self._client = client
 
@@ -190,7 +193,8 @@ class MediaConvertTranscoder:
 
         params = job_params(video_id=request.video_id, task_token=request.task_token,
                             source_uri=f"s3://{request.source_bucket}/{request.source_key}",
-                            media_bucket=request.media_bucket, probe=request.probe, role_arn=self._role_arn)
+                            media_bucket=request.media_bucket, probe=request.probe, role_arn=self._role_arn,
+                            stage=self._stage)
         job = self._mediaconvert().create_job(**params)["Job"]
         logger.info("mediaconvert job submitted", extra={"video_id": request.video_id, "job_id": job.get("Id")})
         return None
