@@ -23,7 +23,10 @@ from typing import Any
 
 from chalicelib.errors import NotFound
 from chalicelib.models import Product
-from chalicelib.services import access, catalog, course_builder, users
+from chalicelib.services.access import grants as access
+from chalicelib.services.accounts import users
+from chalicelib.services.catalog import products as catalog
+from chalicelib.services.courses import builder as course_builder
 
 log = logging.getLogger("local.seed")
 

@@ -118,7 +118,7 @@ def drop_connections() -> None:
     `AWS_ENDPOINT_URL` and the call-counting hook (both are read only when a client is created)."""
     from pynamodb.models import Model
 
-    from chalicelib.services import db
+    from chalicelib.services.core import db
 
     pending = [Model]
     while pending:

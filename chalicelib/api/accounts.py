@@ -10,7 +10,7 @@ bp = Blueprint(__name__)
 
 @route(bp, "/v1/me", summary="The signed-in user (created on first call)", tag="accounts", response="accounts.MeOut")
 def me(call: Call) -> dict:
-    from chalicelib.services import users
+    from chalicelib.services.accounts import users
 
     identity = call.identity
     user = users.ensure_user(identity.user_id, identity.email, identity.name)
@@ -22,7 +22,7 @@ def me(call: Call) -> dict:
 @route(bp, "/v1/creator/account", "POST", summary="Become a creator (idempotent: 201 first, then 200)",
        tag="accounts", body="accounts.CreatorAccountCreate", response="accounts.CreatorAccountOut", status=201)
 def open_creator_account(call: Call) -> Response:
-    from chalicelib.services import users
+    from chalicelib.services.accounts import users
 
     account, created = users.open_creator_account(call.user_id, call.identity.email, call.body.display_name,
                                                   call.body.bio)
@@ -32,6 +32,6 @@ def open_creator_account(call: Call) -> Response:
 @route(bp, "/v1/creator/account", summary="The caller's creator account", tag="accounts",
        response="accounts.CreatorAccountOut")
 def get_creator_account(call: Call):
-    from chalicelib.services import users
+    from chalicelib.services.accounts import users
 
     return users.require_creator(call.user_id)

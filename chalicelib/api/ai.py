@@ -13,7 +13,7 @@ P = "/v1/products/{product_id}"
 
 
 def _tools():
-    from chalicelib.services import ai_tools
+    from chalicelib.services.ai import tools as ai_tools
 
     return ai_tools
 AI_ERRORS = (402, 429, 502, 503)

@@ -12,7 +12,7 @@ bp = Blueprint(__name__)
        "paid → an order and a PaymentIntent client_secret (access arrives with the payment's webhook)",
        tag="commerce", body="commerce.CheckoutCreate", response="commerce.CheckoutOut", status=201)
 def checkout(call: Call, product_id: str) -> dict:
-    from chalicelib.services.checkout import checkout
+    from chalicelib.services.commerce.checkout import checkout
 
     return checkout(call.user_id, call.identity.email, product_id, call.body.amount_cents, call.body.coupon_code)
 
@@ -20,7 +20,7 @@ def checkout(call: Call, product_id: str) -> dict:
 @route(bp, "/v1/orders", summary="Your orders, newest first", tag="commerce", query="common.PageQuery",
        response="commerce.OrderPage")
 def list_orders(call: Call) -> dict:
-    from chalicelib.services.checkout import list_orders
+    from chalicelib.services.commerce.checkout import list_orders
 
     items, cursor = list_orders(call.user_id, page_limit(call.query.limit), call.query.cursor)
     return {"items": items, "next_cursor": cursor}
@@ -29,7 +29,7 @@ def list_orders(call: Call) -> dict:
 @route(bp, "/v1/orders/{order_id}", summary="One of your orders (anyone else's answers 404)", tag="commerce",
        response="commerce.OrderOut")
 def get_order(call: Call, order_id: str):
-    from chalicelib.services.checkout import get_order
+    from chalicelib.services.commerce.checkout import get_order
 
     return get_order(call.user_id, order_id)
 
@@ -38,7 +38,7 @@ def get_order(call: Call, order_id: str):
        tag="commerce", auth="none", response="commerce.WebhookAck")
 def stripe_webhook(call: Call) -> Response:
     from chalicelib.integrations import payments
-    from chalicelib.services import fulfilment
+    from chalicelib.services.commerce import fulfilment
 
     request = call.request
     try:

@@ -10,7 +10,7 @@ P = "/v1/products/{product_id}"
 
 
 def _builder():
-    from chalicelib.services import course_builder
+    from chalicelib.services.courses import builder as course_builder
 
     return course_builder
 
@@ -18,7 +18,7 @@ def _builder():
 @route(bp, f"{P}/content", summary="The course tree as its owner edits it", tag="builder",
        response="course.CourseContent")
 def course_content(call: Call, product_id: str) -> dict:
-    from chalicelib.services.outline import outline_tree, quiz_summary
+    from chalicelib.services.courses.outline import outline_tree, quiz_summary
 
     builder = _builder()
     builder.owned_course(call.user_id, product_id)

@@ -13,7 +13,7 @@ bp = Blueprint(__name__)
 @route(bp, "/v1/ai/credit-packs", summary="The AI credit packs on sale: tokens and price", tag="ai", auth="none",
        response="credits.CreditPackList")
 def list_packs(call: Call) -> dict:
-    from chalicelib.services import credit_packs
+    from chalicelib.services.commerce import credit_packs
 
     return {"items": credit_packs.packs()}
 
@@ -22,7 +22,7 @@ def list_packs(call: Call) -> dict:
        "PaymentIntent client_secret (the tokens arrive with the payment's webhook); the same Idempotency-Key "
        "returns the same purchase", tag="ai", response="credits.CreditCheckoutOut", status=201, idempotent=True)
 def checkout(call: Call, pack_id: str) -> dict:
-    from chalicelib.services import credit_packs
+    from chalicelib.services.commerce import credit_packs
 
     identity = call.identity
     return credit_packs.checkout(call.user_id, identity.email, identity.name, pack_id, call.idempotency_key)
@@ -31,7 +31,7 @@ def checkout(call: Call, pack_id: str) -> dict:
 @route(bp, "/v1/ai/credit-purchases/{purchase_id}", summary="One of your credit purchases (anyone else's answers "
        "404)", tag="ai", response="credits.CreditPurchaseOut")
 def get_purchase(call: Call, purchase_id: str):
-    from chalicelib.services import credit_packs
+    from chalicelib.services.commerce import credit_packs
 
     return credit_packs.get_purchase(call.user_id, purchase_id)
 
@@ -40,7 +40,7 @@ def get_purchase(call: Call, purchase_id: str):
        "from the allowance and from credits) and every credit purchase or clawback", tag="ai",
        query="common.PageQuery", response="credits.AiUsagePage")
 def usage(call: Call) -> dict:
-    from chalicelib.services import ai_usage
+    from chalicelib.services.ai import usage as ai_usage
 
     items, cursor = ai_usage.ledger_page(call.user_id, page_limit(call.query.limit), call.query.cursor)
     return {"items": items, "next_cursor": cursor}

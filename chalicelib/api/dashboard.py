@@ -11,6 +11,6 @@ bp = Blueprint(__name__)
        "days of sales per currency: totals, revenue per day, top products", tag="creator",
        response="dashboard.CreatorDashboard")
 def creator_dashboard(call: Call) -> dict:
-    from chalicelib.services import dashboard
+    from chalicelib.services.creator import dashboard
 
     return dashboard.creator_dashboard(call.user_id)

@@ -10,7 +10,7 @@ P = "/v1/products/{product_id}"
 
 
 def _deliverables():
-    from chalicelib.services import deliverables
+    from chalicelib.services.catalog import deliverables
 
     return deliverables
 

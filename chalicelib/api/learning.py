@@ -11,7 +11,7 @@ P = "/v1/products/{product_id}"
 
 
 def _learning():
-    from chalicelib.services import learning
+    from chalicelib.services.learning import learner as learning
 
     return learning
 
@@ -71,7 +71,7 @@ def submit_attempt(call: Call, product_id: str, quiz_id: str) -> dict:
 @route(bp, "/v1/library", summary="Everything you own, most recently used first, courses with progress",
        tag="learning", query="common.PageQuery", response="learning.LibraryPage")
 def library(call: Call) -> dict:
-    from chalicelib.services.library import library
+    from chalicelib.services.learning.library import library
 
     page = library(call.user_id, page_limit(call.query.limit), call.query.cursor)
     return {"items": page.items, "next_cursor": page.next_cursor}

@@ -18,7 +18,7 @@ VTT = "text/vtt"
 
 
 def _playback():
-    from chalicelib.services import playback
+    from chalicelib.services.video import playback
 
     return playback
 

@@ -10,7 +10,7 @@ R = "/v1/creator/refund-requests/{request_id}"
 
 
 def _refunds():
-    from chalicelib.services import refunds
+    from chalicelib.services.commerce import refunds
 
     return refunds
 

@@ -11,6 +11,6 @@ bp = Blueprint(__name__)
        "fees, net), revenue per day, orders per product, top 5 products by net", tag="creator",
        response="sales.SalesReport")
 def creator_sales(call: Call) -> dict:
-    from chalicelib.services import sales
+    from chalicelib.services.commerce import sales
 
     return sales.creator_sales(call.user_id)

@@ -10,7 +10,7 @@ V = "/v1/videos/{video_id}"
 
 
 def _videos():
-    from chalicelib.services import videos
+    from chalicelib.services.video import videos
 
     return videos
 

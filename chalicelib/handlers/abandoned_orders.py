@@ -57,7 +57,7 @@ def sweep(now: Any = None, older_than: timedelta = ABANDON_AFTER) -> list[str]:
                 continue  # Stripe unreachable: the next sweep tries again
             changed.append(order.order_id)
             if order.coupon_code:
-                from chalicelib.services import coupons
+                from chalicelib.services.commerce import coupons
 
                 coupons.release(order.coupon_code, order.buyer_id, order.order_id)
     return changed

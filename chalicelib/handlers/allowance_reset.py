@@ -15,7 +15,7 @@ from typing import Any
 def reset_ai_allowances(event: Any) -> dict[str, int]:
     """The counts are logged, and returned for whoever invokes it by hand."""
     from chalicelib.observability import logger
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     counts = {"reset": allowance.reset_due(), "stale_reservations_released": allowance.release_stale()}
     logger.info("AI allowances reset", extra=counts)

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from chalicelib.config import get_settings
     from chalicelib.errors import DomainError, InvalidInput
-    from chalicelib.services.course_import import import_course
+    from chalicelib.services.courses.importer import import_course
 
     settings = get_settings()
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or "AWS"

@@ -33,7 +33,7 @@ def _events(event: Any) -> list[dict[str, Any]]:
 
 
 def on_video_uploaded(event: Any) -> None:
-    from chalicelib.services.video_pipeline import start_for_upload
+    from chalicelib.services.video.pipeline import start_for_upload
 
     for body in _events(event):
         detail = body.get("detail") or {}

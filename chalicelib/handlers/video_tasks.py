@@ -103,7 +103,7 @@ def transcode(message: dict[str, Any]) -> dict[str, Any] | None:
 
 def record(message: dict[str, Any]) -> dict[str, Any]:
     """Store the renditions (what the transcoder did not measure comes from the probe) and mark the asset ready."""
-    from chalicelib.services.video_pipeline import record_outputs
+    from chalicelib.services.video.pipeline import record_outputs
 
     probed = message.get("probe") or {}
     outputs = dict(message.get("outputs") or {})

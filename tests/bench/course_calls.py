@@ -28,7 +28,8 @@ def course_document(modules: int, lessons: int) -> dict:
 
 
 def make_course(modules: int, lessons: int, index: int) -> dict:
-    from chalicelib.services import catalog, course_import
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.courses import importer as course_import
 
     product = catalog.create_product(CREATOR, {"product_type": "course", "title": f"Course {index}",
                                                "pricing_type": "fixed", "price_cents": 1900,
@@ -57,7 +58,8 @@ def run() -> list[Row]:
     library: dict[int, tuple[int, Counter[str], str]] = {}
     for shape in SHAPES:
         with mock_aws():
-            from chalicelib.services import access, users
+            from chalicelib.services.access import grants as access
+            from chalicelib.services.accounts import users
             from local.resources import create_tables
 
             create_tables()
@@ -74,7 +76,8 @@ def run() -> list[Row]:
                     detail[shape][who] = (status, calls, f"{body.get('total_lessons')} lessons, {locked} locked")
     for owned in LIBRARY_SIZES:
         with mock_aws():
-            from chalicelib.services import access, users
+            from chalicelib.services.access import grants as access
+            from chalicelib.services.accounts import users
             from local.resources import create_tables
 
             create_tables()

@@ -83,7 +83,9 @@ def seed(size: int) -> Catalog:
     item in the transaction, so publishing 1,000 products through the service is quadratic in moto
     (50 products took 14 s here, and 1,000 ran out of memory). Real DynamoDB has no such cost.
     """
-    from chalicelib.services import access, catalog, users
+    from chalicelib.services.access import grants as access
+    from chalicelib.services.accounts import users
+    from chalicelib.services.catalog import products as catalog
 
     cat = Catalog(size)
     service_count = min(size, SERVICE_SEEDED)
@@ -116,8 +118,8 @@ def bulk_publish(count: int, before: datetime) -> list:
     """Products 0..count-1 as published, one second apart and older than `before`, with their slug and
     explore rows built by the catalog service's own functions (the rows `publish_product` writes)."""
     from chalicelib.models import CatalogListing, Product, ProductSlug
-    from chalicelib.services import catalog
-    from chalicelib.services.ids import new_id
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.core.ids import new_id
 
     products = []
     with Product.batch_write() as product_batch, ProductSlug.batch_write() as slug_batch, \

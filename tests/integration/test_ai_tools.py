@@ -31,7 +31,7 @@ def api(api):
 
 @pytest.fixture
 def course(api):
-    from chalicelib.services import course_builder as builder
+    from chalicelib.services.courses import builder
 
     api.creator("alice")
     product_id = api.product("alice", product_type="course", title="Sourdough at home", price_cents=4900)["product_id"]
@@ -68,7 +68,7 @@ class SpyModel:
 @pytest.fixture
 def model(monkeypatch) -> SpyModel:
     spy = SpyModel()
-    monkeypatch.setattr("chalicelib.services.ai_tools.provider", lambda: spy)
+    monkeypatch.setattr("chalicelib.services.ai.tools.provider", lambda: spy)
     return spy
 
 
@@ -81,7 +81,7 @@ def content(api, course) -> dict:
 
 
 def status(user: str = "alice") -> dict:
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     return allowance.status(user)
 
@@ -133,7 +133,7 @@ def test_outline_applied_is_appended_to_the_course(api, course, model):
     assert [m["module_id"] for m in tree["modules"]][2:] == [m["module_id"] for m in applied]
     assert [m["title"] for m in tree["modules"][2:]] == [m["title"] for m in response.json["modules"]]
     assert [m["position"] for m in tree["modules"]] == [0, 1, 2, 3]
-    from chalicelib.services.course_builder import load_body
+    from chalicelib.services.courses.builder import load_body
 
     for written, drafted in zip(applied, response.json["modules"], strict=True):
         lessons = next(m for m in tree["modules"] if m["module_id"] == written["module_id"])["lessons"]
@@ -151,7 +151,7 @@ def test_outline_applied_is_appended_to_the_course(api, course, model):
 def test_outline_apply_is_all_or_nothing(api, course, model, monkeypatch):
     """A transaction that cannot commit writes no module, lesson or body, and charges nothing."""
     from chalicelib.models import CourseItem
-    from chalicelib.services import ai_writes
+    from chalicelib.services.ai import writes as ai_writes
 
     real = ai_writes._saves
 
@@ -170,7 +170,7 @@ def test_outline_apply_is_all_or_nothing(api, course, model, monkeypatch):
 
 
 def test_outline_apply_respects_the_builders_child_limit(api, course, model, monkeypatch):
-    monkeypatch.setattr("chalicelib.services.ai_writes.MAX_CHILDREN", 4)
+    monkeypatch.setattr("chalicelib.services.ai.writes.MAX_CHILDREN", 4)
     response = post(api, f"/v1/products/{course.product_id}/ai/outline",
                     {"topic": "Sourdough", "modules": 3, "apply": True})
     assert response.status_code == 422 and "at most 4" in response.json["error"]["message"]
@@ -188,7 +188,7 @@ def test_outline_only_for_courses(api, model):
 
 
 def test_enhance_returns_a_suggestion_and_apply_writes_the_reviewed_text(api, course, model):
-    from chalicelib.services.course_builder import load_body
+    from chalicelib.services.courses.builder import load_body
 
     lesson_id = course.lessons[0]
     path = f"/v1/products/{course.product_id}/lessons/{lesson_id}/ai/enhance"
@@ -239,7 +239,7 @@ def test_quiz_is_built_from_the_modules_lessons_and_saved_as_real_questions(api,
     module = next(m for m in content(api, course)["modules"] if m["module_id"] == course.module_id)
     assert [q["quiz_id"] for q in module["quizzes"]] == [quiz["quiz_id"]]
 
-    from chalicelib.services import catalog
+    from chalicelib.services.catalog import products as catalog
     from tests.integration.test_learning import grant
 
     catalog.publish_product("alice", course.product_id)
@@ -307,7 +307,7 @@ def test_description_from_the_product_and_its_outline_applied_on_request(api, co
 
 def test_402_when_allowance_and_credits_cannot_cover_the_call_before_any_ai_call(api, course, model):
     from chalicelib.models import CreatorAccount
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     status()  # initializes the allowance
     CreatorAccount("alice").update(actions=[CreatorAccount.ai_allowance_tokens.set(100)])
@@ -362,10 +362,10 @@ def test_a_malformed_idempotency_key_is_400(api, course, model):
 
 def test_oversized_content_is_413_before_anything_is_reserved(api, course, model, monkeypatch):
     from chalicelib.config import get_settings
-    from chalicelib.services import course_builder
+    from chalicelib.services.courses import builder as course_builder
 
     small = dataclasses.replace(get_settings(), ai_max_input_chars=3_000)
-    monkeypatch.setattr("chalicelib.services.ai_tools.get_settings", lambda: small)
+    monkeypatch.setattr("chalicelib.services.ai.tools.get_settings", lambda: small)
     course_builder.update_lesson("alice", course.product_id, course.lessons[0], {"content": STARTERS * 12})
     response = post(api, f"/v1/products/{course.product_id}/lessons/{course.lessons[0]}/ai/enhance", {})
     assert response.status_code == 413 and "at most 3,000" in response.json["error"]["message"]
@@ -381,7 +381,7 @@ def test_the_rate_limit_answers_429_with_retry_after(api, course, model, monkeyp
 
     limit = get_settings().ai_rate_limit_per_minute
     clock = [1_800_000_000.0 + 15]  # 15 s into a window
-    monkeypatch.setattr("chalicelib.services.rate_limit.time", SimpleNamespace(time=lambda: clock[0]))
+    monkeypatch.setattr("chalicelib.services.core.rate_limit.time", SimpleNamespace(time=lambda: clock[0]))
     path = f"/v1/products/{course.product_id}/ai/description"
     assert [post(api, path, {}).status_code for _ in range(limit)] == [200] * limit
     refused = post(api, path, {})
@@ -402,12 +402,12 @@ def test_bedrock_end_to_end_with_a_stubbed_client(api, course, monkeypatch):
     from botocore.stub import ANY, Stubber
 
     from chalicelib.integrations.ai.bedrock import MAX_ATTEMPTS, BedrockModel
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     client = boto3.client("bedrock-runtime", region_name="us-east-1")
     bedrock = BedrockModel(region="us-east-1", models={"starter": "model-starter", "pro": "model-pro"},
                            client=client, sleep=lambda _: None)
-    monkeypatch.setattr("chalicelib.services.ai_tools.provider", lambda: bedrock)
+    monkeypatch.setattr("chalicelib.services.ai.tools.provider", lambda: bedrock)
     allowance.set_tier("alice", "pro")
     text = json.dumps({"tagline": "Real bread", "description": "Bake sourdough at home."})
     with Stubber(client) as stub:

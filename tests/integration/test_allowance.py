@@ -19,7 +19,7 @@ CREATOR = "alice"
 
 @pytest.fixture
 def creator(aws) -> str:
-    from chalicelib.services import users
+    from chalicelib.services.accounts import users
 
     users.open_creator_account(CREATOR, "alice@example.com", "Alice", None)
     return CREATOR
@@ -32,7 +32,7 @@ def cap(user_id: str, tokens: int) -> None:
 
 
 def call(user_id: str, request_id: str, max_tokens: int, used: int, feature: str = "outline") -> dict:
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     return allowance.metered(user_id, feature=feature, request_id=request_id, max_tokens=max_tokens, model="offline",
                              run=lambda: ({"request": request_id, "used": used}, used))
@@ -45,7 +45,7 @@ def row(user_id: str, request_id: str):
 
 
 def state(user_id: str) -> tuple:
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     status = allowance.status(user_id)
     return status["tokens_used"], status["tokens_reserved"], status["tokens_remaining"], status["credits_balance"]
@@ -67,7 +67,7 @@ def count_calls():
 def test_a_new_creator_account_starts_on_the_starter_tier(creator):
     from chalicelib.models.allowance import next_reset
     from chalicelib.models.base import utcnow
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     status = allowance.status(creator)
     assert status == {"tier": "starter", "tokens_total": 1_000_000, "tokens_used": 0, "tokens_reserved": 0,
@@ -79,7 +79,7 @@ def test_an_account_opened_before_the_allowance_is_initialized_on_first_use(crea
     from chalicelib.models import CreatorAccount
     from chalicelib.models.allowance import next_reset
     from chalicelib.models.base import utcnow
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     fields = [CreatorAccount.ai_allowance_tier, CreatorAccount.ai_allowance_tokens, CreatorAccount.ai_tokens_used,
               CreatorAccount.ai_tokens_reserved, CreatorAccount.ai_tokens_held, CreatorAccount.ai_usage_by_feature,
@@ -97,7 +97,8 @@ def test_an_account_opened_before_the_allowance_is_initialized_on_first_use(crea
 
 
 def test_a_buyer_without_a_creator_account_is_refused(aws):
-    from chalicelib.services import allowance, users
+    from chalicelib.services.accounts import users
+    from chalicelib.services.ai import allowance
 
     users.ensure_user("bob", None, "Bob")
     with pytest.raises(Forbidden):
@@ -118,7 +119,7 @@ def test_a_buyer_without_a_creator_account_is_refused(aws):
 ])
 def test_the_allowance_is_used_first_then_credits_exact_to_the_token(
         creator, used, charged_allowance, charged_credits, remaining, credits):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     cap(creator, 100)
     call(creator, "first", 70, 70)  # the allowance leaves 30
@@ -142,7 +143,7 @@ def test_the_allowance_is_used_first_then_credits_exact_to_the_token(
 
 def test_neither_source_covering_the_call_is_a_402_before_any_ai_call_with_nothing_written(creator):
     from chalicelib.models import AiLedgerEntry
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     cap(creator, 100)
     call(creator, "first", 70, 70)
@@ -166,7 +167,7 @@ def test_neither_source_covering_the_call_is_a_402_before_any_ai_call_with_nothi
 
 
 def test_a_failed_call_releases_everything_and_may_run_again(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     cap(creator, 100)
     call(creator, "first", 70, 70)
@@ -192,7 +193,7 @@ def test_a_failed_call_releases_everything_and_may_run_again(creator):
 
 
 def test_the_same_request_id_is_charged_once_and_answers_the_stored_result(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     runs = []
 
@@ -214,7 +215,7 @@ def test_the_same_request_id_is_charged_once_and_answers_the_stored_result(creat
 
 
 def test_a_request_still_in_flight_answers_409_request_in_progress(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     reservation = allowance.reserve(creator, feature="outline", request_id="slow", max_tokens=50)
     with pytest.raises(allowance.RequestInProgress) as caught:
@@ -226,7 +227,7 @@ def test_a_request_still_in_flight_answers_409_request_in_progress(creator):
 
 
 def test_settling_twice_is_harmless_and_settling_the_other_way_is_a_conflict(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     reservation = allowance.reserve(creator, feature="outline", request_id="r", max_tokens=50)
     allowance.commit(reservation, used_tokens=20, model="m", result={})
@@ -245,7 +246,7 @@ def age(user_id: str, request_id: str, by: timedelta) -> None:
 
 
 def test_a_reservation_whose_lambda_died_is_released_after_its_lease(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     cap(creator, 100)
     allowance.add_credits(creator, 10, reference="pack-1")
@@ -270,7 +271,7 @@ def test_a_reservation_whose_lambda_died_is_released_after_its_lease(creator):
 
 
 def test_unlimited_never_blocks_but_still_meters_and_ledgers(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     allowance.set_tier(creator, "unlimited")
     for index in range(3):
@@ -285,7 +286,7 @@ def test_unlimited_never_blocks_but_still_meters_and_ledgers(creator):
 
 def test_upgrades_apply_at_once_and_downgrades_at_the_next_reset(creator):
     from chalicelib.models import CreatorAccount
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     with pytest.raises(PaymentRequired):
         call(creator, "r0", 2_000_000, 1_500_000)  # more than the starter allowance
@@ -309,7 +310,7 @@ def test_upgrades_apply_at_once_and_downgrades_at_the_next_reset(creator):
 
 def test_choosing_the_current_tier_again_cancels_a_pending_downgrade(creator):
     from chalicelib.models import CreatorAccount
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     allowance.set_tier(creator, "pro")
     allowance.set_tier(creator, "starter")
@@ -324,7 +325,7 @@ def test_choosing_the_current_tier_again_cancels_a_pending_downgrade(creator):
 
 @pytest.mark.parametrize("outcome", ["commit", "release"])
 def test_a_call_in_flight_across_a_reset_settles_in_its_own_period(creator, outcome):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     cap(creator, 100)
     allowance.add_credits(creator, 50, reference="pack-1")
@@ -356,7 +357,7 @@ def test_a_call_resets_its_own_account_when_the_schedule_is_late(creator):
     from chalicelib.models import AiLedgerEntry, CreatorAccount
     from chalicelib.models.allowance import next_reset
     from chalicelib.models.base import utcnow
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     call(creator, "old", 500, 500)
     start_of_month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -375,7 +376,7 @@ def test_a_call_resets_its_own_account_when_the_schedule_is_late(creator):
 
 
 def test_credits_are_added_once_per_reference(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     assert allowance.add_credits(creator, 1000, reference="pi_1") == 1000
     assert allowance.add_credits(creator, 1000, reference="pi_1") == 1000
@@ -390,7 +391,7 @@ def test_credits_are_added_once_per_reference(creator):
 
 
 def test_bad_calls_are_refused_before_anything_is_read(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     for max_tokens, feature, request_id in [(0, "outline", "r"), (True, "outline", "r"), (10, "", "r"),
                                             (10, "x" * 65, "r"), (10, "outline", ""), (10, "outline", "k" * 201)]:

@@ -22,7 +22,7 @@ CALLS = 200
 @pytest.fixture
 def creator(moto_server) -> str:
     """A fresh creator (the server's state outlives a test)."""
-    from chalicelib.services import users
+    from chalicelib.services.accounts import users
 
     creator = f"racer-{uuid.uuid4().hex[:8]}"
     users.open_creator_account(creator, None, "Racer", None)
@@ -32,7 +32,7 @@ def creator(moto_server) -> str:
 def race(creator: str, allowance_tokens: int, calls: int = CALLS) -> tuple[list[str], list[tuple[int, int]], list[int]]:
     """Run `calls` concurrent 1-token calls; (outcomes, (used, held) seen by the watcher, calls of `run`)."""
     from chalicelib.models import CreatorAccount
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     CreatorAccount(creator).update(actions=[CreatorAccount.ai_allowance_tokens.set(allowance_tokens)])
     ran: list[int] = []
@@ -76,7 +76,7 @@ def committed_rows(creator: str) -> list:
 
 
 def test_exactly_the_allowance_succeeds_under_200_concurrent_calls(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     outcomes, seen, ran = race(creator, 100)
 
@@ -92,7 +92,7 @@ def test_exactly_the_allowance_succeeds_under_200_concurrent_calls(creator):
 
 
 def test_credits_take_over_exactly_when_the_allowance_runs_out_under_concurrency(creator):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     allowance.add_credits(creator, 20, reference="pack-1")
     outcomes, seen, ran = race(creator, 30, calls=80)

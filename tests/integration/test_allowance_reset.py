@@ -50,7 +50,8 @@ def creators(aws):
     """`due`, `long_due` (three months behind), `not_due`, and `legacy` (no allowance fields), each with usage."""
     from chalicelib.models import AiLedgerEntry, CreatorAccount
     from chalicelib.models.base import utcnow
-    from chalicelib.services import allowance, users
+    from chalicelib.services.accounts import users
+    from chalicelib.services.ai import allowance
 
     now = utcnow()
     for name in ("due", "long_due", "not_due", "legacy"):
@@ -103,7 +104,7 @@ def test_the_handler_resets_due_accounts_once_through_the_index(creators):
 def test_a_run_racing_with_another_changes_each_account_once(creators):
     """Both runs found the account due; the second one's write is conditional on the date it read."""
     from chalicelib.models import CreatorAccount
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     stale_copy = CreatorAccount.get("due", consistent_read=True)
     assert allowance.reset_due(now=creators) == 2

@@ -16,8 +16,9 @@ WRITERS = 8
 
 @pytest.fixture
 def course(moto_server):
-    from chalicelib.services import catalog, users
-    from chalicelib.services import course_builder as builder
+    from chalicelib.services.accounts import users
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.courses import builder
 
     users.open_creator_account("alice", None, "Alice", None)
     pid = catalog.create_product("alice", {"product_type": "course", "title": "Race", "pricing_type": "free",
@@ -41,7 +42,7 @@ def race(jobs):
 
 
 def order_of(pid):
-    from chalicelib.services import course_builder as builder
+    from chalicelib.services.courses import builder
 
     modules = builder.load_outline(pid).modules
     assert [m.position for m in modules] == list(range(len(modules)))
@@ -49,7 +50,7 @@ def order_of(pid):
 
 
 def test_concurrent_reorders_serialize(course):
-    from chalicelib.services import course_builder as builder
+    from chalicelib.services.courses import builder
 
     pid, modules = course
     orders = [list(p) for p in permutations(modules)][1:WRITERS + 1]
@@ -60,8 +61,8 @@ def test_concurrent_reorders_serialize(course):
 
 
 def test_reorders_racing_adds_never_lose_or_duplicate(course):
-    from chalicelib.services import catalog
-    from chalicelib.services import course_builder as builder
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.courses import builder
 
     pid, modules = course
     orders = [list(p) for p in permutations(modules)][1:WRITERS - 1]

@@ -178,7 +178,9 @@ def test_concurrent_checkouts_by_one_buyer_open_one_order(moto_server, monkeypat
     from chalicelib.errors import Conflict
     from chalicelib.integrations import payments
     from chalicelib.models import Order
-    from chalicelib.services import catalog, checkout, users
+    from chalicelib.services.accounts import users
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.commerce import checkout
 
     created = []
 

@@ -21,7 +21,9 @@ USES = 5
 @pytest.fixture
 def product(moto_server):
     """A published product of a fresh creator (the server's state outlives a test) with a 5-use code FIVE."""
-    from chalicelib.services import catalog, coupons, users
+    from chalicelib.services.accounts import users
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.commerce import coupons
 
     creator = f"alice-{uuid.uuid4().hex[:8]}"
     users.open_creator_account(creator, f"{creator}@example.com", "Alice", None)
@@ -34,7 +36,7 @@ def product(moto_server):
 
 def test_exactly_max_redemptions_succeed_and_release_frees_a_slot(product):
     from chalicelib.models import Coupon, CouponRedemption
-    from chalicelib.services import coupons
+    from chalicelib.services.commerce import coupons
 
     def attempt(i: int) -> str:
         try:
@@ -65,7 +67,7 @@ def test_exactly_max_redemptions_succeed_and_release_frees_a_slot(product):
 
 def test_same_buyer_racing_with_itself_gets_one_use(product):
     from chalicelib.models import Coupon
-    from chalicelib.services import coupons
+    from chalicelib.services.commerce import coupons
 
     def attempt(i: int) -> str:
         try:

@@ -99,7 +99,7 @@ def redeemed(creator: str, code: str) -> int:
 
 
 def test_percent_and_amount_math(shop):
-    from chalicelib.services import coupons
+    from chalicelib.services.commerce import coupons
 
     api, book, euro, _ = shop
     coupon(api, code="THIRD", percent_off=33, once_per_user=False)
@@ -118,7 +118,7 @@ def test_percent_and_amount_math(shop):
 def test_unknown_wrong_product_expired_and_inactive_are_422(shop):
     from chalicelib.models import Coupon
     from chalicelib.models.base import utcnow
-    from chalicelib.services import coupons
+    from chalicelib.services.commerce import coupons
 
     api, book, euro, other = shop
     coupon(api, code="BOOKONLY", product_id=book["product_id"])
@@ -144,7 +144,7 @@ def test_unknown_wrong_product_expired_and_inactive_are_422(shop):
 
 def test_once_per_user_exhaustion_release_and_confirm(shop):
     from chalicelib.models import CouponRedemption
-    from chalicelib.services import coupons
+    from chalicelib.services.commerce import coupons
 
     api, book, _, _ = shop
     coupon(api, code="TWO", max_redemptions=2)
@@ -175,7 +175,7 @@ def test_once_per_user_exhaustion_release_and_confirm(shop):
 
 
 def test_released_buyer_may_use_the_code_again_and_multi_use_codes(shop):
-    from chalicelib.services import coupons
+    from chalicelib.services.commerce import coupons
 
     api, book, _, _ = shop
     coupon(api, code="ONCE")

@@ -52,7 +52,7 @@ def items(product_id):
 
 
 def test_import_builds_modules_lessons_previews_and_stats(api, course):
-    from chalicelib.services.course_builder import load_body, load_outline
+    from chalicelib.services.courses.builder import load_body, load_outline
 
     pid = course["product_id"]
     response = post(api, course, DOCUMENT)
@@ -153,7 +153,7 @@ def test_only_the_owner_imports_and_only_into_courses(api, course):
 
 
 def test_a_crash_before_the_commit_is_invisible_and_a_rerun_completes_it(api, course, monkeypatch):
-    from chalicelib.services import course_import
+    from chalicelib.services.courses import importer as course_import
 
     pid, document = course["product_id"], validated(DOCUMENT)
     with monkeypatch.context() as patch:
@@ -169,7 +169,7 @@ def test_a_crash_before_the_commit_is_invisible_and_a_rerun_completes_it(api, co
 
 
 def test_a_crash_after_the_commit_is_healed_by_the_rerun(api, course, monkeypatch):
-    from chalicelib.services import course_import
+    from chalicelib.services.courses import importer as course_import
 
     pid, document = course["product_id"], validated(DOCUMENT)
     with monkeypatch.context() as patch:
@@ -185,7 +185,8 @@ def test_a_crash_after_the_commit_is_healed_by_the_rerun(api, course, monkeypatc
 def test_losing_the_commit_race_rereads_the_course(api, course, monkeypatch, rival, outcome):
     """Another writer commits between our read and our commit: we re-read and answer from what won."""
     from chalicelib.errors import Conflict
-    from chalicelib.services import course_builder, course_import
+    from chalicelib.services.courses import builder as course_builder
+    from chalicelib.services.courses import importer as course_import
 
     pid, document, commit = course["product_id"], validated(DOCUMENT), course_import._commit
 
@@ -290,7 +291,8 @@ def test_cli_runs_as_a_module_against_the_endpoint_in_the_environment(tmp_path):
 
 
 SETUP = """
-from chalicelib.services import catalog, users
+from chalicelib.services.catalog import products as catalog
+from chalicelib.services.accounts import users
 from local.resources import create_tables
 
 create_tables()
@@ -307,7 +309,8 @@ def run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def course_owned_by(user: str) -> str:
-    from chalicelib.services import catalog, users
+    from chalicelib.services.accounts import users
+    from chalicelib.services.catalog import products as catalog
 
     users.open_creator_account(user, f"{user}@example.com", user.title(), None)
     return catalog.create_product(user, {"product_type": "course", "title": "CLI course", "pricing_type": "fixed",

@@ -65,7 +65,7 @@ def refunded(paid, amount_refunded: int) -> bytes:
 def spend(user: str, tokens: int, request_id: str) -> None:
     """An AI call charged `tokens` (the allowance is capped at 0 first, so they come from credits)."""
     from chalicelib.models import CreatorAccount
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     CreatorAccount(user).update(actions=[CreatorAccount.ai_allowance_tokens.set(0)])
     allowance.metered(user, feature="outline", request_id=request_id, max_tokens=tokens, model="offline",
@@ -120,7 +120,7 @@ def test_a_purchase_left_without_an_intent_is_resumed_after_the_grace(api):
 
     from chalicelib.models.base import utcnow
     from chalicelib.models.credits import CreditPurchase
-    from chalicelib.services.credit_packs import _purchase_id
+    from chalicelib.services.commerce.credit_packs import _purchase_id
 
     purchase_id = _purchase_id("bob", "crashed")
     CreditPurchase(purchase_id, user_id="bob", pack_id="small", tokens=SMALL, amount_cents=500, currency="USD").save()
@@ -193,7 +193,7 @@ def test_a_failed_payment_credits_nothing_and_a_later_success_still_does(api, pa
 def test_purchased_credits_pay_for_a_call_the_allowance_cannot_cover(api, paid):
     from chalicelib.errors import PaymentRequired
     from chalicelib.models import CreatorAccount
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     CreatorAccount("alice").update(actions=[CreatorAccount.ai_allowance_tokens.set(100)])
 
@@ -267,7 +267,7 @@ def test_ten_deliveries_five_at_once_credit_once(moto_server, localstripe, monke
 
     from chalicelib.integrations import payments
     from chalicelib.models import User
-    from chalicelib.services import credit_packs
+    from chalicelib.services.commerce import credit_packs
 
     gateway = payments.StripeGateway(localstripe.api_key, ls.SECRET, localstripe.url)
     monkeypatch.setattr(payments, "gateway", lambda: gateway)
@@ -283,7 +283,7 @@ def test_ten_deliveries_five_at_once_credit_once(moto_server, localstripe, monke
 
 
 def test_the_ledger_pages_newest_first_and_shows_only_the_callers_rows(api, paid):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     deliver(api, succeeded(paid))
     for n in range(5):
@@ -320,7 +320,8 @@ def test_the_ledger_pages_newest_first_and_shows_only_the_callers_rows(api, paid
 
 def test_the_ledger_index_never_holds_model_answers(aws):
     from chalicelib.models.allowance import AiLedgerEntry
-    from chalicelib.services import allowance, users
+    from chalicelib.services.accounts import users
+    from chalicelib.services.ai import allowance
 
     users.open_creator_account("alice", None, "Alice", None)
     allowance.metered("alice", feature="outline", request_id="r-1", max_tokens=10, model="offline",

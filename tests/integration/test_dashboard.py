@@ -11,9 +11,9 @@ from tests.integration.test_refund_requests import make_order
 
 def test_dashboard_shape_and_figures(api, monkeypatch):
     from chalicelib.integrations.ai.offline import OfflineModel
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
-    monkeypatch.setattr("chalicelib.services.ai_tools.provider", lambda: OfflineModel())
+    monkeypatch.setattr("chalicelib.services.ai.tools.provider", lambda: OfflineModel())
     api.creator("alice")
     book = api.published("alice", title="The Book")["product_id"]
     api.product("alice", title="A draft book")
@@ -69,7 +69,8 @@ def test_a_new_creator_sees_an_empty_dashboard(api):
 
 
 def test_dashboard_reads_do_not_grow_with_products_or_orders(api):
-    from chalicelib.services import catalog, dashboard
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.creator import dashboard
 
     api.creator("alice")
     book = api.published("alice")["product_id"]

@@ -19,7 +19,7 @@ PDF = b"%PDF-1.7\n" + b"x" * 1000
 def shop(api):
     """alice sells an ebook; bob bought it; carol did not. The files bucket exists (created like the runtime does)."""
     from chalicelib.models import Product
-    from chalicelib.services import access
+    from chalicelib.services.access import grants as access
     from local.resources import create_buckets
 
     create_buckets()

@@ -48,7 +48,7 @@ def test_filters_and_sorts(api, catalog, query, expected):
 
 
 def test_freemium_follows_the_course_stats(api, catalog):
-    from chalicelib.services import catalog as service
+    from chalicelib.services.catalog import products as service
 
     course = api.published("alice", title="Paid course", product_type="course", price_cents=4900)
     service.update_course_stats(course["product_id"], {"has_free_preview": True, "free_preview_lesson_count": 2,
@@ -63,7 +63,7 @@ def test_freemium_follows_the_course_stats(api, catalog):
 
 def test_cards_carry_price_type_preview_and_access(api, catalog):
     from chalicelib.models import Product
-    from chalicelib.services import access
+    from chalicelib.services.access import grants as access
 
     access.grant("carol", Product.get(catalog["ebook"]["product_id"]).attribute_values, "purchased")
     cards = {c["title"]: c for c in api.call("GET", "/v1/products", "carol").json["items"]}

@@ -42,8 +42,8 @@ def make_course(api, owner: str = "alice", publish: bool = True, **fields) -> Co
     """A course built through the builder service (the API is tested in test_course_builder.py): module 0
     holds a free lesson with an inline quiz; module 1 two paid lessons (one a YouTube embed) and a module
     quiz without retakes; a final course quiz passes at 60 %."""
-    from chalicelib.services import catalog
-    from chalicelib.services import course_builder as builder
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.courses import builder
 
     api.creator(owner)
     pid = api.product(owner, **{"product_type": "course", "title": "Learning DynamoDB", "price_cents": 4900,
@@ -78,7 +78,7 @@ def make_course(api, owner: str = "alice", publish: bool = True, **fields) -> Co
 
 def grant(user: str, product_id: str, access_type: str = "purchased"):
     from chalicelib.models import Product
-    from chalicelib.services import access
+    from chalicelib.services.access import grants as access
 
     return access.grant(user, Product.get(product_id).attribute_values, access_type)
 
@@ -120,7 +120,7 @@ def count_calls():
 
 def test_a_course_grant_enrolls_in_one_transaction_once(api, course):
     from chalicelib.models import Enrollment, Product
-    from chalicelib.services import access
+    from chalicelib.services.access import grants as access
 
     state = Product.get(course.product_id).attribute_values
     with count_calls() as calls:
@@ -358,7 +358,7 @@ def test_progress_bumps_the_grant_activity_in_the_same_transaction(api, course):
 def test_a_conflicting_transaction_is_retried_without_double_counting(api, course, monkeypatch):
     from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
-    from chalicelib.services import learning
+    from chalicelib.services.learning import learner as learning
 
     grant("bob", course.product_id)
     real, failures = learning.transaction, []
@@ -456,7 +456,7 @@ def test_free_quiz_attempts_enroll_a_preview_learner(api, course):
 
 def test_concurrent_submissions_never_share_a_number(api, course, monkeypatch):
     """A submission that read a stale latest number loses the conditional put and takes the next one."""
-    from chalicelib.services import learning
+    from chalicelib.services.learning import learner as learning
 
     grant("bob", course.product_id)
     assert attempt(api, "bob", course, course.final_quiz, {}).json["attempt_number"] == 1
@@ -514,7 +514,7 @@ def test_a_racing_completer_issues_no_second_certificate(api, course, monkeypatc
     """Two writes that both saw "all done, not yet completed": the second one's conditional transaction
     (`attribute_not_exists(completed_at)`) fails and changes nothing."""
     from chalicelib.models import Certificate, Enrollment
-    from chalicelib.services import learning
+    from chalicelib.services.learning import learner as learning
 
     assert api.call("DELETE", quiz_path(course, course.final_quiz), "alice").status_code == 204
     grant("bob", course.product_id)

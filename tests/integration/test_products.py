@@ -97,7 +97,7 @@ def test_another_creator_gets_404_on_every_write(api, alice, method, suffix, bod
 
 def test_archived_products_stay_visible_to_owners_and_buyers_only(api, alice):
     from chalicelib.models import Product
-    from chalicelib.services import access
+    from chalicelib.services.access import grants as access
 
     product = api.published("alice")
     access.grant("carol", Product.get(product["product_id"]).attribute_values, "purchased")
@@ -112,7 +112,7 @@ def test_archived_products_stay_visible_to_owners_and_buyers_only(api, alice):
 
 def test_delete_only_for_drafts_nobody_holds(api, alice):
     from chalicelib.models import Product
-    from chalicelib.services import access
+    from chalicelib.services.access import grants as access
 
     draft = api.product("alice", title="Throwaway")
     assert api.call("DELETE", f"/v1/products/{draft['product_id']}", "alice").status_code == 204
@@ -127,7 +127,7 @@ def test_delete_only_for_drafts_nobody_holds(api, alice):
 
 def test_a_stale_write_is_a_conflict_and_changes_nothing(api, alice, monkeypatch):
     from chalicelib.models import Product
-    from chalicelib.services import catalog
+    from chalicelib.services.catalog import products as catalog
 
     product = api.published("alice")
     stale = Product.get(product["product_id"])

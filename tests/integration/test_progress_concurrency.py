@@ -26,8 +26,10 @@ LESSONS = 20
 @pytest.fixture
 def course(moto_server):
     """A published 1-module course of LESSONS + 1 lessons that "bob" bought."""
-    from chalicelib.services import access, catalog, users
-    from chalicelib.services import course_builder as builder
+    from chalicelib.services.access import grants as access
+    from chalicelib.services.accounts import users
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.courses import builder
 
     users.open_creator_account("alice", "alice@example.com", "Alice", None)
     product = catalog.create_product("alice", {"product_type": "course", "title": "Busy course", "description": "d",
@@ -44,7 +46,7 @@ def course(moto_server):
 def test_concurrent_completions_and_time_deltas_lose_nothing(course):
     from chalicelib.models import AccessGrant, Certificate, Enrollment, LessonProgress
     from chalicelib.models.learning import enrollment_key
-    from chalicelib.services import learning
+    from chalicelib.services.learning import learner as learning
 
     product_id, lessons = course
     for lesson_id in lessons:

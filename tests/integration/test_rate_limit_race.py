@@ -17,7 +17,7 @@ LIMIT = 10
 
 def test_concurrent_requests_never_pass_the_limit(moto_server):
     from chalicelib.models.rate_limits import RateLimitWindow
-    from chalicelib.services import rate_limit
+    from chalicelib.services.core import rate_limit
 
     creator = f"alice-{uuid.uuid4().hex[:8]}"
     now = 1_800_000_000.0 + 5

@@ -34,7 +34,7 @@ class FakeGateway:
 @pytest.fixture
 def gateway(monkeypatch) -> FakeGateway:
     fake = FakeGateway()
-    monkeypatch.setattr("chalicelib.services.refunds._gateway", lambda: fake)
+    monkeypatch.setattr("chalicelib.services.commerce.refunds._gateway", lambda: fake)
     return fake
 
 
@@ -42,7 +42,7 @@ def make_order(api, creator: str = "alice", buyer: str = "bob", *, product_id: s
                status: str = "paid", amount_cents: int = 1500, refunded_cents: int = 0, paid_days_ago: float = 1,
                currency: str = "USD", fee_cents: int = 75, created_days_ago: float | None = None) -> str:
     from chalicelib.models import Order
-    from chalicelib.services.ids import new_id
+    from chalicelib.services.core.ids import new_id
 
     if product_id is None:
         api.creator(creator)
@@ -195,7 +195,7 @@ def test_concurrent_approval_finds_it_approved_and_reuses_the_key(api, gateway):
     """The loser of the pending → approved race (simulated: the row is already approved when it reads it)
     re-issues with the same idempotency key, so Stripe returns the one refund."""
     from chalicelib.models import RefundRequest
-    from chalicelib.services import refunds
+    from chalicelib.services.commerce import refunds
 
     request_id = ask(api, make_order(api)).json["request_id"]
     row = RefundRequest.get(*refunds.parse_request_id(request_id))
@@ -276,7 +276,7 @@ def test_concurrent_requests_and_approvals_refund_once(moto_server, monkeypatch)
 
     from chalicelib.errors import DomainError
     from chalicelib.models import Order
-    from chalicelib.services import refunds
+    from chalicelib.services.commerce import refunds
 
     fake = FakeGateway()
     lock = threading.Lock()

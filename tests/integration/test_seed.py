@@ -1,6 +1,6 @@
 """The demo data: every product type, published, and seeding twice changes nothing."""
 
-from chalicelib.services import catalog
+from chalicelib.services.catalog import products as catalog
 from local.seed import seed
 
 

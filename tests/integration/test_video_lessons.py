@@ -103,8 +103,8 @@ def test_uploads_may_name_only_a_lesson_of_your_own_course(api, course):
 
 
 def test_on_ready_attaches_to_the_lesson_named_at_upload_once(api, course):
-    from chalicelib.services import videos
-    from chalicelib.services.course_builder import load_outline
+    from chalicelib.services.courses.builder import load_outline
+    from chalicelib.services.video import videos
 
     video = fabricate_ready_video("alice", duration_ms=30_000, product_id=course.product_id,
                                   lesson_id=course.paid_lesson)
@@ -119,8 +119,9 @@ def test_on_ready_attaches_to_the_lesson_named_at_upload_once(api, course):
 
 
 def test_on_ready_replaces_an_embed_but_never_a_newer_upload(api, course):
-    from chalicelib.services import course_builder, videos
-    from chalicelib.services.course_builder import load_outline
+    from chalicelib.services.courses import builder as course_builder
+    from chalicelib.services.courses.builder import load_outline
+    from chalicelib.services.video import videos
 
     older = fabricate_ready_video("alice", product_id=course.product_id, lesson_id=course.free_lesson)
     newer = fabricate_ready_video("alice", product_id=course.product_id, lesson_id=course.free_lesson)
@@ -134,7 +135,8 @@ def test_on_ready_replaces_an_embed_but_never_a_newer_upload(api, course):
 
 
 def test_on_ready_skips_what_it_cannot_attach_without_failing(api, course):
-    from chalicelib.services import course_builder, videos
+    from chalicelib.services.courses import builder as course_builder
+    from chalicelib.services.video import videos
 
     gone = fabricate_ready_video("alice", product_id=course.product_id, lesson_id=course.paid_lesson)
     course_builder.delete_lesson("alice", course.product_id, course.paid_lesson)

@@ -144,7 +144,7 @@ def outputs(video_id: str = "vid_rec", **changes) -> dict:
 
 @pytest.fixture
 def ready_calls(monkeypatch):
-    from chalicelib.services import videos
+    from chalicelib.services.video import videos
 
     calls: list[str] = []
     monkeypatch.setattr(videos, "on_ready", calls.append)
@@ -160,7 +160,7 @@ def variants_of(video_id: str) -> list[tuple]:
 
 def test_record_outputs_makes_the_asset_ready_with_its_renditions(aws, ready_calls):
     from chalicelib.models import VideoAsset
-    from chalicelib.services.video_pipeline import record_outputs
+    from chalicelib.services.video.pipeline import record_outputs
 
     processing_asset()
     record_outputs("vid_rec", outputs())
@@ -183,7 +183,7 @@ def test_record_outputs_makes_the_asset_ready_with_its_renditions(aws, ready_cal
 def test_nothing_is_recorded_unless_the_asset_is_still_processing(aws, ready_calls, monkeypatch):
     from chalicelib.errors import InvalidInput, NotFound
     from chalicelib.models import VideoAsset
-    from chalicelib.services.video_pipeline import record_outputs
+    from chalicelib.services.video.pipeline import record_outputs
 
     with pytest.raises(NotFound):
         record_outputs("vid_rec", outputs())
@@ -224,7 +224,7 @@ def test_nothing_is_recorded_unless_the_asset_is_still_processing(aws, ready_cal
 def test_outputs_breaking_the_rules_are_refused(aws, ready_calls, changes):
     from chalicelib.errors import InvalidInput
     from chalicelib.models import VideoAsset
-    from chalicelib.services.video_pipeline import record_outputs
+    from chalicelib.services.video.pipeline import record_outputs
 
     processing_asset()
     with pytest.raises(InvalidInput):
@@ -284,7 +284,7 @@ def run_pipeline(video_ids: list[str], limit_seconds: float = 300) -> None:
 
 
 def test_an_upload_becomes_ready_through_the_whole_chain(emulator, tmp_path, monkeypatch):
-    from chalicelib.services import videos
+    from chalicelib.services.video import videos
 
     attached: list[str] = []
     monkeypatch.setattr(videos, "on_ready", attached.append)

@@ -25,7 +25,7 @@ from tests.support.video import (
 @pytest.fixture
 def watched(api):
     """alice's published course: both lessons play the same ready video; bob bought it, carol did not."""
-    from chalicelib.services import course_builder
+    from chalicelib.services.courses import builder as course_builder
 
     create_video_buckets()
     course = make_video_course("alice")
@@ -83,7 +83,7 @@ def test_a_buyer_plays_every_segment_of_every_rendition_byte_for_byte(watched):
 
 
 def test_segment_urls_live_as_long_as_the_viewing_window(watched):
-    from chalicelib.services.playback import play_seconds
+    from chalicelib.services.video.playback import play_seconds
 
     api, course, _ = watched
     master = raw_get(api, playback(api, course, course.paid_lesson, "bob").json["hls_url"]).body.decode()
@@ -131,7 +131,7 @@ def test_free_preview_plays_for_anyone_and_locked_lessons_answer_like_the_lesson
 
 
 def test_a_lesson_without_video_or_a_missing_lesson_is_not_found(watched):
-    from chalicelib.services import course_builder
+    from chalicelib.services.courses import builder as course_builder
 
     api, course, _ = watched
     text = course_builder.add_lesson("alice", course.product_id, course.module_id,
@@ -141,7 +141,7 @@ def test_a_lesson_without_video_or_a_missing_lesson_is_not_found(watched):
 
 
 def test_expired_and_tampered_tokens_are_refused_in_the_error_envelope(watched, monkeypatch):
-    from chalicelib.services import playback as service
+    from chalicelib.services.video import playback as service
 
     api, course, _ = watched
     hls_url = playback(api, course, course.paid_lesson, "bob").json["hls_url"]

@@ -185,7 +185,9 @@ def test_ten_deliveries_five_at_once_grant_and_email_once(moto_server, localstri
 
     from chalicelib.integrations import mail, payments
     from chalicelib.models import AccessGrant, Enrollment, Order, ProcessedEvent
-    from chalicelib.services import catalog, checkout, users
+    from chalicelib.services.accounts import users
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.commerce import checkout
 
     gateway = payments.StripeGateway(localstripe.api_key, ls.SECRET, localstripe.url)
     monkeypatch.setattr(payments, "gateway", lambda: gateway)
@@ -214,7 +216,7 @@ def test_ten_deliveries_five_at_once_grant_and_email_once(moto_server, localstri
 
 
 def _coupon(code: str, **fields):
-    from chalicelib.services import coupons
+    from chalicelib.services.commerce import coupons
 
     return coupons.create_coupon("alice", {"code": code, "kind": "percent", "percent_off": 20,
                                            "max_redemptions": 1, **fields})

@@ -23,7 +23,8 @@ from moto import mock_aws
 from chalicelib.errors import Conflict, PaymentRequired
 from chalicelib.models import AiLedgerEntry, CreatorAccount, User
 from chalicelib.models.allowance import TIER_TOKENS, next_reset
-from chalicelib.services import allowance, users
+from chalicelib.services.accounts import users
+from chalicelib.services.ai import allowance
 from tests.support.allowance import assert_ledger_matches_account
 
 CREATOR = "prop-creator"

@@ -20,7 +20,9 @@ from moto import mock_aws
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.models import Product
 from chalicelib.schemas.course import LessonCreate, ModuleCreate
-from chalicelib.services import catalog, course_builder, users
+from chalicelib.services.accounts import users
+from chalicelib.services.catalog import products as catalog
+from chalicelib.services.courses import builder as course_builder
 from local.resources import create_tables
 
 CREATOR = "prop-creator"

@@ -21,8 +21,8 @@ def api(module_api):
 
 @pytest.fixture(scope="module")
 def course(api):
-    from chalicelib.services import catalog
-    from chalicelib.services import course_builder as builder
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.courses import builder
     from tests.integration.test_learning import grant
 
     api.creator("alice")
@@ -51,7 +51,7 @@ def requests(course) -> dict[str, tuple[str, dict]]:
 @pytest.fixture
 def model(monkeypatch) -> SpyModel:
     spy = SpyModel()
-    monkeypatch.setattr("chalicelib.services.ai_tools.provider", lambda: spy)
+    monkeypatch.setattr("chalicelib.services.ai.tools.provider", lambda: spy)
     return spy
 
 

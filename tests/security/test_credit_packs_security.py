@@ -63,7 +63,7 @@ def test_another_users_purchase_is_not_found(api):
 
 
 def test_a_ledger_cursor_only_pages_its_own_ledger(api):
-    from chalicelib.services import allowance
+    from chalicelib.services.ai import allowance
 
     for user in ("alice", "mallory"):
         api.creator(user)

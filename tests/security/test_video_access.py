@@ -35,7 +35,7 @@ def api(module_api):
 def world(api):
     """alice: a published course and a draft course playing a ready video, and an upload still open.
     bob bought the published course; carol did not; mallory is another creator."""
-    from chalicelib.services import course_builder
+    from chalicelib.services.courses import builder as course_builder
 
     course, draft = make_video_course("alice"), make_video_course("alice", publish=False)
     video = fabricate_ready_video("alice")
@@ -98,8 +98,8 @@ def test_playback_follows_the_lesson_view(api, world, role, what):
 
 
 def test_a_revoked_grant_loses_playback(api, world):
-    from chalicelib.services import access
-    from chalicelib.services.db import transaction
+    from chalicelib.services.access import grants as access
+    from chalicelib.services.core.db import transaction
 
     course = world["course"]
     grant("dave", course.product_id)
@@ -142,8 +142,8 @@ def test_no_unsigned_path_to_the_media_bucket(api, world):
 
 
 def test_forged_tokens_open_nothing(api, world):
-    from chalicelib.services.playback import PLAY as PLAY_KIND
-    from chalicelib.services.playback import START, Token, mint
+    from chalicelib.services.video.playback import PLAY as PLAY_KIND
+    from chalicelib.services.video.playback import START, Token, mint
 
     video_id = world["video"].video_id
     for kind, path in ((START, "master.m3u8"), (PLAY_KIND, "720p/index.m3u8"), (START, "storyboard.vtt")):
@@ -154,7 +154,7 @@ def test_forged_tokens_open_nothing(api, world):
 
 def test_a_playlist_pointing_outside_its_video_yields_no_url(api, world):
     """A rendition playlist referencing another video's objects (or above the bucket) is refused, not signed."""
-    from chalicelib.services import course_builder
+    from chalicelib.services.courses import builder as course_builder
 
     other = world["video"]
     escaping = RENDITION.replace("seg_001.m4s", f"../../../{other.video_id}/hls/720p/seg_001.m4s")

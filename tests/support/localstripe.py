@@ -89,7 +89,7 @@ def deliver_burst(gateway: Any, body: bytes, concurrent: int = 5, sequential: in
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from chalicelib.services import fulfilment
+    from chalicelib.services.commerce import fulfilment
 
     start = threading.Barrier(concurrent)
 

@@ -79,7 +79,7 @@ def fabricate_ready_video(creator_id: str, duration_ms: int = 15_000, master: st
     from chalicelib.config import get_settings
     from chalicelib.models import VideoAsset, VideoQualityVariant
     from chalicelib.models.base import utcnow
-    from chalicelib.services.ids import new_id
+    from chalicelib.services.core.ids import new_id
 
     video = ReadyVideo(new_id("vid"))
     hls = "hls"
@@ -117,8 +117,9 @@ class VideoCourse:
 
 def make_video_course(owner: str = "alice", publish: bool = True) -> VideoCourse:
     """A paid course with a free-preview lesson and a paid lesson, both `video` lessons without a video yet."""
-    from chalicelib.services import catalog, users
-    from chalicelib.services import course_builder as builder
+    from chalicelib.services.accounts import users
+    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.courses import builder
 
     users.open_creator_account(owner, f"{owner}@example.com", owner.title(), None)
     product = catalog.create_product(owner, {"product_type": "course", "title": f"Filming by {owner}",
@@ -135,7 +136,7 @@ def make_video_course(owner: str = "alice", publish: bool = True) -> VideoCourse
 
 def grant(user: str, product_id: str) -> None:
     from chalicelib.models import Product
-    from chalicelib.services import access
+    from chalicelib.services.access import grants as access
 
     access.grant(user, dict(Product.get(product_id).attribute_values), "purchased")
 

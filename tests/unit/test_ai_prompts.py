@@ -4,8 +4,8 @@ and asks for what the request asked for."""
 from __future__ import annotations
 
 from chalicelib.integrations.ai import Source
-from chalicelib.services import ai_prompts
-from chalicelib.services.ai_tools import input_token_bound
+from chalicelib.services.ai import prompts as ai_prompts
+from chalicelib.services.ai.tools import input_token_bound
 
 
 def test_outline_prompt_states_the_shape_the_size_and_the_material():

@@ -9,7 +9,7 @@ import pytest
 from chalicelib.errors import InvalidInput
 from chalicelib.models import Enrollment
 from chalicelib.models.course import QuestionNode
-from chalicelib.services.learning import course_complete, grade, progress_summary
+from chalicelib.services.learning.learner import course_complete, grade, progress_summary
 
 
 def question(qid: str, kind: str, correct: list[int], options=("a", "b", "c", "d")) -> QuestionNode:

@@ -1,6 +1,6 @@
 """Explore fan-out: which facet partitions a published product lands in."""
 
-from chalicelib.services.listing import card, facet_key, facets, pricing_buckets, sort_price
+from chalicelib.services.catalog.listing import card, facet_key, facets, pricing_buckets, sort_price
 
 
 def state(**over):

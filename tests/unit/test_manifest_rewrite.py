@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import Forbidden, NotFound
-from chalicelib.services.playback import (
+from chalicelib.services.video.playback import (
     PLAY,
     START,
     Token,

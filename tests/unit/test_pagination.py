@@ -6,7 +6,7 @@ import json
 import pytest
 
 from chalicelib.errors import BadRequest
-from chalicelib.services.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.pagination import decode_cursor, encode_cursor
 
 KEY = {"facet": {"S": "type=*|pricing=*|creator=*"}, "sort_new": {"S": "2026-01-01#prd_1"}}
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib.services.pricing import pricing_problems, publish_problems, type_problems
+from chalicelib.services.catalog.pricing import pricing_problems, publish_problems, type_problems
 
 
 def fields(problems):

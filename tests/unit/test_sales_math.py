@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
-from chalicelib.services.sales import Sale, aggregate, sale_of, window_days, window_start
+from chalicelib.services.commerce.sales import Sale, aggregate, sale_of, window_days, window_start
 
 TODAY = date(2026, 3, 10)
 

@@ -118,7 +118,7 @@ def test_heartbeats_keep_coming_while_a_task_runs(monkeypatch):
 
 
 def test_record_takes_what_the_transcoder_did_not_measure_from_the_probe(monkeypatch):
-    from chalicelib.services import video_pipeline
+    from chalicelib.services.video import pipeline as video_pipeline
 
     seen = {}
     monkeypatch.setattr(video_pipeline, "record_outputs", lambda video_id, outputs: seen.update(outputs, id=video_id))

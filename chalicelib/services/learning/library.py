@@ -14,9 +14,9 @@ from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.models import AccessGrant, Enrollment, Product
-from chalicelib.services.catalog import Page
-from chalicelib.services.learning import lesson_ids_of, progress_summary
-from chalicelib.services.pagination import decode_cursor, encode_cursor
+from chalicelib.services.catalog.products import Page
+from chalicelib.services.core.pagination import decode_cursor, encode_cursor
+from chalicelib.services.learning.learner import lesson_ids_of, progress_summary
 
 CARD_FIELDS = ("product_id", "product_type", "title", "slug", "status", "creator_id", "cover_image_url")
 

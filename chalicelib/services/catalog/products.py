@@ -16,11 +16,12 @@ from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import AccessGrant, CatalogListing, Product, ProductSlug
 from chalicelib.models.base import utcnow
-from chalicelib.services import access, listing
-from chalicelib.services.db import cancellation_codes, transaction
-from chalicelib.services.ids import is_product_id, new_id
-from chalicelib.services.pagination import decode_cursor, encode_cursor
-from chalicelib.services.pricing import pricing_problems, publish_problems, type_problems
+from chalicelib.services.access import grants as access
+from chalicelib.services.catalog import listing
+from chalicelib.services.catalog.pricing import pricing_problems, publish_problems, type_problems
+from chalicelib.services.core.db import cancellation_codes, transaction
+from chalicelib.services.core.ids import is_product_id, new_id
+from chalicelib.services.core.pagination import decode_cursor, encode_cursor
 
 SORTS = ("newest", "price_asc", "price_desc")
 

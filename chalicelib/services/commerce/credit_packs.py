@@ -37,11 +37,12 @@ from chalicelib.models import User
 from chalicelib.models.base import utcnow
 from chalicelib.models.credits import CreditPurchase
 from chalicelib.observability import logger
-from chalicelib.services import allowance, users
-from chalicelib.services.checkout import CheckoutInProgress, PaymentUnavailable
-from chalicelib.services.db import put_once
-from chalicelib.services.fulfilment import Plan, decline_reason
-from chalicelib.services.ids import new_id
+from chalicelib.services.accounts import users
+from chalicelib.services.ai import allowance
+from chalicelib.services.commerce.checkout import CheckoutInProgress, PaymentUnavailable
+from chalicelib.services.commerce.fulfilment import Plan, decline_reason
+from chalicelib.services.core.db import put_once
+from chalicelib.services.core.ids import new_id
 
 KIND = "credit_pack"  # PaymentIntent metadata `kind`: how a webhook tells a pack's payment from an order's
 START_GRACE = timedelta(seconds=30)  # a purchase without a PaymentIntent after this was left by a dead request

@@ -35,11 +35,12 @@ from chalicelib.models.course import (
     question_sk,
     quiz_sk,
 )
-from chalicelib.services import catalog, videos
-from chalicelib.services.db import cancellation_codes, transaction
-from chalicelib.services.embeds import normalize_embed_url
-from chalicelib.services.ids import new_id
-from chalicelib.services.outline import Outline, course_stats
+from chalicelib.services.catalog import products as catalog
+from chalicelib.services.core.db import cancellation_codes, transaction
+from chalicelib.services.core.ids import new_id
+from chalicelib.services.courses.embeds import normalize_embed_url
+from chalicelib.services.courses.outline import Outline, course_stats
+from chalicelib.services.video import videos
 
 MAX_CHILDREN = 90  # a reorder rewrites every sibling in one transaction (100 items at most)
 RETRIES = 5

@@ -20,10 +20,11 @@ from chalicelib.integrations import payments
 from chalicelib.models import Order, Product
 from chalicelib.models.base import utcnow
 from chalicelib.models.commerce import PENDING_SHARDS, OpenCheckout
-from chalicelib.services import access, catalog
-from chalicelib.services.db import transaction
-from chalicelib.services.ids import new_id
-from chalicelib.services.pagination import decode_cursor, encode_cursor
+from chalicelib.services.access import grants as access
+from chalicelib.services.catalog import products as catalog
+from chalicelib.services.core.db import transaction
+from chalicelib.services.core.ids import new_id
+from chalicelib.services.core.pagination import decode_cursor, encode_cursor
 
 
 class PaymentUnavailable(Conflict):
@@ -77,7 +78,7 @@ def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int
     order_id = new_id("ord")
     discount = 0
     if coupon_code:
-        from chalicelib.services import coupons
+        from chalicelib.services.commerce import coupons
 
         discount = min(coupons.reserve(coupon_code, buyer_id, state, order_id, list_price).amount_off_cents,
                        list_price)
@@ -98,7 +99,7 @@ def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int
 
 def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]:
     """A 100 % coupon: the order is paid at 0 and access granted in one transaction, no Stripe call."""
-    from chalicelib.services import coupons
+    from chalicelib.services.commerce import coupons
 
     now = utcnow()
     order.status, order.paid_at, order.created_at, order.updated_at = "paid", now, now, now

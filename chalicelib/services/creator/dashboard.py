@@ -13,7 +13,8 @@ from datetime import date
 from typing import Any
 
 from chalicelib.models import Product
-from chalicelib.services import allowance, sales
+from chalicelib.services.ai import allowance
+from chalicelib.services.commerce import sales
 
 PRODUCT_TYPES = ("course", "prompt_pack", "template", "ebook")
 PAGE_SIZE = 200

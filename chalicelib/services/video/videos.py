@@ -32,10 +32,10 @@ from chalicelib.integrations.media_urls import media_urls
 from chalicelib.models import VideoAsset, VideoQualityVariant
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
-from chalicelib.services import users
-from chalicelib.services.deliverables import safe_filename
-from chalicelib.services.ids import new_id
-from chalicelib.services.pagination import decode_cursor, encode_cursor
+from chalicelib.services.accounts import users
+from chalicelib.services.catalog.deliverables import safe_filename
+from chalicelib.services.core.ids import new_id
+from chalicelib.services.core.pagination import decode_cursor, encode_cursor
 
 ALLOWED_TYPES = ("video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/x-msvideo", "video/mpeg")
 MIB = 1024 * 1024
@@ -149,7 +149,7 @@ def list_videos(creator_id: str, limit: int, cursor: str | None) -> Page:
 
 def _check_target_lesson(creator_id: str, product_id: str | None, lesson_id: str | None) -> None:
     """The lesson named at upload must be in the caller's own course (404 otherwise)."""
-    from chalicelib.services import course_builder  # course_builder imports this module
+    from chalicelib.services.courses import builder as course_builder  # course_builder imports this module
 
     if bool(product_id) != bool(lesson_id):
         raise InvalidInput("name both product_id and lesson_id, or neither", _detail("lesson_id", "with product_id"))
@@ -321,7 +321,7 @@ def on_ready(video_id: str) -> str | None:
     twice). Problems of content, not of infrastructure (the lesson or course is gone, the asset is not ready, a newer
     upload already holds the lesson), are logged and skipped: the video itself stays ready and attachable by hand.
     """
-    from chalicelib.services import course_builder  # course_builder imports this module
+    from chalicelib.services.courses import builder as course_builder  # course_builder imports this module
 
     asset = _asset(video_id)
     if asset is None or asset.status != "ready" or not (asset.product_id and asset.lesson_id):

@@ -23,9 +23,9 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.integrations import storage
 from chalicelib.models import DownloadLog, Product, ProductFile
 from chalicelib.models.base import utcnow
-from chalicelib.services.access import full_access_reason
-from chalicelib.services.ids import new_id
-from chalicelib.services.pagination import decode_cursor, encode_cursor
+from chalicelib.services.access.grants import full_access_reason
+from chalicelib.services.core.ids import new_id
+from chalicelib.services.core.pagination import decode_cursor, encode_cursor
 
 DELIVERABLE_TYPES = ("prompt_pack", "template", "ebook")
 UPLOAD_URL_SECONDS = 900
@@ -67,7 +67,7 @@ def _detail(field: str, msg: str) -> list[dict[str, Any]]:
 
 
 def _owned_deliverable(creator_id: str, product_id: str) -> Product:
-    from chalicelib.services.catalog import get_owned
+    from chalicelib.services.catalog.products import get_owned
 
     product = get_owned(creator_id, product_id)
     if product.product_type not in DELIVERABLE_TYPES:
@@ -154,7 +154,7 @@ def _set_status(record: ProductFile, status: str, **values: Any) -> None:
 def delete_file(creator_id: str, product_id: str, file_id: str) -> None:
     """The object first, then the record: a crash leaves a record without an object (not offered: it is
     re-verified on complete; a ready one fails at download), never an unreferenced object."""
-    from chalicelib.services.catalog import get_owned
+    from chalicelib.services.catalog.products import get_owned
 
     get_owned(creator_id, product_id)
     record = _file(product_id, file_id)
@@ -201,7 +201,7 @@ def download(user_id: str, product_id: str, file_id: str, ip: str | None, user_a
 
 def download_log(creator_id: str, product_id: str, limit: int, cursor: str | None) -> Page:
     """The owner's view of who downloaded what, newest first."""
-    from chalicelib.services.catalog import get_owned
+    from chalicelib.services.catalog.products import get_owned
 
     get_owned(creator_id, product_id)
     secret = get_settings().cursor_secret

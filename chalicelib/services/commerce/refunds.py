@@ -24,8 +24,8 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import Order, Product, RefundRequest
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
-from chalicelib.services.db import put_once
-from chalicelib.services.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.db import put_once
+from chalicelib.services.core.pagination import decode_cursor, encode_cursor
 
 REFUNDABLE_ORDER_STATUSES = ("paid", "partially_refunded")
 STATUSES = ("pending", "approved", "refunded", "denied")

@@ -109,8 +109,8 @@ def record_outputs(video_id: str, outputs: dict[str, Any]) -> None:
 
     from chalicelib.models import VideoAsset, VideoQualityVariant
     from chalicelib.models.base import utcnow
-    from chalicelib.services import videos
-    from chalicelib.services.db import cancellation_codes, transaction
+    from chalicelib.services.core.db import cancellation_codes, transaction
+    from chalicelib.services.video import videos
 
     clean = validate_outputs(video_id, outputs)
     try:

@@ -50,7 +50,7 @@ from chalicelib.models.allowance import (
 )
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
-from chalicelib.services.db import cancellation_codes, transaction
+from chalicelib.services.core.db import cancellation_codes, transaction
 
 __all__ = ["TIER_TOKENS", "AllowanceExhausted", "Reservation", "RequestInProgress", "add_credits", "commit",
            "credit_writes", "metered", "release", "release_stale", "reserve", "reset_due", "set_tier", "status"]

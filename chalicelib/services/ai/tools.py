@@ -34,9 +34,14 @@ from chalicelib.errors import BadGateway, Conflict, InvalidInput, NotFound, Payl
 from chalicelib.integrations.ai import AiRequest, Source, provider
 from chalicelib.models.course import CourseItem, LessonBody, body_sk
 from chalicelib.schemas.ai import DescriptionDraft, EnhanceDraft, OutlineDraft, QuizDraft
-from chalicelib.services import ai_prompts, allowance, catalog, course_builder, rate_limit, users
-from chalicelib.services.ai_writes import check_room, write_outline, write_quiz
-from chalicelib.services.outline import Outline
+from chalicelib.services.accounts import users
+from chalicelib.services.ai import allowance
+from chalicelib.services.ai import prompts as ai_prompts
+from chalicelib.services.ai.writes import check_room, write_outline, write_quiz
+from chalicelib.services.catalog import products as catalog
+from chalicelib.services.core import rate_limit
+from chalicelib.services.courses import builder as course_builder
+from chalicelib.services.courses.outline import Outline
 
 MAX_OUTPUT_TOKENS = {"outline": 3_000, "enhance": 8_000, "quiz": 4_000, "description": 1_200}
 FRAMING_TOKENS = 64

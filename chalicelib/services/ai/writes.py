@@ -25,9 +25,9 @@ from chalicelib.models.course import (
     question_sk,
     quiz_sk,
 )
-from chalicelib.services.course_builder import MAX_CHILDREN, apply_change, slugify
-from chalicelib.services.course_import import derived_id
-from chalicelib.services.outline import Outline
+from chalicelib.services.courses.builder import MAX_CHILDREN, apply_change, slugify
+from chalicelib.services.courses.importer import derived_id
+from chalicelib.services.courses.outline import Outline
 
 
 def _saves(items: list[Any]) -> list[Any]:

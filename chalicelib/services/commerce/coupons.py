@@ -20,8 +20,8 @@ from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import Coupon, CouponRedemption
 from chalicelib.models.base import utcnow
-from chalicelib.services.db import cancellation_codes, transaction
-from chalicelib.services.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.db import cancellation_codes, transaction
+from chalicelib.services.core.pagination import decode_cursor, encode_cursor
 
 KINDS = ("percent", "amount")
 
@@ -74,7 +74,7 @@ def _detail(field: str, msg: str) -> list[dict[str, Any]]:
 
 def create_coupon(creator_id: str, fields: dict[str, Any]) -> Coupon:
     """`fields` come validated from `schemas.coupons.CouponCreate`; product and currency are checked here."""
-    from chalicelib.services.catalog import get_owned
+    from chalicelib.services.catalog.products import get_owned
 
     code = normalize(fields["code"])
     product_id = fields.get("product_id")

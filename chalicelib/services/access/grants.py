@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.models import AccessGrant, Enrollment
 from chalicelib.models.base import utcnow
-from chalicelib.services.db import cancellation_codes, transaction
+from chalicelib.services.core.db import cancellation_codes, transaction
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite

@@ -43,7 +43,8 @@ from chalicelib.integrations import storage
 from chalicelib.integrations.media_urls import media_urls
 from chalicelib.models import LessonProgress, VideoAsset, VideoQualityVariant
 from chalicelib.models.learning import enrollment_key
-from chalicelib.services import learning, videos
+from chalicelib.services.learning import learner as learning
+from chalicelib.services.video import videos
 
 START_SECONDS = 600
 PLAY_MARGIN_SECONDS = 3600

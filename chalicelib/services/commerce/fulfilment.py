@@ -29,8 +29,8 @@ from chalicelib.errors import Conflict
 from chalicelib.models import Order, ProcessedEvent, Product
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
-from chalicelib.services import access
-from chalicelib.services.db import cancellation_codes, transaction
+from chalicelib.services.access import grants as access
+from chalicelib.services.core.db import cancellation_codes, transaction
 
 RETRIES = 6
 UNPAID = ("pending", "failed", "abandoned")
@@ -129,7 +129,7 @@ def _product_state(product_id: str) -> dict[str, Any]:
 
 def _coupon(action: str, order: Order) -> Callable[[], None]:
     def run() -> None:
-        from chalicelib.services import coupons
+        from chalicelib.services.commerce import coupons
 
         getattr(coupons, action)(order.coupon_code, order.buyer_id, order.order_id)
 
@@ -255,7 +255,9 @@ def _credit_pack_or(event_type: str, order_planner: Planner) -> Planner:
     """An event about an AI credit pack purchase is planned by `credit_packs`; any other by the order's planner."""
 
     def plan(obj: dict[str, Any]) -> Plan:
-        from chalicelib.services import credit_packs  # here, not at the top: it imports `Plan` from this module
+        from chalicelib.services.commerce import (
+            credit_packs,  # here, not at the top: it imports `Plan` from this module
+        )
 
         return credit_packs.plan(event_type, obj) or order_planner(obj)
 

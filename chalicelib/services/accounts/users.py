@@ -6,7 +6,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import Forbidden
 from chalicelib.models import CreatorAccount, User
-from chalicelib.services.db import put_once
+from chalicelib.services.core.db import put_once
 
 
 def ensure_user(user_id: str, email: str | None, name: str | None) -> User:

@@ -44,10 +44,12 @@ from chalicelib.models import (
 from chalicelib.models.base import utcnow
 from chalicelib.models.course import LessonNode, QuestionNode, QuizNode
 from chalicelib.models.learning import enrollment_key
-from chalicelib.services import access, catalog, users
-from chalicelib.services.course_builder import lesson_view, load_body, load_outline, load_questions
-from chalicelib.services.db import cancellation_codes, put_once, transaction
-from chalicelib.services.outline import Outline, access_reason, quiz_summary
+from chalicelib.services.access import grants as access
+from chalicelib.services.accounts import users
+from chalicelib.services.catalog import products as catalog
+from chalicelib.services.core.db import cancellation_codes, put_once, transaction
+from chalicelib.services.courses.builder import lesson_view, load_body, load_outline, load_questions
+from chalicelib.services.courses.outline import Outline, access_reason, quiz_summary
 
 GRANT_TYPES = access.ACCESS_TYPES
 RECENT_ATTEMPTS = 10

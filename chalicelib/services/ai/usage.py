@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.models import AiLedgerEntry
-from chalicelib.services.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.pagination import decode_cursor, encode_cursor
 
 
 def ledger_page(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:

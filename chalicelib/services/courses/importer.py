@@ -37,7 +37,8 @@ from chalicelib.models.course import (
     lesson_sk,
     module_sk,
 )
-from chalicelib.services.course_builder import (
+from chalicelib.services.core.db import transaction
+from chalicelib.services.courses.builder import (
     MAX_CHILDREN,
     RETRIES,
     load_outline,
@@ -45,9 +46,8 @@ from chalicelib.services.course_builder import (
     owned_course,
     refresh_stats,
 )
-from chalicelib.services.db import transaction
-from chalicelib.services.embeds import is_youtube, normalize_embed_url
-from chalicelib.services.outline import Outline
+from chalicelib.services.courses.embeds import is_youtube, normalize_embed_url
+from chalicelib.services.courses.outline import Outline
 
 FREE_LESSONS_IN_FIRST_MODULE = 2
 
