@@ -16,7 +16,7 @@ def explore(call: Call) -> dict:
     params = call.query.model_dump()
     params["limit"] = page_limit(params["limit"])
     page = catalog.explore(catalog.ExploreQuery(**params), call.user_id)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page.to_dict()
 
 
 @route(bp, "/v1/products/{product_id}", summary="A product by id or slug, with its course outline and your access",
@@ -101,4 +101,4 @@ def my_products(call: Call) -> dict:
     from chalicelib.services.catalog import products as catalog
 
     page = catalog.list_creator_products(call.user_id, page_limit(call.query.limit), call.query.cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page.to_dict()

@@ -22,8 +22,7 @@ def checkout(call: Call, product_id: str) -> dict:
 def list_orders(call: Call) -> dict:
     from chalicelib.services.commerce.checkout import list_orders
 
-    items, cursor = list_orders(call.user_id, page_limit(call.query.limit), call.query.cursor)
-    return {"items": items, "next_cursor": cursor}
+    return list_orders(call.user_id, page_limit(call.query.limit), call.query.cursor).to_dict()
 
 
 @route(bp, "/v1/orders/{order_id}", summary="One of your orders (anyone else's answers 404)", tag="commerce",

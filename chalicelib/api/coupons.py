@@ -24,7 +24,7 @@ def list_coupons(call: Call) -> dict:
     from chalicelib.services.commerce import coupons
 
     page = coupons.list_coupons(call.user_id, page_limit(call.query.limit), call.query.cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page.to_dict()
 
 
 @route(bp, "/v1/creator/coupons/{code}/deactivate", "POST", summary="Deactivate one of your coupon codes",

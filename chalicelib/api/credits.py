@@ -42,5 +42,4 @@ def get_purchase(call: Call, purchase_id: str):
 def usage(call: Call) -> dict:
     from chalicelib.services.ai import usage as ai_usage
 
-    items, cursor = ai_usage.ledger_page(call.user_id, page_limit(call.query.limit), call.query.cursor)
-    return {"items": items, "next_cursor": cursor}
+    return ai_usage.ledger_page(call.user_id, page_limit(call.query.limit), call.query.cursor).to_dict()

@@ -53,4 +53,4 @@ def download(call: Call, product_id: str, file_id: str) -> dict:
        query="common.PageQuery", response="deliverables.DownloadLogPage")
 def download_log(call: Call, product_id: str) -> dict:
     page = _deliverables().download_log(call.user_id, product_id, page_limit(call.query.limit), call.query.cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page.to_dict()

@@ -11,23 +11,10 @@ from chalice import Response
 
 from chalicelib import errors
 
-STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
-    errors.BadRequest: 400,
-    errors.Unauthenticated: 401,
-    errors.PaymentRequired: 402,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.PayloadTooLarge: 413,
-    errors.InvalidInput: 422,
-    errors.TooManyRequests: 429,
-    errors.BadGateway: 502,
-    errors.ServiceUnavailable: 503,
-}
-
 # Chalice answers some requests itself (415 media type, 405 method, 500); they get our envelope too.
 CODE_BY_STATUS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                   413: "payload_too_large", 415: "unsupported_media_type", 500: "internal_error"}
+errors.CODES.update({"method_not_allowed": 405, "unsupported_media_type": 415, "internal_error": 500})
 
 
 def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
@@ -40,10 +27,9 @@ def error_response(status: int, code: str, message: str, details: list[dict[str,
 
 
 def from_domain(error: errors.DomainError) -> Response:
-    status = next(code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind))
     retry_after = getattr(error, "retry_after", None)  # 429, and 503 when the upstream said when
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return error_response(status, error.code, error.message, error.details, headers=headers)
+    return error_response(error.status, error.code, error.message, error.details, headers=headers)
 
 
 def from_chalice(response: Response) -> Response:

@@ -74,7 +74,7 @@ def library(call: Call) -> dict:
     from chalicelib.services.learning.library import library
 
     page = library(call.user_id, page_limit(call.query.limit), call.query.cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page.to_dict()
 
 
 @route(bp, "/v1/certificates/{certificate_id}", summary="Verify a certificate of completion (public)",

@@ -33,7 +33,7 @@ def my_refund_requests(call: Call, order_id: str) -> dict:
 def creator_refund_requests(call: Call) -> dict:
     page = _refunds().list_for_creator(call.user_id, call.query.status, page_limit(call.query.limit),
                                        call.query.cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page.to_dict()
 
 
 @route(bp, f"{R}/approve", "POST", summary="Approve a refund request: issues the Stripe refund (idempotent; "

@@ -56,4 +56,4 @@ def video_detail(call: Call, video_id: str) -> dict:
        response="video.VideoPage")
 def list_videos(call: Call) -> dict:
     page = _videos().list_videos(call.user_id, page_limit(call.query.limit), call.query.cursor)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return page.to_dict()

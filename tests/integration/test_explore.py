@@ -107,7 +107,20 @@ def test_cursor_cannot_be_forged_or_reused_on_another_query(api, catalog):
     cursor = api.call("GET", "/v1/products?limit=1").json["next_cursor"]
     assert api.call("GET", f"/v1/products?limit=1&cursor={cursor}").status_code == 200
     assert api.call("GET", f"/v1/products?limit=1&pricing=paid&cursor={cursor}").status_code == 400
-    assert api.call("GET", "/v1/products?cursor=bogus.value").json["error"]["code"] == "bad_request"
+    assert api.call("GET", "/v1/products?cursor=bogus.value").json["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("path", ["/v1/products", "/v1/orders", "/v1/library", "/v1/creator/products"])
+@pytest.mark.parametrize("cursor", ["e30.%C3%A9", "%C3%A9.%C3%A9", "W10.AAAA", "bnVsbA.AAAA"])
+def test_a_malformed_cursor_is_400_invalid_cursor_for_anyone(api, catalog, path, cursor):
+    """Non-ASCII signatures, a payload that is JSON but not an object: 400 `invalid_cursor`, never a 500."""
+    for user in (None, "alice"):
+        response = api.call("GET", f"{path}?cursor={cursor}", user)
+        if user is None and path != "/v1/products":
+            assert response.status_code == 401
+            continue
+        assert response.status_code == 400, (path, cursor, user, response.json)
+        assert response.json["error"]["code"] == "invalid_cursor"
 
 
 def test_price_changes_and_archive_move_the_listing(api, catalog):

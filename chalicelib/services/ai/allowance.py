@@ -50,7 +50,7 @@ from chalicelib.models.allowance import (
 )
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
-from chalicelib.services.core.db import cancellation_codes, transaction
+from chalicelib.services.core.db import cancellation_codes, condition_failed, transaction
 
 __all__ = ["TIER_TOKENS", "AllowanceExhausted", "Reservation", "RequestInProgress", "add_credits", "commit",
            "credit_writes", "metered", "release", "release_stale", "reserve", "reset_due", "set_tier", "status"]
@@ -468,4 +468,4 @@ def _attempts() -> Iterator[int]:
 
 
 def _condition_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+    return condition_failed(exc)

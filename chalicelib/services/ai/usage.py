@@ -6,21 +6,18 @@ figures only, so a stored model answer (`result`) is never read here, let alone 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from chalicelib.config import get_settings
 from chalicelib.models import AiLedgerEntry
-from chalicelib.services.core.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.pagination import Page, paginate
 
 
-def ledger_page(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def ledger_page(user_id: str, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
     """One page of the caller's ledger; the cursor is signed and bound to the caller (another's answers 400)."""
-    secret = get_settings().cursor_secret
-    scope = f"ai-usage|{user_id}"
-    results = AiLedgerEntry.by_created.query(user_id, scan_index_forward=False, limit=limit, page_size=limit,
-                                             last_evaluated_key=decode_cursor(cursor, scope, secret))
-    items = [_row(entry) for entry in results]
-    return items, encode_cursor(results.last_evaluated_key, scope, secret)
+    page = paginate(lambda **kw: AiLedgerEntry.by_created.query(user_id, scan_index_forward=False, **kw),
+                    f"ai-usage|{user_id}", cursor, limit)
+    return replace(page, items=[_row(entry) for entry in page.items])
 
 
 def _row(entry: AiLedgerEntry) -> dict[str, Any]:

@@ -13,7 +13,6 @@ suspended grants, strangers to a draft — gets 404. Each URL handed out is logg
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -24,8 +23,9 @@ from chalicelib.integrations import storage
 from chalicelib.models import DownloadLog, Product, ProductFile
 from chalicelib.models.base import utcnow
 from chalicelib.services.access.grants import full_access_reason
+from chalicelib.services.core.db import condition_failed
 from chalicelib.services.core.ids import new_id
-from chalicelib.services.core.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.pagination import Page, paginate
 
 DELIVERABLE_TYPES = ("prompt_pack", "template", "ebook")
 UPLOAD_URL_SECONDS = 900
@@ -48,11 +48,6 @@ ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
     f"{_OOXML}.presentationml.presentation": (".pptx",),
 }
 
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    next_cursor: str | None
 
 
 def safe_filename(filename: str) -> str:
@@ -146,7 +141,7 @@ def _set_status(record: ProductFile, status: str, **values: Any) -> None:
     try:
         record.update(actions=actions, condition=ProductFile.status == "pending")
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         raise Conflict("the file changed meanwhile; read it again") from None
 
@@ -204,9 +199,5 @@ def download_log(creator_id: str, product_id: str, limit: int, cursor: str | Non
     from chalicelib.services.catalog.products import get_owned
 
     get_owned(creator_id, product_id)
-    secret = get_settings().cursor_secret
-    scope = f"downloads|{product_id}"
-    results = DownloadLog.query(product_id, scan_index_forward=False, limit=limit, page_size=limit,
-                                last_evaluated_key=decode_cursor(cursor, scope, secret))
-    items = list(results)
-    return Page(items, encode_cursor(results.last_evaluated_key, scope, secret))
+    return paginate(lambda **page: DownloadLog.query(product_id, scan_index_forward=False, **page),
+                    f"downloads|{product_id}", cursor, limit)

@@ -7,21 +7,20 @@ transaction guarded by the product's version, so a concurrent edit or a taken sl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
-from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import AccessGrant, CatalogListing, Product, ProductSlug
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants as access
 from chalicelib.services.catalog import listing
 from chalicelib.services.catalog.pricing import pricing_problems, publish_problems, type_problems
-from chalicelib.services.core.db import cancellation_codes, transaction
+from chalicelib.services.core.db import condition_failed, transaction
 from chalicelib.services.core.ids import is_product_id, new_id
-from chalicelib.services.core.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.pagination import Page, paginate
 
 SORTS = ("newest", "price_asc", "price_desc")
 
@@ -35,11 +34,6 @@ class ExploreQuery:
     limit: int = 20
     cursor: str | None = None
 
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    next_cursor: str | None
 
 
 def state_of(product: Product) -> dict[str, Any]:
@@ -58,7 +52,7 @@ def slugify(title: str) -> str:
 
 
 def _slug_taken(error: TransactWriteError) -> bool:
-    return "ConditionalCheckFailed" in cancellation_codes(error)
+    return condition_failed(error)
 
 
 # --- creator writes -------------------------------------------------------------------------------
@@ -231,14 +225,8 @@ def _commit(product: Product, before: dict[str, Any], after: dict[str, Any]) -> 
 
 
 def list_creator_products(creator_id: str, limit: int, cursor: str | None) -> Page:
-    settings = get_settings()
-    scope = f"creator-products|{creator_id}"
-    results = Product.by_creator.query(
-        creator_id, scan_index_forward=False, limit=limit, page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, scope, settings.cursor_secret),
-    )
-    items = list(results)
-    return Page(items, encode_cursor(results.last_evaluated_key, scope, settings.cursor_secret))
+    return paginate(lambda **page: Product.by_creator.query(creator_id, scan_index_forward=False, **page),
+                    f"creator-products|{creator_id}", cursor, limit)
 
 
 # --- public reads ---------------------------------------------------------------------------------
@@ -272,17 +260,16 @@ def _product_id_for_slug(slug: str) -> str:
 
 def explore(query: ExploreQuery, viewer_id: str | None) -> Page:
     """One Query on one facet partition, plus one BatchGet for the viewer's access: constant calls."""
-    settings = get_settings()
     facet = listing.facet_key(query.product_type, query.pricing, query.creator)
-    scope = f"explore|{facet}|{query.sort}"
-    start = decode_cursor(query.cursor, scope, settings.cursor_secret)
-    common = {"limit": query.limit, "page_size": query.limit, "last_evaluated_key": start}
-    if query.sort == "newest":
-        results = CatalogListing.query(facet, scan_index_forward=False, **common)
-    else:
-        results = CatalogListing.by_price.query(facet, scan_index_forward=query.sort == "price_asc", **common)
-    cards = [dict(row.card) for row in results]
+
+    def rows(**page: Any):
+        if query.sort == "newest":
+            return CatalogListing.query(facet, scan_index_forward=False, **page)
+        return CatalogListing.by_price.query(facet, scan_index_forward=query.sort == "price_asc", **page)
+
+    page = paginate(rows, f"explore|{facet}|{query.sort}", query.cursor, query.limit)
+    cards = [dict(row.card) for row in page.items]
     owned = access.access_map(viewer_id, cards)
     for card in cards:
         card["user_has_access"] = owned.get(card["product_id"], False)
-    return Page(cards, encode_cursor(results.last_evaluated_key, scope, settings.cursor_secret))
+    return replace(page, items=cards)

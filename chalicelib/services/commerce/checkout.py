@@ -24,7 +24,7 @@ from chalicelib.services.access import grants as access
 from chalicelib.services.catalog import products as catalog
 from chalicelib.services.core.db import transaction
 from chalicelib.services.core.ids import new_id
-from chalicelib.services.core.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.pagination import Page, paginate
 
 
 class PaymentUnavailable(Conflict):
@@ -182,10 +182,6 @@ def get_order(buyer_id: str, order_id: str) -> Order:
     return order
 
 
-def list_orders(buyer_id: str, limit: int, cursor: str | None) -> tuple[list[Order], str | None]:
-    secret = get_settings().cursor_secret
-    scope = f"orders|{buyer_id}"
-    results = Order.by_buyer.query(buyer_id, scan_index_forward=False, limit=limit, page_size=limit,
-                                   last_evaluated_key=decode_cursor(cursor, scope, secret))
-    items = list(results)
-    return items, encode_cursor(results.last_evaluated_key, scope, secret)
+def list_orders(buyer_id: str, limit: int, cursor: str | None) -> Page[Order]:
+    return paginate(lambda **page: Order.by_buyer.query(buyer_id, scan_index_forward=False, **page),
+                    f"orders|{buyer_id}", cursor, limit)

@@ -16,12 +16,11 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
-from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import Coupon, CouponRedemption
 from chalicelib.models.base import utcnow
-from chalicelib.services.core.db import cancellation_codes, transaction
-from chalicelib.services.core.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.db import cancellation_codes, condition_failed, transaction
+from chalicelib.services.core.pagination import Page, paginate
 
 KINDS = ("percent", "amount")
 
@@ -31,11 +30,6 @@ class Discount:
     code: str
     amount_off_cents: int
 
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    next_cursor: str | None
 
 
 def normalize(code: str) -> str:
@@ -103,19 +97,14 @@ def create_coupon(creator_id: str, fields: dict[str, Any]) -> Coupon:
     try:
         coupon.save(condition=Coupon.code.does_not_exist())
     except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         raise Conflict(f"you already have a coupon {code}") from None
     return coupon
 
 
 def list_coupons(creator_id: str, limit: int, cursor: str | None) -> Page:
-    secret = get_settings().cursor_secret
-    scope = f"coupons|{creator_id}"
-    results = Coupon.query(creator_id, limit=limit, page_size=limit,
-                           last_evaluated_key=decode_cursor(cursor, scope, secret))
-    items = list(results)
-    return Page(items, encode_cursor(results.last_evaluated_key, scope, secret))
+    return paginate(lambda **page: Coupon.query(creator_id, **page), f"coupons|{creator_id}", cursor, limit)
 
 
 def deactivate(creator_id: str, code: str) -> Coupon:
@@ -125,7 +114,7 @@ def deactivate(creator_id: str, code: str) -> Coupon:
         coupon.update(actions=[Coupon.active.set(False), Coupon.deactivated_at.set(Coupon.deactivated_at | utcnow())],
                       condition=Coupon.code.exists())
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         raise NotFound("coupon not found") from None
     return coupon
@@ -222,7 +211,7 @@ def release(code: str, buyer_id: str, order_id: str) -> None:
             tx.update(Coupon(record.creator_id, code), actions=[Coupon.redeemed.add(-1)],
                       condition=Coupon.redeemed > 0)
     except TransactWriteError as exc:
-        if "ConditionalCheckFailed" not in cancellation_codes(exc):
+        if not condition_failed(exc):
             raise
         # Released (or confirmed) concurrently: nothing left to give back.
 
@@ -235,7 +224,7 @@ def confirm(code: str, buyer_id: str, order_id: str) -> None:
             actions=[CouponRedemption.status.set("used"), CouponRedemption.updated_at.set(utcnow())],
             condition=(CouponRedemption.status == "reserved") & (CouponRedemption.buyer_id == buyer_id))
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
 
 

@@ -13,19 +13,17 @@ Exactly-once money movement:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import Order, Product, RefundRequest
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
-from chalicelib.services.core.db import put_once
-from chalicelib.services.core.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.db import condition_failed, put_once
+from chalicelib.services.core.pagination import Page, paginate
 
 REFUNDABLE_ORDER_STATUSES = ("paid", "partially_refunded")
 STATUSES = ("pending", "approved", "refunded", "denied")
@@ -51,11 +49,6 @@ class RefundNotIssued(Conflict):
 
     code = "refund_not_issued"
 
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    next_cursor: str | None
 
 
 def _gateway():
@@ -181,13 +174,9 @@ def list_for_buyer(buyer_id: str, order_id: str) -> list[RefundRequest]:
 
 def list_for_creator(creator_id: str, status: str, limit: int, cursor: str | None) -> Page:
     """One Query on `by_creator_status`, oldest first (a queue), paginated by a signed cursor."""
-    secret = get_settings().cursor_secret
-    scope = f"refund-requests|{creator_id}|{status}"
-    results = RefundRequest.by_creator_status.query(
-        creator_id, RefundRequest.status_created.startswith(f"{status}#"), limit=limit, page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, scope, secret))
-    items = list(results)
-    return Page(items, encode_cursor(results.last_evaluated_key, scope, secret))
+    return paginate(lambda **page: RefundRequest.by_creator_status.query(
+        creator_id, RefundRequest.status_created.startswith(f"{status}#"), **page),
+        f"refund-requests|{creator_id}|{status}", cursor, limit)
 
 
 def _transition(request: RefundRequest, to: str, expected: str, **fields: Any) -> bool:
@@ -201,7 +190,7 @@ def _transition(request: RefundRequest, to: str, expected: str, **fields: Any) -
         request.update(actions=actions, condition=RefundRequest.status == expected)
         return True
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         request.refresh(consistent_read=True)
         return False

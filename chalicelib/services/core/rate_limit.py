@@ -17,6 +17,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.config import get_settings
 from chalicelib.errors import TooManyRequests
 from chalicelib.models.rate_limits import RateLimitWindow
+from chalicelib.services.core.db import condition_failed
 
 WINDOW_SECONDS = 60
 EXPIRY_SLACK_SECONDS = 3600  # DynamoDB deletes expired rows lazily; the key's window start keeps them harmless
@@ -33,7 +34,7 @@ def hit(scope: str, subject: str, limit: int, *, window_seconds: int = WINDOW_SE
         window.update(actions=[RateLimitWindow.hits.add(1), RateLimitWindow.expires_at.set(expires)],
                       condition=RateLimitWindow.hits.does_not_exist() | (RateLimitWindow.hits < limit))
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         raise TooManyRequests(f"at most {limit} {scope} requests per {window_seconds} seconds; try again shortly",
                               retry_after=max(1, math.ceil(start + window_seconds - now))) from None

@@ -10,31 +10,26 @@ still moves on. An item whose activity changes while paging may move to a page a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from chalicelib.config import get_settings
 from chalicelib.models import AccessGrant, Enrollment, Product
-from chalicelib.services.catalog.products import Page
-from chalicelib.services.core.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.pagination import Page, paginate
 from chalicelib.services.learning.learner import lesson_ids_of, progress_summary
 
 CARD_FIELDS = ("product_id", "product_type", "title", "slug", "status", "creator_id", "cover_image_url")
 
 
 def library(user_id: str, limit: int, cursor: str | None) -> Page:
-    settings = get_settings()
-    scope = f"library|{user_id}"
-    results = AccessGrant.by_activity.query(
-        user_id, scan_index_forward=False, limit=limit, page_size=limit,
-        last_evaluated_key=decode_cursor(cursor, scope, settings.cursor_secret),
-    )
-    grants = [grant for grant in results if grant.status == "active"]
+    page = paginate(lambda **kw: AccessGrant.by_activity.query(user_id, scan_index_forward=False, **kw),
+                    f"library|{user_id}", cursor, limit)
+    grants = [grant for grant in page.items if grant.status == "active"]
     products = {p.product_id: p for p in Product.batch_get([g.product_id for g in grants])} if grants else {}
     course_keys = [(user_id, pid) for pid, product in products.items() if product.product_type == "course"]
     enrollments = {e.product_id: e for e in Enrollment.batch_get(course_keys)} if course_keys else {}
     items = [_item(grant, products[grant.product_id], enrollments.get(grant.product_id))
              for grant in grants if grant.product_id in products]
-    return Page(items, encode_cursor(results.last_evaluated_key, scope, settings.cursor_secret))
+    return replace(page, items=items)
 
 
 def _item(grant: AccessGrant, product: Product, enrollment: Enrollment | None) -> dict[str, Any]:

@@ -109,7 +109,7 @@ def record_outputs(video_id: str, outputs: dict[str, Any]) -> None:
 
     from chalicelib.models import VideoAsset, VideoQualityVariant
     from chalicelib.models.base import utcnow
-    from chalicelib.services.core.db import cancellation_codes, transaction
+    from chalicelib.services.core.db import condition_failed, transaction
     from chalicelib.services.video import videos
 
     clean = validate_outputs(video_id, outputs)
@@ -141,7 +141,7 @@ def record_outputs(video_id: str, outputs: dict[str, Any]) -> None:
         except TransactWriteError as exc:
             # Only a concurrent duplicate that already recorded the outputs is fine; anything else is re-raised.
             current = VideoAsset.get(video_id, consistent_read=True)
-            if "ConditionalCheckFailed" not in cancellation_codes(exc) or current.status != "ready":
+            if not condition_failed(exc) or current.status != "ready":
                 raise
         logger.info("video ready", extra={"video_id": video_id, "variants": len(clean["variants"])})
     videos.on_ready(video_id)

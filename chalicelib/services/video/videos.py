@@ -19,7 +19,6 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -34,8 +33,9 @@ from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
 from chalicelib.services.accounts import users
 from chalicelib.services.catalog.deliverables import safe_filename
+from chalicelib.services.core.db import condition_failed
 from chalicelib.services.core.ids import new_id
-from chalicelib.services.core.pagination import decode_cursor, encode_cursor
+from chalicelib.services.core.pagination import Page, paginate
 
 ALLOWED_TYPES = ("video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/x-msvideo", "video/mpeg")
 MIB = 1024 * 1024
@@ -47,11 +47,6 @@ THUMBNAIL_URL_SECONDS = 3600
 OPEN = ("pending", "uploading")  # the upload can still receive parts
 UPLOADED = ("processing", "ready")  # the upload was completed
 
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    next_cursor: str | None
 
 
 class UploadClosed(Conflict):
@@ -136,12 +131,8 @@ def detail(creator_id: str, video_id: str) -> dict[str, Any]:
 
 def list_videos(creator_id: str, limit: int, cursor: str | None) -> Page:
     """The caller's videos, newest first (Query on `by_creator`)."""
-    secret = get_settings().cursor_secret
-    scope = f"videos|{creator_id}"
-    results = VideoAsset.by_creator.query(creator_id, scan_index_forward=False, limit=limit, page_size=limit,
-                                          last_evaluated_key=decode_cursor(cursor, scope, secret))
-    items = list(results)
-    return Page(items, encode_cursor(results.last_evaluated_key, scope, secret))
+    return paginate(lambda **page: VideoAsset.by_creator.query(creator_id, scan_index_forward=False, **page),
+                    f"videos|{creator_id}", cursor, limit)
 
 
 # --- upload sessions ----------------------------------------------------------------------------------
@@ -304,7 +295,7 @@ def _move(asset: VideoAsset, status: str, allowed_from: tuple[str, ...], **value
     try:
         asset.update(actions=actions, condition=VideoAsset.status.is_in(*allowed_from))
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         asset.refresh(consistent_read=True)
         return False
