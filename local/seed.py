@@ -23,10 +23,10 @@ from typing import Any
 
 from chalicelib.errors import NotFound
 from chalicelib.models import Product
-from chalicelib.services.access import grants as access
+from chalicelib.services.access import grants
 from chalicelib.services.accounts import users
-from chalicelib.services.catalog import products as catalog
-from chalicelib.services.courses import builder as course_builder
+from chalicelib.services.catalog import products
+from chalicelib.services.courses import lessons, modules, store
 
 log = logging.getLogger("local.seed")
 
@@ -128,14 +128,14 @@ def seed() -> Seeded:
     for spec in PRODUCTS:
         product = _existing(spec["slug"])
         if product is None:
-            product = catalog.create_product(CREATOR.user_id, dict(spec))
+            product = products.create_product(CREATOR.user_id, dict(spec))
             created += 1
         if product.product_type == "course":
             video_lesson_id = _outline(product.product_id)
-        product = catalog.publish_product(CREATOR.user_id, product.product_id)
+        product = products.publish_product(CREATOR.user_id, product.product_id)
         product_ids[product.product_type] = product.product_id
         if product.product_type == GRANTED_TYPE:
-            access.grant(BUYER.user_id, catalog.state_of(product), "promotional")
+            grants.grant(BUYER.user_id, products.state_of(product), "promotional")
     return Seeded(CREATOR, BUYER, product_ids, GRANTED_TYPE, created, video_lesson_id)
 
 
@@ -143,22 +143,22 @@ def _outline(product_id: str) -> str:
     """Add `COURSE_OUTLINE` to a course without modules; the id of its first lesson (the video's)."""
     from chalicelib.schemas.course import LessonCreate, ModuleCreate
 
-    outline = course_builder.load_outline(product_id)
+    outline = store.load_outline(product_id)
     if not outline.modules:
         for spec in COURSE_OUTLINE:
-            module = course_builder.add_module(CREATOR.user_id, product_id,
+            module = modules.add_module(CREATOR.user_id, product_id,
                                                ModuleCreate(title=spec["title"]).model_dump())
             for lesson in spec["lessons"]:
-                course_builder.add_lesson(CREATOR.user_id, product_id, module.module_id,
+                lessons.add_lesson(CREATOR.user_id, product_id, module.module_id,
                                           LessonCreate(**lesson).model_dump())
-        outline = course_builder.load_outline(product_id)
+        outline = store.load_outline(product_id)
     first_module = min(outline.modules, key=lambda module: module.position)
     return min(outline.lessons_of(first_module.module_id), key=lambda lesson: lesson.position).lesson_id
 
 
 def _existing(slug: str) -> Product | None:
     try:
-        product, _ = catalog.get_visible(slug, CREATOR.user_id)
+        product, _ = products.get_visible(slug, CREATOR.user_id)
     except NotFound:
         return None
     return product
@@ -232,7 +232,7 @@ def upload_demo_video(api_url: str, token: str, seeded: Seeded, work_dir: Path) 
     pipeline attaches it once ready). None when FFmpeg is missing or the upload failed (logged; the rest of the
     demo works without it)."""
     course_id = seeded.product_ids["course"]
-    lesson = course_builder.load_outline(course_id).lesson(seeded.video_lesson_id)
+    lesson = store.load_outline(course_id).lesson(seeded.video_lesson_id)
     if lesson is not None and lesson.video_asset_id:
         return lesson.video_asset_id
     try:

@@ -1,21 +1,33 @@
 """Test environment: fake AWS credentials, a test table prefix and a local identity provider.
 
-The environment is set before any `chalicelib` import, because settings and table names are read once.
+The environment is set before any `chalicelib` import, because settings and table names are read once. Under
+pytest-xdist every worker is a process of its own and imports this module itself: its own state directory, key
+pair, moto backends, ports and localstripe. Tests that share an expensive session fixture are grouped onto one
+worker (`pytest_collection_modifyitems` below; see tests/README.md).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import socket
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from local.identity import LocalIdp
+from tests.support.emulator import (
+    drop_connections,
+    free_port,
+    fresh_aws,
+    install_tables,
+    quicker_moto_responses,
+    reset_moto,
+    serialize_moto_writes,
+    share_botocore_data,
+    watch_aws_calls,
+)
 
 _STATE = Path(tempfile.mkdtemp(prefix="cm-tests-"))
 IDP = LocalIdp.generate(kid="test-key-1")
@@ -27,6 +39,38 @@ os.environ.update({
     **IDP.env(IDP.write_jwks(_STATE / "jwks.json")),
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
+share_botocore_data()
+quicker_moto_responses()
+watch_aws_calls()
+
+# Session fixtures that are expensive to build, and the xdist group of the tests that use them: with
+# `--dist loadgroup` a group runs on one worker, so each is built once per run instead of once per worker.
+EXPENSIVE_FIXTURES = {
+    "stack": "local-runtime",  # tests/e2e and tests/browser: `python -m local.run` (moto, chalice local, pump)
+    "template": "cdk-synth",  # tests/infra: `chalice package` + the CDK synth of the prod stack
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which turns the group into a suffix of the node id
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        groups = {group for fixture, group in EXPENSIVE_FIXTURES.items() if fixture in item.fixturenames}
+        assert len(groups) <= 1, f"{item.nodeid} uses the fixtures of two groups: {sorted(groups)}"
+        if groups and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(groups.pop()))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The local runtime (`python -m local.run`: moto server, `chalice local`, pump, localstripe, demo data) on free
+    ports, for tests/e2e and tests/browser: started once per session (one worker runs its group), stopped at the end."""
+    from tests.support import runtime
+
+    started = runtime.start(tmp_path_factory.mktemp("local-runtime"))
+    try:
+        yield started
+    finally:
+        runtime.stop(started)
 
 
 @pytest.fixture
@@ -34,14 +78,17 @@ def idp() -> LocalIdp:
     return IDP
 
 
+@functools.cache
+def token_for(user: str) -> str:
+    """A valid ID token for `user` from the test IdP, minted once per user and worker (signing loads the RSA key,
+    ~45 ms; tokens live 12 h)."""
+    return IDP.mint(user, email=f"{user}@example.com", name=user.title())
+
 
 @pytest.fixture
 def aws():
     """An in-process moto account with every table (not safe under concurrency: use server mode)."""
-    from local.resources import create_tables
-
-    with mock_aws():
-        create_tables()
+    with fresh_aws():
         yield
 
 
@@ -53,6 +100,8 @@ class Api:
         self._idp = idp
 
     def token(self, user: str) -> str:
+        if self._idp is IDP:
+            return token_for(user)
         return self._idp.mint(user, email=f"{user}@example.com", name=user.title())
 
     def call(self, method: str, path: str, user: str | None = None, body=None, token: str | None = None,
@@ -86,21 +135,13 @@ class Api:
 @pytest.fixture(scope="module")
 def module_api():
     """One emulator and client for a whole module (access matrices: every test uses its own caller, so none
-    disturbs another, and the content is built once instead of once per cell). Tokens are cached."""
-    import functools
-
+    disturbs another, and the content is built once instead of once per cell)."""
     from chalice.test import Client
-    from moto import mock_aws
 
     from app import app
-    from local.resources import create_tables
 
-    with mock_aws():
-        create_tables()
-        with Client(app) as client:
-            shared = Api(client, IDP)
-            shared.token = functools.lru_cache(maxsize=None)(shared.token)
-            yield shared
+    with fresh_aws(), Client(app) as client:
+        yield Api(client, IDP)
 
 
 @pytest.fixture
@@ -111,45 +152,6 @@ def api(aws, idp):
 
     with Client(app) as client:
         yield Api(client, idp)
-
-
-def drop_connections() -> None:
-    """Forget every cached PynamoDB connection: the next call builds a new botocore client, which picks up
-    `AWS_ENDPOINT_URL` and the call-counting hook (both are read only when a client is created)."""
-    from pynamodb.models import Model
-
-    from chalicelib.services.core import db
-
-    pending = [Model]
-    while pending:
-        cls = pending.pop()
-        pending.extend(cls.__subclasses__())
-        if "_connection" in cls.__dict__:
-            cls._connection = None
-    db._connection = None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serialize_moto_writes(monkeypatch) -> None:
-    """Give moto DynamoDB's isolation: moto 5.2.5 applies a transaction item by item without a lock and, when
-    one item fails, restores table snapshots taken when it began, wiping writes other threads committed
-    meanwhile. DynamoDB never does either, so writes are serialized here (reads stay concurrent)."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("transact_write_items", "put_item", "update_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(*args, _original=original, **kwargs):
-            with lock:
-                return _original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
 
 
 @pytest.fixture
@@ -167,8 +169,11 @@ def moto_server(monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
     drop_connections()
     try:
-        create_tables()  # also creates every model's client here, before any thread shares it
+        reset_moto()  # the server serves this process's backends: start from nothing, like `mock_aws`
+        install_tables()
+        create_tables()  # finds every table; creates every model's client here, before any thread shares it
         yield
     finally:
         drop_connections()
         server.stop()
+        reset_moto()

@@ -13,9 +13,11 @@ P = "/v1/products/{product_id}"
 
 
 def _tools():
-    from chalicelib.services.ai import tools as ai_tools
+    from chalicelib.services.ai import tools
 
-    return ai_tools
+    return tools
+
+
 AI_ERRORS = (402, 429, 502, 503)
 
 

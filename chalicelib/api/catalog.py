@@ -11,40 +11,40 @@ bp = Blueprint(__name__)
 @route(bp, "/v1/products", summary="Explore published products", tag="catalog", auth="optional",
        query="products.ExploreParams", response="products.ProductCardPage")
 def explore(call: Call) -> dict:
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import explore
 
     params = call.query.model_dump()
     params["limit"] = page_limit(params["limit"])
-    page = catalog.explore(catalog.ExploreQuery(**params), call.user_id)
+    page = explore.explore(explore.ExploreQuery(**params), call.user_id)
     return page.to_dict()
 
 
 @route(bp, "/v1/products/{product_id}", summary="A product by id or slug, with its course outline and your access",
        tag="catalog", auth="optional", response="products.ProductDetail")
 def product_detail(call: Call, product_id: str) -> dict:
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
-    product, reason = catalog.get_visible(product_id, call.user_id)
+    product, reason = products.get_visible(product_id, call.user_id)
     return _detail(product, reason, call.user_id)
 
 
 @route(bp, "/v1/products/{product_id}/preview", summary="Your product exactly as an anonymous buyer sees it",
        tag="builder", response="products.ProductDetail")
 def product_preview(call: Call, product_id: str) -> dict:
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
-    return _detail(catalog.get_owned(call.user_id, product_id), None, None)
+    return _detail(products.get_owned(call.user_id, product_id), None, None)
 
 
 def _detail(product, reason: str | None, viewer_id: str | None) -> dict:
     """Product fields, the viewer's access, and for courses the outline with locks: one outline Query."""
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
-    detail = {**catalog.state_of(product), "user_has_access": reason is not None, "access_reason": reason,
+    detail = {**products.state_of(product), "user_has_access": reason is not None, "access_reason": reason,
               "is_owner": product.creator_id == viewer_id}
     if product.product_type == "course":
-        from chalicelib.services.courses.builder import load_outline
         from chalicelib.services.courses.outline import lesson_access_map, outline_tree, quiz_summary
+        from chalicelib.services.courses.store import load_outline
 
         outline = load_outline(product.product_id, consistent=False)
         detail["outline"] = outline_tree(outline, reason)
@@ -57,48 +57,48 @@ def _detail(product, reason: str | None, viewer_id: str | None) -> dict:
        body="products.ProductCreate", response="products.ProductOut", status=201)
 def create_product(call: Call):
     from chalicelib.services.accounts import users
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
     users.require_creator(call.user_id)
-    return catalog.create_product(call.user_id, call.body.model_dump(exclude_unset=True))
+    return products.create_product(call.user_id, call.body.model_dump(exclude_unset=True))
 
 
 @route(bp, "/v1/products/{product_id}", "PATCH", summary="Update a product you own", tag="creator",
        body="products.ProductUpdate", response="products.ProductOut")
 def update_product(call: Call, product_id: str):
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
-    return catalog.update_product(call.user_id, product_id, call.body.model_dump(exclude_unset=True))
+    return products.update_product(call.user_id, product_id, call.body.model_dump(exclude_unset=True))
 
 
 @route(bp, "/v1/products/{product_id}", "DELETE", summary="Delete a never-published draft", tag="creator",
        status=204)
 def delete_product(call: Call, product_id: str) -> None:
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
-    catalog.delete_product(call.user_id, product_id)
+    products.delete_product(call.user_id, product_id)
 
 
 @route(bp, "/v1/products/{product_id}/publish", "POST", summary="Publish a product you own", tag="creator",
        response="products.ProductOut")
 def publish_product(call: Call, product_id: str):
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
-    return catalog.publish_product(call.user_id, product_id)
+    return products.publish_product(call.user_id, product_id)
 
 
 @route(bp, "/v1/products/{product_id}/archive", "POST", summary="Archive a product (buyers keep access)",
        tag="creator", response="products.ProductOut")
 def archive_product(call: Call, product_id: str):
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
-    return catalog.archive_product(call.user_id, product_id)
+    return products.archive_product(call.user_id, product_id)
 
 
 @route(bp, "/v1/creator/products", summary="Your products, drafts included", tag="creator",
        query="common.PageQuery", response="products.ProductPage")
 def my_products(call: Call) -> dict:
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
-    page = catalog.list_creator_products(call.user_id, page_limit(call.query.limit), call.query.cursor)
+    page = products.list_creator_products(call.user_id, page_limit(call.query.limit), call.query.cursor)
     return page.to_dict()

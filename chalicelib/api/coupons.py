@@ -1,4 +1,4 @@
-"""The creator's coupon codes. Redemption happens inside checkout (`services/coupons.reserve`)."""
+"""The creator's coupon codes. Redemption happens inside checkout (`services/commerce/coupons.reserve`)."""
 
 from chalice import Blueprint
 

@@ -13,7 +13,7 @@ RESULT = "course_import.ImportResult"
        tag="builder", body="course_import.CourseImport", response=RESULT, status=201)
 def import_course(call: Call, product_id: str) -> dict | Response:
     """201 with the new ids; re-sending the same document answers 200 with the same ids and `already_imported`."""
-    from chalicelib.services.courses import importer as course_import
+    from chalicelib.services.courses import importer
 
-    result = course_import.import_course(call.user_id, product_id, call.body.model_dump(mode="json"))
+    result = importer.import_course(call.user_id, product_id, call.body.model_dump(mode="json"))
     return render(result, RESULT, 200) if result["already_imported"] else result

@@ -20,7 +20,8 @@ def list_packs(call: Call) -> dict:
 
 @route(bp, "/v1/ai/credit-packs/{pack_id}/checkout", "POST", summary="Buy a credit pack: a pending purchase and a "
        "PaymentIntent client_secret (the tokens arrive with the payment's webhook); the same Idempotency-Key "
-       "returns the same purchase", tag="ai", response="credits.CreditCheckoutOut", status=201, idempotent=True)
+       "returns the same purchase", tag="ai", response="credits.CreditCheckoutOut", status=201, idempotent=True,
+       errors=(503,))
 def checkout(call: Call, pack_id: str) -> dict:
     from chalicelib.services.commerce import credit_packs
 
@@ -40,6 +41,6 @@ def get_purchase(call: Call, purchase_id: str):
        "from the allowance and from credits) and every credit purchase or clawback", tag="ai",
        query="common.PageQuery", response="credits.AiUsagePage")
 def usage(call: Call) -> dict:
-    from chalicelib.services.ai import usage as ai_usage
+    from chalicelib.services.ai.usage import ledger_page
 
-    return ai_usage.ledger_page(call.user_id, page_limit(call.query.limit), call.query.cursor).to_dict()
+    return ledger_page(call.user_id, page_limit(call.query.limit), call.query.cursor).to_dict()

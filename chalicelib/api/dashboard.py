@@ -1,4 +1,4 @@
-"""The creator dashboard. Aggregation lives in `services/dashboard.py` (sales from `services/sales.py`)."""
+"""The creator dashboard. Aggregation lives in `services/creator/dashboard.py` (sales: `commerce/sales.py`)."""
 
 from chalice import Blueprint
 

@@ -1,5 +1,5 @@
 """The learner's endpoints: enroll, read lessons and quizzes, record progress, attempt quizzes, the library,
-certificate verification; and the creator's grants. Access rules live in `services/learning.py`."""
+certificate verification; and the creator's grants. Access rules live in `services/learning/rules.py`."""
 
 from chalice import Blueprint, Response
 
@@ -10,34 +10,34 @@ bp = Blueprint(__name__)
 P = "/v1/products/{product_id}"
 
 
-def _learning():
-    from chalicelib.services.learning import learner as learning
-
-    return learning
-
-
 def _created_or_existing(result, created: bool, ref: str) -> Response:
     return render(result, ref, 201 if created else 200)
 
 
 @route(bp, f"{P}/enroll", "POST", summary="Claim a free product, or start a paid course's free preview "
-       "(201 first, then 200; paid products answer 409 payment_required)", tag="learning",
-       response="learning.EnrollOut", status=201)
+       "(201 first, then 200; paid products answer 402 payment_required)", tag="learning",
+       response="learning.EnrollOut", status=201, errors=(402,))
 def enroll(call: Call, product_id: str) -> Response:
-    return _created_or_existing(*_learning().enroll(call.user_id, product_id), "learning.EnrollOut")
+    from chalicelib.services.learning import enrollments
+
+    return _created_or_existing(*enrollments.enroll(call.user_id, product_id), "learning.EnrollOut")
 
 
 @route(bp, f"{P}/grants", "POST", summary="Gift or promote your product to a user (201, then 200 if they hold it)",
        tag="creator", body="learning.GrantCreate", response="learning.GrantOut", status=201)
 def grant_access(call: Call, product_id: str) -> Response:
-    grant, created = _learning().give_access(call.user_id, product_id, call.body.user_id, call.body.access_type)
+    from chalicelib.services.learning import enrollments
+
+    grant, created = enrollments.give_access(call.user_id, product_id, call.body.user_id, call.body.access_type)
     return _created_or_existing(grant, created, "learning.GrantOut")
 
 
 @route(bp, f"{P}/lessons/{{lesson_id}}", summary="Read a lesson (owner, holders, or free preview; else 403)",
        tag="learning", auth="optional", response="learning.LessonRead")
 def read_lesson(call: Call, product_id: str, lesson_id: str) -> dict:
-    return _learning().read_lesson(call.user_id, product_id, lesson_id)
+    from chalicelib.services.learning import progress
+
+    return progress.read_lesson(call.user_id, product_id, lesson_id)
 
 
 @route(bp, f"{P}/lessons/{{lesson_id}}/progress", "PUT",
@@ -45,27 +45,35 @@ def read_lesson(call: Call, product_id: str, lesson_id: str) -> dict:
        "its time twice)", tag="learning", idempotent=True, body="learning.ProgressUpdate",
        response="learning.ProgressUpdateOut")
 def record_progress(call: Call, product_id: str, lesson_id: str) -> dict:
-    return _learning().record_progress(call.user_id, product_id, lesson_id, call.body.model_dump(exclude_none=True),
-                                       learner_name=call.identity.name, request_key=call.idempotency_key)
+    from chalicelib.services.learning import progress
+
+    return progress.record_progress(call.user_id, product_id, lesson_id, call.body.model_dump(exclude_none=True),
+                                    learner_name=call.identity.name, request_key=call.idempotency_key)
 
 
 @route(bp, f"{P}/progress", summary="Your progress in a course, lesson by lesson", tag="learning",
        response="learning.CourseProgress")
 def course_progress(call: Call, product_id: str) -> dict:
-    return _learning().course_progress(call.user_id, product_id)
+    from chalicelib.services.learning import progress
+
+    return progress.course_progress(call.user_id, product_id)
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}", summary="A quiz's questions (no answers) and your attempts", tag="learning",
        auth="optional", response="learning.LearnerQuiz")
 def read_quiz(call: Call, product_id: str, quiz_id: str) -> dict:
-    return _learning().read_quiz(call.user_id, product_id, quiz_id)
+    from chalicelib.services.learning import quizzes
+
+    return quizzes.read_quiz(call.user_id, product_id, quiz_id)
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}/attempts", "POST", summary="Submit answers; graded with explanations",
        tag="learning", body="learning.AttemptCreate", response="learning.GradedAttempt", status=201)
 def submit_attempt(call: Call, product_id: str, quiz_id: str) -> dict:
-    return _learning().submit_attempt(call.user_id, product_id, quiz_id, call.body.answers,
-                                      learner_name=call.identity.name)
+    from chalicelib.services.learning import quizzes
+
+    return quizzes.submit_attempt(call.user_id, product_id, quiz_id, call.body.answers,
+                                  learner_name=call.identity.name)
 
 
 @route(bp, "/v1/library", summary="Everything you own, most recently used first, courses with progress",
@@ -80,4 +88,6 @@ def library(call: Call) -> dict:
 @route(bp, "/v1/certificates/{certificate_id}", summary="Verify a certificate of completion (public)",
        tag="learning", auth="none", response="learning.CertificateOut")
 def verify_certificate(call: Call, certificate_id: str):
-    return _learning().certificate(certificate_id)
+    from chalicelib.services.learning import certificates
+
+    return certificates.certificate(certificate_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from functools import lru_cache
 from typing import Any
@@ -11,10 +13,11 @@ from chalicelib.api.routing import ROUTE_DOCS, RouteDoc, schema
 REF = "#/components/schemas/{model}"
 ERROR_STATUSES = {"400": "Malformed request", "404": "Not found (or not yours)",
                   "409": "Conflict", "413": "Body too large", "422": "Validation error"}
-EXTRA_STATUSES = {402: "Not enough AI allowance or credits: nothing was done",
+EXTRA_STATUSES = {402: "Payment required (a paid product, or not enough AI allowance or credits): nothing was done",
                   429: "Rate limited: retry after the Retry-After header's seconds",
-                  502: "The AI model's answer was unusable: nothing was written or charged",
-                  503: "The AI model is unavailable or throttling: nothing was charged; retry later"}
+                  502: "An upstream service (the AI model) answered something unusable: nothing was written or charged",
+                  503: "An upstream service (payments, the AI model) is unavailable: nothing was done or charged; "
+                       "retry after the Retry-After header's seconds"}
 IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "in": "header", "required": False,
                       "description": "Send the same key when retrying: the request takes effect once",
                       "schema": {"type": "string", "pattern": "^[A-Za-z0-9_\\-:.]{1,128}$"}}
@@ -66,6 +69,29 @@ def _operation(doc: RouteDoc, refs: dict[str, dict[str, Any]]) -> dict[str, Any]
     return operation
 
 
+def error_codes() -> dict[str, int]:
+    """Every error code the API can answer with → its status. Error classes live in the domain packages, so all
+    of them are imported first (once, when the document is built)."""
+    import chalicelib.integrations
+    import chalicelib.services
+    from chalicelib import errors
+
+    for package in (chalicelib.services, chalicelib.integrations):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
+    return dict(sorted(errors.CODES.items()))
+
+
+def _document_error_codes(document: dict[str, Any], codes: dict[str, int]) -> None:
+    """The envelope's `code` is an enum of every code, and each error response names the codes of its status."""
+    document["components"]["schemas"]["ErrorBody"]["properties"]["code"]["enum"] = list(codes)
+    for operation in (op for ops in document["paths"].values() for op in ops.values()):
+        for status, response in operation["responses"].items():
+            named = [f"`{code}`" for code, code_status in codes.items() if str(code_status) == status]
+            if int(status) >= 400 and named:
+                response["description"] += f" (codes: {', '.join(named)})"
+
+
 @lru_cache(maxsize=1)
 def build_document() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
@@ -77,7 +103,7 @@ def build_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for doc in ROUTE_DOCS:
         paths.setdefault(doc.path, {})[doc.method.lower()] = _operation(doc, refs)
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {"title": "Creator Marketplace API", "version": "1.0.0",
                  "description": "Courses, prompt packs, templates and ebooks: build, sell, learn."},
@@ -88,3 +114,5 @@ def build_document() -> dict[str, Any]:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
+    _document_error_codes(document, error_codes())
+    return document

@@ -1,8 +1,8 @@
 """Protected video playback: the lesson's playback grant and the signed HLS playlists it leads to.
 
 The playlist routes take no bearer token (players fetch them without one): the signed token in the path is the
-authorization (see services/playback.py). Their URLs are absolute, built from the request's Host and path prefix
-(the API Gateway stage or custom-domain base path), so a browser player can follow them.
+authorization (see services/video/playback.py). Their URLs are absolute, built from the request's Host and path
+prefix (the API Gateway stage or custom-domain base path), so a browser player can follow them.
 """
 
 from chalice import Blueprint, Response

@@ -1,5 +1,5 @@
 """Refund requests: buyers ask (within the product's refund window), the order's creator approves or denies.
-Rules, idempotency and the Stripe call live in `services/refunds.py`."""
+Rules, idempotency and the Stripe call live in `services/commerce/refunds.py`."""
 
 from chalice import Blueprint
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.integrations.identity import Identity, TokenVerifier
 
 AUTH_MODES = ("none", "optional", "required")
+MAX_BODY_DEPTH = 32  # no request shape nests more than a few levels; deeper bodies are refused before validation
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,128}")
 
 
@@ -133,9 +134,26 @@ def parse_body(request: Request, ref: str | None) -> Any:
         data = json.loads(request.raw_body or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("request body is not valid JSON") from None
+    except RecursionError:  # thousands of nested arrays fit in the size limit and exhaust the parser's stack
+        raise BadRequest(f"request body nests deeper than {MAX_BODY_DEPTH} levels") from None
     if not isinstance(data, dict):
         raise BadRequest("request body must be a JSON object")
+    if _depth(data) > MAX_BODY_DEPTH:
+        raise BadRequest(f"request body nests deeper than {MAX_BODY_DEPTH} levels")
     return _validate(ref, data, "body")
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed body (iterative: the check itself never recurses)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        node, level = pending.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                pending.append((child, level + 1))
+        deepest = max(deepest, level)
+    return deepest
 
 
 def parse_query(request: Request, ref: str | None) -> Any:

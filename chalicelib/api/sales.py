@@ -1,4 +1,4 @@
-"""Creator sales data for the dashboard. Aggregation lives in `services/sales.py`."""
+"""Creator sales data for the dashboard. Aggregation lives in `services/commerce/sales.py`."""
 
 from chalice import Blueprint
 

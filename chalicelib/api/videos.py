@@ -9,51 +9,57 @@ bp = Blueprint(__name__)
 V = "/v1/videos/{video_id}"
 
 
-def _videos():
-    from chalicelib.services.video import videos
-
-    return videos
-
-
 @route(bp, "/v1/videos/uploads", "POST", summary="Start a video upload: a pending video and presigned part URLs "
        "(limits answer 422; creators only)", tag="creator", body="video.VideoUploadCreate",
        response="video.VideoUploadOut", status=201)
 def start_upload(call: Call) -> dict:
+    from chalicelib.services.video import uploads
+
     body = call.body
-    video, upload = _videos().start_upload(call.user_id, body.filename, body.content_type, body.size_bytes,
-                                           body.product_id, body.lesson_id)
+    video, upload = uploads.start_upload(call.user_id, body.filename, body.content_type, body.size_bytes,
+                                         body.product_id, body.lesson_id)
     return {"video": video, "upload": upload}
 
 
 @route(bp, f"{V}/upload", summary="Resume an upload: the parts S3 holds and URLs for the missing ones",
        tag="creator", response="video.VideoUploadOut")
 def resume_upload(call: Call, video_id: str) -> dict:
-    video, upload = _videos().upload_state(call.user_id, video_id)
+    from chalicelib.services.video import uploads
+
+    video, upload = uploads.upload_state(call.user_id, video_id)
     return {"video": video, "upload": upload}
 
 
 @route(bp, f"{V}/upload", "DELETE", summary="Abort an upload (its parts are deleted; the video ends failed/aborted)",
        tag="creator", response="video.VideoOut")
 def abort_upload(call: Call, video_id: str):
-    return _videos().abort_upload(call.user_id, video_id)
+    from chalicelib.services.video import uploads
+
+    return uploads.abort_upload(call.user_id, video_id)
 
 
 @route(bp, f"{V}/complete", "POST", summary="Complete an upload with the parts' ETags; the stored object is "
        "checked, then processed (a repeat returns the video as it is)", tag="creator", body="video.VideoComplete",
        response="video.VideoOut")
 def complete_upload(call: Call, video_id: str):
+    from chalicelib.services.video import uploads
+
     parts = [(part.part_number, part.etag) for part in call.body.parts]
-    return _videos().complete_upload(call.user_id, video_id, parts)
+    return uploads.complete_upload(call.user_id, video_id, parts)
 
 
 @route(bp, V, summary="Your video: status, error, duration, size, renditions, poster", tag="creator",
        response="video.VideoDetail")
 def video_detail(call: Call, video_id: str) -> dict:
-    return _videos().detail(call.user_id, video_id)
+    from chalicelib.services.video import assets
+
+    return assets.detail(call.user_id, video_id)
 
 
 @route(bp, "/v1/videos", summary="Your videos, newest first", tag="creator", query="common.PageQuery",
        response="video.VideoPage")
 def list_videos(call: Call) -> dict:
-    page = _videos().list_videos(call.user_id, page_limit(call.query.limit), call.query.cursor)
+    from chalicelib.services.video import assets
+
+    page = assets.list_videos(call.user_id, page_limit(call.query.limit), call.query.cursor)
     return page.to_dict()

@@ -39,12 +39,8 @@ def _path(loc: list[Any]) -> str:
     return text.lstrip(".") or "(document)"
 
 
-def read_document(path: Path) -> dict[str, Any]:
-    """The file as a validated, plain document (the same schema the endpoint validates with)."""
-    from pydantic import ValidationError
-
-    from chalicelib.schemas.course_import import CourseImport
-
+def read_document(path: Path) -> Any:
+    """The file's JSON (capped in size); the import service validates it with the endpoint's schema."""
     with path.open("rb") as handle:
         raw = handle.read(MAX_DOCUMENT_BYTES + 1)
     if len(raw) > MAX_DOCUMENT_BYTES:
@@ -53,12 +49,7 @@ def read_document(path: Path) -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadDocument([("(document)", "not valid JSON")]) from None
-    if not isinstance(data, dict):
-        raise BadDocument([("(document)", "must be a JSON object")])
-    try:
-        return CourseImport.model_validate(data).model_dump(mode="json")
-    except ValidationError as exc:
-        raise BadDocument([(_path(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]) from None
+    return data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        document = read_document(args.file)
+        data = read_document(args.file)
     except OSError as exc:
         print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -80,8 +71,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from chalicelib.config import get_settings
     from chalicelib.errors import DomainError, InvalidInput
-    from chalicelib.services.courses.importer import import_course
+    from chalicelib.services.courses.importer import import_course, validate_document
 
+    try:
+        document = validate_document(data)
+    except InvalidInput as exc:
+        _report(_problems(exc))
+        return EXIT_BAD_INPUT
     settings = get_settings()
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
     print(f"importing into tables {settings.table_prefix}-* in {settings.region} at {endpoint}", file=sys.stderr)
@@ -89,12 +85,17 @@ def main(argv: list[str] | None = None) -> int:
         result = import_course(args.creator_id, args.product_id, document)
     except DomainError as exc:
         if isinstance(exc, InvalidInput) and exc.details:  # a rule of the import, at its path
-            _report([(_path(detail["loc"]), detail["msg"]) for detail in exc.details])
+            _report(_problems(exc))
             return EXIT_BAD_INPUT
         print(f"refused ({exc.code}): {exc.message}", file=sys.stderr)
         return EXIT_REFUSED
     print(json.dumps(result, indent=2))
     return 0
+
+
+def _problems(exc: Any) -> list[tuple[str, str]]:
+    """An InvalidInput's details as (path in the file, message) pairs."""
+    return [(_path(detail["loc"]), detail["msg"]) for detail in exc.details]
 
 
 def _report(problems: list[tuple[str, str]]) -> None:

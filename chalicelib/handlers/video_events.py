@@ -1,20 +1,17 @@
 """Event-driven entry points of the video pipeline (both arrive through SQS, so failures are redriven/DLQ'd).
 
 - `on_video_uploaded` (`video-uploads` queue): an EventBridge S3 "Object Created" event for the uploads bucket →
-  `services.video_pipeline.start_for_upload`. Keys that are not uploads, unknown videos and duplicates are
-  logged and dropped (they would only poison the queue); errors talking to AWS raise, so SQS redelivers.
-- `on_mediaconvert_event` (`mediaconvert-events` queue): a "MediaConvert Job State Change" event for a job that
-  carries a task token in its UserMetadata: COMPLETE → the outputs (renditions measured in S3) complete the
-  Transcode step; ERROR/CANCELED → it fails with `transcode_failed`; anything else (PROGRESSING, STATUS_UPDATE,
-  ...) is a heartbeat. Events of jobs without a token are not ours and are dropped.
+  `services.video.pipeline.start_for_upload`, which logs and drops what is not (new) work; errors talking to AWS
+  raise, so SQS redelivers.
+- `on_mediaconvert_event` (`mediaconvert-events` queue): a "MediaConvert Job State Change" event →
+  `services.video.steps.job_outcome`, whose verdict completes, fails or heartbeats the Transcode step's token.
+  Events of jobs without a token are not ours and are dropped, as are events for tokens already closed.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-FAILED_STATUSES = ("ERROR", "CANCELED")
 
 
 def _events(event: Any) -> list[dict[str, Any]]:
@@ -44,31 +41,22 @@ def on_video_uploaded(event: Any) -> None:
 
 
 def on_mediaconvert_event(event: Any) -> None:
-    from chalicelib.config import get_settings
-    from chalicelib.integrations import media_store, stepfunctions
-    from chalicelib.integrations.transcoders import mediaconvert
+    from chalicelib.integrations import stepfunctions
     from chalicelib.observability import logger
+    from chalicelib.services.video.steps import job_outcome
 
-    bucket = get_settings().media_bucket
     for body in _events(event):
-        job = mediaconvert.parse_event(body)
+        outcome = job_outcome(body)
+        job = outcome.job
         log = {"video_id": job.video_id, "job_id": job.job_id, "status": job.status}
         if not job.task_token:
             logger.info("MediaConvert event without a task token: not ours", extra=log)
             continue
         try:
-            if job.status == "COMPLETE":
-                try:
-                    outputs = mediaconvert.outputs_from_event(job, bucket)
-                except (KeyError, IndexError, ValueError) as exc:
-                    stepfunctions.send_task_failure(job.task_token, "transcode_failed", f"unusable job outputs: {exc}")
-                    continue
-                for variant in outputs["variants"]:
-                    variant["size_bytes"] = media_store.prefix_size(
-                        bucket, mediaconvert.rendition_prefix(variant["playlist_key"]))
-                stepfunctions.send_task_success(job.task_token, outputs)
-            elif job.status in FAILED_STATUSES:
-                stepfunctions.send_task_failure(job.task_token, "transcode_failed", mediaconvert.failure_cause(job))
+            if outcome.outputs is not None:
+                stepfunctions.send_task_success(job.task_token, outcome.outputs)
+            elif outcome.error:
+                stepfunctions.send_task_failure(job.task_token, outcome.error, outcome.cause or "")
             else:
                 stepfunctions.send_task_heartbeat(job.task_token)
         except stepfunctions.TaskGone:

@@ -70,7 +70,7 @@ class StripeGateway:
         try:
             return fn(api_key=self._api_key, **params)
         except stripe.StripeError as exc:
-            raise PaymentProviderError(f"payment provider error: {exc.user_message or type(exc).__name__}") from exc
+            raise _provider_error(exc) from exc
 
     def create_payment_intent(self, *, amount_cents: int, currency: str, metadata: dict[str, str],
                               idempotency_key: str) -> PaymentIntent:
@@ -96,7 +96,7 @@ class StripeGateway:
         except stripe.InvalidRequestError:
             intent = self._call(stripe.PaymentIntent.retrieve, id=payment_intent_id)
         except stripe.StripeError as exc:
-            raise PaymentProviderError(f"payment provider error: {exc.user_message or type(exc).__name__}") from exc
+            raise _provider_error(exc) from exc
         return str(intent["status"])
 
     def verify_webhook(self, payload: bytes, signature_header: str) -> dict:
@@ -116,6 +116,11 @@ class StripeGateway:
         if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
             raise InvalidWebhook("not an event")
         return data
+
+
+def _provider_error(exc: Any) -> PaymentProviderError:
+    """A Stripe error as ours: Stripe's message for users (never keys), else the error's type."""
+    return PaymentProviderError(f"payment provider error: {exc.user_message or type(exc).__name__}")
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,11 +13,18 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def reject_nulls(model: BaseModel, names: tuple[str, ...]) -> None:
-    """Partial updates: `null` may clear optional fields only; these must keep a value when sent."""
-    cleared = [n for n in names if n in model.model_fields_set and getattr(model, n) is None]
-    if cleared:
-        raise ValueError(f"these fields cannot be null: {', '.join(cleared)}")
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable() -> Any:
+    """The default of a field a body may leave out but never send as `null` (one rule for create and update).
+
+    The field keeps its non-nullable type, so an explicit null is a 422 naming the field and the OpenAPI schema
+    has no `null` for it; left out, it reads None and `model_dump(exclude_unset=True)` omits it. Fields that may
+    really be cleared with null are typed `X | None = None` instead.
+    """
+    return Field(default=None, json_schema_extra=_no_default)
 
 
 class StrictQuery(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from chalicelib.schemas.common import StrictBody, reject_nulls
+from chalicelib.schemas.common import StrictBody, omittable
 from chalicelib.schemas.products import OutlineModule, OutlineQuiz
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
@@ -26,15 +26,10 @@ class ModuleCreate(StrictBody):
 
 
 class ModuleUpdate(StrictBody):
-    title: Title | None = None
-    description: Annotated[str, Field(max_length=5_000)] | None = None
-    is_free_preview: bool | None = None
-    estimated_minutes: Minutes | None = None
-
-    @model_validator(mode="after")
-    def _set_fields_stay_set(self) -> ModuleUpdate:
-        reject_nulls(self, tuple(type(self).model_fields))
-        return self
+    title: Title = omittable()
+    description: Annotated[str, Field(max_length=5_000)] = omittable()
+    is_free_preview: bool = omittable()
+    estimated_minutes: Minutes = omittable()
 
 
 class ModuleOut(BaseModel):
@@ -50,7 +45,7 @@ class ModuleOut(BaseModel):
 
 class LessonCreate(StrictBody):
     title: Title
-    slug: LessonSlug | None = None
+    slug: LessonSlug = omittable()
     content_type: ContentType = "text"
     content: Markdown = ""
     key_takeaways: Takeaways = []
@@ -61,21 +56,15 @@ class LessonCreate(StrictBody):
 
 
 class LessonUpdate(StrictBody):
-    title: Title | None = None
-    slug: LessonSlug | None = None
-    content_type: ContentType | None = None
-    content: Markdown | None = None
-    key_takeaways: Takeaways | None = None
-    estimated_minutes: Minutes | None = None
-    is_free_preview: bool | None = None
+    title: Title = omittable()
+    slug: LessonSlug = omittable()
+    content_type: ContentType = omittable()
+    content: Markdown = omittable()
+    key_takeaways: Takeaways = omittable()
+    estimated_minutes: Minutes = omittable()
+    is_free_preview: bool = omittable()
     video_url: Annotated[str, Field(max_length=500)] | None = None
     video_asset_id: Id | None = None  # null detaches the video
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> LessonUpdate:
-        reject_nulls(self, ("title", "slug", "content_type", "content", "key_takeaways", "estimated_minutes",
-                         "is_free_preview"))
-        return self
 
 
 class LessonOut(BaseModel):
@@ -126,15 +115,10 @@ class QuizCreate(StrictBody):
 
 
 class QuizUpdate(StrictBody):
-    title: Title | None = None
-    passing_score: Annotated[StrictInt, Field(ge=0, le=100)] | None = None
-    allow_retakes: bool | None = None
-    is_free_preview: bool | None = None
-
-    @model_validator(mode="after")
-    def _set_fields_stay_set(self) -> QuizUpdate:
-        reject_nulls(self, tuple(type(self).model_fields))
-        return self
+    title: Title = omittable()
+    passing_score: Annotated[StrictInt, Field(ge=0, le=100)] = omittable()
+    allow_retakes: bool = omittable()
+    is_free_preview: bool = omittable()
 
 
 class QuizOut(BaseModel):
@@ -164,15 +148,10 @@ class QuestionCreate(StrictBody):
 
 
 class QuestionUpdate(StrictBody):
-    prompt: Annotated[str, Field(min_length=1, max_length=2_000)] | None = None
-    options: Annotated[list[Option], Field(max_length=10)] | None = None
-    correct: Annotated[list[Annotated[StrictInt, Field(ge=0, le=9)]], Field(min_length=1, max_length=10)] | None = None
-    explanation: Annotated[str, Field(max_length=2_000)] | None = None
-
-    @model_validator(mode="after")
-    def _set_fields_stay_set(self) -> QuestionUpdate:
-        reject_nulls(self, tuple(type(self).model_fields))
-        return self
+    prompt: Annotated[str, Field(min_length=1, max_length=2_000)] = omittable()
+    options: Annotated[list[Option], Field(max_length=10)] = omittable()
+    correct: Annotated[list[Annotated[StrictInt, Field(ge=0, le=9)]], Field(min_length=1, max_length=10)] = omittable()
+    explanation: Annotated[str, Field(max_length=2_000)] = omittable()
 
 
 class QuestionOut(BaseModel):

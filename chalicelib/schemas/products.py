@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
-from chalicelib.schemas.common import StrictBody, StrictQuery, reject_nulls
+from chalicelib.schemas.common import StrictBody, StrictQuery, omittable
 
 ProductType = Literal["course", "prompt_pack", "template", "ebook"]
 PricingType = Literal["fixed", "free", "pwyw"]
@@ -35,17 +35,19 @@ Count = Annotated[StrictInt, Field(ge=1, le=100_000)]
 
 
 class _ProductFields(StrictBody):
-    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    slug: Slug | None = None
-    description: Annotated[str, Field(max_length=20_000)] | None = None
-    pricing_type: PricingType | None = None
-    price_cents: Cents | None = None
-    currency: Currency | None = None
+    """Fields with `omittable()` may be left out but not sent as null; `X | None` fields may be cleared."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)] = omittable()
+    slug: Slug = omittable()
+    description: Annotated[str, Field(max_length=20_000)] = omittable()
+    pricing_type: PricingType = omittable()
+    price_cents: Cents = omittable()
+    currency: Currency = omittable()
     compare_at_price_cents: Cents | None = None
     min_price_cents: Cents | None = None
-    refund_window_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
-    learning_outcomes: Annotated[list[ShortText], Field(max_length=20)] | None = None
-    prerequisites: Annotated[list[ShortText], Field(max_length=20)] | None = None
+    refund_window_days: Annotated[StrictInt, Field(ge=0, le=365)] = omittable()
+    learning_outcomes: Annotated[list[ShortText], Field(max_length=20)] = omittable()
+    prerequisites: Annotated[list[ShortText], Field(max_length=20)] = omittable()
     cover_image_url: HttpsUrl | None = None
     page_count: Count | None = None
     prompt_count: Count | None = None
@@ -60,20 +62,11 @@ class ProductCreate(_ProductFields):
     currency: Currency = "USD"
 
 
-NOT_CLEARABLE = ("title", "slug", "description", "pricing_type", "price_cents", "currency", "refund_window_days",
-                 "learning_outcomes", "prerequisites")
-
-
 class ProductUpdate(_ProductFields):
-    """Partial update: only the fields sent change; `null` clears optional fields only.
+    """Partial update: only the fields sent change; `null` clears the nullable fields only.
 
     `product_type` is fixed at creation.
     """
-
-    @model_validator(mode="after")
-    def _required_fields_stay_set(self) -> ProductUpdate:
-        reject_nulls(self, NOT_CLEARABLE)
-        return self
 
 
 class ProductOut(BaseModel):

@@ -28,14 +28,14 @@ def course_document(modules: int, lessons: int) -> dict:
 
 
 def make_course(modules: int, lessons: int, index: int) -> dict:
-    from chalicelib.services.catalog import products as catalog
-    from chalicelib.services.courses import importer as course_import
+    from chalicelib.services.catalog import products
+    from chalicelib.services.courses import importer
 
-    product = catalog.create_product(CREATOR, {"product_type": "course", "title": f"Course {index}",
+    product = products.create_product(CREATOR, {"product_type": "course", "title": f"Course {index}",
                                                "pricing_type": "fixed", "price_cents": 1900,
                                                "description": "Bench course"})
-    course_import.import_course(CREATOR, product.product_id, course_document(modules, lessons))
-    return catalog.state_of(catalog.publish_product(CREATOR, product.product_id))
+    importer.import_course(CREATOR, product.product_id, course_document(modules, lessons))
+    return products.state_of(products.publish_product(CREATOR, product.product_id))
 
 
 def count(client, path: str, token: str | None) -> tuple[int, Counter[str], dict]:
@@ -58,14 +58,14 @@ def run() -> list[Row]:
     library: dict[int, tuple[int, Counter[str], str]] = {}
     for shape in SHAPES:
         with mock_aws():
-            from chalicelib.services.access import grants as access
+            from chalicelib.services.access import grants
             from chalicelib.services.accounts import users
             from local.resources import create_tables
 
             create_tables()
             users.open_creator_account(CREATOR, None, "Bench Creator", None)
             course = make_course(*shape, index=0)
-            access.grant(BUYER, course, "purchased")
+            grants.grant(BUYER, course, "purchased")
             from app import app
 
             with Client(app) as client:
@@ -76,14 +76,14 @@ def run() -> list[Row]:
                     detail[shape][who] = (status, calls, f"{body.get('total_lessons')} lessons, {locked} locked")
     for owned in LIBRARY_SIZES:
         with mock_aws():
-            from chalicelib.services.access import grants as access
+            from chalicelib.services.access import grants
             from chalicelib.services.accounts import users
             from local.resources import create_tables
 
             create_tables()
             users.open_creator_account(CREATOR, None, "Bench Creator", None)
             for i in range(owned):
-                access.grant(BUYER, make_course(1, 2, index=i), "purchased")
+                grants.grant(BUYER, make_course(1, 2, index=i), "purchased")
             from app import app
 
             with Client(app) as client:

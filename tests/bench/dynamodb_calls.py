@@ -83,9 +83,9 @@ def seed(size: int) -> Catalog:
     item in the transaction, so publishing 1,000 products through the service is quadratic in moto
     (50 products took 14 s here, and 1,000 ran out of memory). Real DynamoDB has no such cost.
     """
-    from chalicelib.services.access import grants as access
+    from chalicelib.services.access import grants
     from chalicelib.services.accounts import users
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
     cat = Catalog(size)
     service_count = min(size, SERVICE_SEEDED)
@@ -94,22 +94,22 @@ def seed(size: int) -> Catalog:
         for creator in CREATORS:
             users.open_creator_account(creator, f"{creator}@example.com", creator, None)
     newest = []
-    with cat.step("products via catalog.create_product + publish_product", service_count):
+    with cat.step("products via products.create_product + publish_product", service_count):
         for i in range(bulk_count, size):
-            draft = catalog.create_product(CREATORS[i % len(CREATORS)], product_fields(i))
-            newest.append(catalog.publish_product(draft.creator_id, draft.product_id))
+            draft = products.create_product(CREATORS[i % len(CREATORS)], product_fields(i))
+            newest.append(products.publish_product(draft.creator_id, draft.product_id))
     with cat.step("older products bulk-written (BatchWriteItem)", bulk_count):
         older = bulk_publish(bulk_count, before=newest[0].published_at)
-    products = [*older, *newest]
-    cat.product_ids = [p.product_id for p in products]
-    cat.slugs = {p.product_id: p.slug for p in products}
+    published = [*older, *newest]
+    cat.product_ids = [p.product_id for p in published]
+    cat.slugs = {p.product_id: p.slug for p in published}
     # The buyer owns the three newest products (on the first explore page), the two oldest (not on it)
     # and the newest paid course (on the filtered page).
-    newest_paid_course = next(p for p in reversed(products) if p.product_type == "course" and p.pricing_type != "free")
-    owned = {p.product_id: p for p in [*products[-3:], *products[:2], newest_paid_course]}
-    with cat.step("purchases (access.grant)", len(owned)):
+    newest_paid_course = next(p for p in reversed(published) if p.product_type == "course" and p.pricing_type != "free")
+    owned = {p.product_id: p for p in [*published[-3:], *published[:2], newest_paid_course]}
+    with cat.step("purchases (grants.grant)", len(owned)):
         for product in owned.values():
-            access.grant(BUYER, catalog.state_of(product), "purchased")
+            grants.grant(BUYER, products.state_of(product), "purchased")
     cat.owned = list(owned)
     return cat
 
@@ -118,24 +118,24 @@ def bulk_publish(count: int, before: datetime) -> list:
     """Products 0..count-1 as published, one second apart and older than `before`, with their slug and
     explore rows built by the catalog service's own functions (the rows `publish_product` writes)."""
     from chalicelib.models import CatalogListing, Product, ProductSlug
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
     from chalicelib.services.core.ids import new_id
 
-    products = []
+    written = []
     with Product.batch_write() as product_batch, ProductSlug.batch_write() as slug_batch, \
             CatalogListing.batch_write() as listing_batch:
         for i in range(count):
             fields = product_fields(i)
             when = before - timedelta(seconds=count - i)
             product = Product(product_id=new_id("prd"), creator_id=CREATORS[i % len(CREATORS)], status="published",
-                              slug=catalog.slugify(fields["title"]), created_at=when, updated_at=when,
+                              slug=products.slugify(fields["title"]), created_at=when, updated_at=when,
                               published_at=when, version=2, **fields)
             product_batch.save(product)
             slug_batch.save(ProductSlug(product.slug, product_id=product.product_id))
-            for row in catalog._listing_rows(catalog.state_of(product)):
+            for row in products._listing_rows(products.state_of(product)):
                 listing_batch.save(row)
-            products.append(product)
-    return products
+            written.append(product)
+    return written
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The browser test's fixtures: the session's local runtime (shared with tests/e2e) and a page server on its SPA
-origin, so the API's and the buckets' CORS rules are the ones a real SPA meets."""
+"""The browser test's fixtures: a page server on the SPA origin of the session's local runtime (the `stack` fixture
+of tests/conftest.py, shared with tests/e2e), so the API's and the buckets' CORS rules are the ones a real SPA meets."""
 
 from __future__ import annotations
 
@@ -11,17 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import stack as runtime
-
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node_modules"
 FILES = {"/player.html": (HERE / "player.html", "text/html; charset=utf-8"),
          "/hls.min.js": (NODE_MODULES / "hls.js" / "dist" / "hls.min.js", "text/javascript")}
-
-
-@pytest.fixture(scope="session")
-def stack(request, tmp_path_factory):
-    return runtime.shared(request, tmp_path_factory)
 
 
 class _Pages(BaseHTTPRequestHandler):

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from local.identity import LocalIdp
-from tests.e2e import stack as runtime
+from tests.support import runtime
 
 DEMO_TYPES = {"course", "prompt_pack", "template", "ebook"}
 

@@ -11,15 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib.integrations.ai import AiRequest, Completion
-from chalicelib.integrations.ai.offline import OfflineModel, sentences
-
-STARTERS = """A sourdough starter is a culture of wild yeast and lactic acid bacteria. Feed the starter with equal
-weights of flour and water every day. A healthy starter doubles in size within eight hours of feeding. Keep the
-starter in a glass jar with a loose lid."""
-FERMENTATION = """Bulk fermentation develops flavour while the dough rises. Warm dough ferments faster than cold
-dough. Stretch and fold the dough every half hour to build gluten strength. The dough is ready when it has grown
-by half and feels airy."""
+from chalicelib.integrations.ai.offline import sentences
+from tests.support.ai import FERMENTATION, STARTERS, SpyModel
+from tests.support.emulator import prebuilt_fixture
 
 
 @pytest.fixture
@@ -30,39 +24,24 @@ def api(api):
 
 
 @pytest.fixture
+@prebuilt_fixture
 def course(api):
-    from chalicelib.services.courses import builder
+    from chalicelib.services.courses.lessons import add_lesson
+    from chalicelib.services.courses.modules import add_module
 
     api.creator("alice")
     product_id = api.product("alice", product_type="course", title="Sourdough at home", price_cents=4900)["product_id"]
-    module_id = builder.add_module("alice", product_id, {"title": "Fermentation"}).module_id
+    module_id = add_module("alice", product_id, {"title": "Fermentation"}).module_id
 
     def lesson(module: str, title: str, text: str) -> str:
-        return builder.add_lesson("alice", product_id, module, {"title": title, "content": text,
-                                                                "content_type": "text"})["lesson_id"]
+        return add_lesson("alice", product_id, module, {"title": title, "content": text,
+                                                        "content_type": "text"})["lesson_id"]
 
     lessons = [lesson(module_id, "Starters", STARTERS), lesson(module_id, "Bulk fermentation", FERMENTATION)]
-    empty = builder.add_module("alice", product_id, {"title": "Baking"}).module_id
+    empty = add_module("alice", product_id, {"title": "Baking"}).module_id
     blank = lesson(empty, "Oven", "")
     return SimpleNamespace(product_id=product_id, module_id=module_id, lessons=lessons, empty_module=empty,
                            blank_lesson=blank)
-
-
-class SpyModel:
-    """The offline model, counting calls; `answer` replaces its text (to play a misbehaving model)."""
-
-    def __init__(self) -> None:
-        self.calls: list[AiRequest] = []
-        self.answer: str | None = None
-        self._offline = OfflineModel()
-
-    def model_for(self, tier: str) -> str:
-        return self._offline.model_for(tier)
-
-    def generate(self, request: AiRequest, *, model: str, max_tokens: int) -> Completion:
-        self.calls.append(request)
-        completion = self._offline.generate(request, model=model, max_tokens=max_tokens)
-        return completion if self.answer is None else dataclasses.replace(completion, text=self.answer)
 
 
 @pytest.fixture
@@ -81,9 +60,9 @@ def content(api, course) -> dict:
 
 
 def status(user: str = "alice") -> dict:
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import usage
 
-    return allowance.status(user)
+    return usage.status(user)
 
 
 def ledger(user: str = "alice") -> list:
@@ -133,7 +112,7 @@ def test_outline_applied_is_appended_to_the_course(api, course, model):
     assert [m["module_id"] for m in tree["modules"]][2:] == [m["module_id"] for m in applied]
     assert [m["title"] for m in tree["modules"][2:]] == [m["title"] for m in response.json["modules"]]
     assert [m["position"] for m in tree["modules"]] == [0, 1, 2, 3]
-    from chalicelib.services.courses.builder import load_body
+    from chalicelib.services.courses.store import load_body
 
     for written, drafted in zip(applied, response.json["modules"], strict=True):
         lessons = next(m for m in tree["modules"] if m["module_id"] == written["module_id"])["lessons"]
@@ -188,7 +167,7 @@ def test_outline_only_for_courses(api, model):
 
 
 def test_enhance_returns_a_suggestion_and_apply_writes_the_reviewed_text(api, course, model):
-    from chalicelib.services.courses.builder import load_body
+    from chalicelib.services.courses.store import load_body
 
     lesson_id = course.lessons[0]
     path = f"/v1/products/{course.product_id}/lessons/{lesson_id}/ai/enhance"
@@ -240,7 +219,7 @@ def test_quiz_is_built_from_the_modules_lessons_and_saved_as_real_questions(api,
     assert [q["quiz_id"] for q in module["quizzes"]] == [quiz["quiz_id"]]
 
     from chalicelib.services.catalog import products as catalog
-    from tests.integration.test_learning import grant
+    from tests.support.courses import grant
 
     catalog.publish_product("alice", course.product_id)
     grant("bob", course.product_id)
@@ -307,7 +286,7 @@ def test_description_from_the_product_and_its_outline_applied_on_request(api, co
 
 def test_402_when_allowance_and_credits_cannot_cover_the_call_before_any_ai_call(api, course, model):
     from chalicelib.models import CreatorAccount
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import credits
 
     status()  # initializes the allowance
     CreatorAccount("alice").update(actions=[CreatorAccount.ai_allowance_tokens.set(100)])
@@ -317,7 +296,7 @@ def test_402_when_allowance_and_credits_cannot_cover_the_call_before_any_ai_call
     assert model.calls == [] and course_items(course.product_id) == before and ledger() == []
     assert_nothing_charged()
 
-    allowance.add_credits("alice", 20_000, reference="pack-1")
+    credits.add_credits("alice", 20_000, reference="pack-1")
     response = post(api, f"/v1/products/{course.product_id}/ai/outline", {"topic": "Sourdough", "apply": True})
     assert response.status_code == 200, response.json
     used = response.json["usage"]["total_tokens"]
@@ -362,11 +341,11 @@ def test_a_malformed_idempotency_key_is_400(api, course, model):
 
 def test_oversized_content_is_413_before_anything_is_reserved(api, course, model, monkeypatch):
     from chalicelib.config import get_settings
-    from chalicelib.services.courses import builder as course_builder
+    from chalicelib.services.courses import lessons
 
     small = dataclasses.replace(get_settings(), ai_max_input_chars=3_000)
     monkeypatch.setattr("chalicelib.services.ai.tools.get_settings", lambda: small)
-    course_builder.update_lesson("alice", course.product_id, course.lessons[0], {"content": STARTERS * 12})
+    lessons.update_lesson("alice", course.product_id, course.lessons[0], {"content": STARTERS * 12})
     response = post(api, f"/v1/products/{course.product_id}/lessons/{course.lessons[0]}/ai/enhance", {})
     assert response.status_code == 413 and "at most 3,000" in response.json["error"]["message"]
     quiz = post(api, f"/v1/products/{course.product_id}/modules/{course.module_id}/ai/quiz", {})
@@ -402,13 +381,13 @@ def test_bedrock_end_to_end_with_a_stubbed_client(api, course, monkeypatch):
     from botocore.stub import ANY, Stubber
 
     from chalicelib.integrations.ai.bedrock import MAX_ATTEMPTS, BedrockModel
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import periods
 
     client = boto3.client("bedrock-runtime", region_name="us-east-1")
     bedrock = BedrockModel(region="us-east-1", models={"starter": "model-starter", "pro": "model-pro"},
                            client=client, sleep=lambda _: None)
     monkeypatch.setattr("chalicelib.services.ai.tools.provider", lambda: bedrock)
-    allowance.set_tier("alice", "pro")
+    periods.set_tier("alice", "pro")
     text = json.dumps({"tagline": "Real bread", "description": "Bake sourdough at home."})
     with Stubber(client) as stub:
         stub.add_response("converse", {

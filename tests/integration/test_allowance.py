@@ -6,13 +6,13 @@ from the account, so a test may set it), and every assertion names the token cou
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 import pytest
 
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound, PaymentRequired
 from tests.support.allowance import assert_ledger_matches_account
+from tests.support.emulator import count_calls
 
 CREATOR = "alice"
 
@@ -32,10 +32,10 @@ def cap(user_id: str, tokens: int) -> None:
 
 
 def call(user_id: str, request_id: str, max_tokens: int, used: int, feature: str = "outline") -> dict:
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
-    return allowance.metered(user_id, feature=feature, request_id=request_id, max_tokens=max_tokens, model="offline",
-                             run=lambda: ({"request": request_id, "used": used}, used))
+    return metering.metered(user_id, feature=feature, request_id=request_id, max_tokens=max_tokens, model="offline",
+                            run=lambda: ({"request": request_id, "used": used}, used))
 
 
 def row(user_id: str, request_id: str):
@@ -45,20 +45,10 @@ def row(user_id: str, request_id: str):
 
 
 def state(user_id: str) -> tuple:
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import usage
 
-    status = allowance.status(user_id)
+    status = usage.status(user_id)
     return status["tokens_used"], status["tokens_reserved"], status["tokens_remaining"], status["credits_balance"]
-
-
-@contextlib.contextmanager
-def count_calls():
-    from tests.bench.ddb_counter import COUNTER
-    from tests.conftest import drop_connections
-
-    drop_connections()
-    with COUNTER.record() as calls:
-        yield calls
 
 
 # --- accounts ---------------------------------------------------------------------------------------
@@ -67,9 +57,9 @@ def count_calls():
 def test_a_new_creator_account_starts_on_the_starter_tier(creator):
     from chalicelib.models.allowance import next_reset
     from chalicelib.models.base import utcnow
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import usage
 
-    status = allowance.status(creator)
+    status = usage.status(creator)
     assert status == {"tier": "starter", "tokens_total": 1_000_000, "tokens_used": 0, "tokens_reserved": 0,
                       "tokens_remaining": 1_000_000, "resets_at": next_reset(utcnow()), "credits_balance": 0,
                       "usage_by_feature": {}}
@@ -79,7 +69,7 @@ def test_an_account_opened_before_the_allowance_is_initialized_on_first_use(crea
     from chalicelib.models import CreatorAccount
     from chalicelib.models.allowance import next_reset
     from chalicelib.models.base import utcnow
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import usage
 
     fields = [CreatorAccount.ai_allowance_tier, CreatorAccount.ai_allowance_tokens, CreatorAccount.ai_tokens_used,
               CreatorAccount.ai_tokens_reserved, CreatorAccount.ai_tokens_held, CreatorAccount.ai_usage_by_feature,
@@ -93,24 +83,24 @@ def test_an_account_opened_before_the_allowance_is_initialized_on_first_use(crea
     assert account.ai_tokens_used == 40
     assert account.ai_allowance_reset_date == next_reset(utcnow())
     assert account.ai_reset_shard in {"0", "1", "2", "3"}  # in the reset index from now on
-    assert allowance.status(creator)["usage_by_feature"] == {"outline": 40}
+    assert usage.status(creator)["usage_by_feature"] == {"outline": 40}
 
 
 def test_a_buyer_without_a_creator_account_is_refused(aws):
     from chalicelib.services.accounts import users
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import usage
 
     users.ensure_user("bob", None, "Bob")
     with pytest.raises(Forbidden):
         call("bob", "r1", 10, 1)
     with pytest.raises(Forbidden):
-        allowance.status("bob")
+        usage.status("bob")
 
 
 # --- the split between allowance and credits --------------------------------------------------------
 
 
-@pytest.mark.parametrize(("used", "charged_allowance", "charged_credits", "remaining", "credits"), [
+@pytest.mark.parametrize(("used", "charged_allowance", "charged_credits", "remaining", "credits_after"), [
     (50, 30, 20, 0, 80),  # the 30 left in the allowance, then 20 of the 50 credits reserved; 30 credits back
     (20, 20, 0, 10, 100),  # all from the allowance: 10 back to the allowance, all 50 credits back
     (80, 30, 50, 0, 50),  # the whole reservation
@@ -118,41 +108,41 @@ def test_a_buyer_without_a_creator_account_is_refused(aws):
     (95, 30, 50, 0, 50),  # more than reserved is clamped to the reservation
 ])
 def test_the_allowance_is_used_first_then_credits_exact_to_the_token(
-        creator, used, charged_allowance, charged_credits, remaining, credits):
-    from chalicelib.services.ai import allowance
+        creator, used, charged_allowance, charged_credits, remaining, credits_after):
+    from chalicelib.services.ai import credits, metering, usage
 
     cap(creator, 100)
     call(creator, "first", 70, 70)  # the allowance leaves 30
-    assert allowance.add_credits(creator, 100, reference="pack-1") == 100
+    assert credits.add_credits(creator, 100, reference="pack-1") == 100
 
-    reservation = allowance.reserve(creator, feature="enhance", request_id="second", max_tokens=80)
+    reservation = metering.reserve(creator, feature="enhance", request_id="second", max_tokens=80)
     assert (reservation.from_allowance, reservation.from_credits) == (30, 50)
     assert state(creator) == (70, 30, 0, 50)  # 30 reserved from the allowance, 50 taken from the credits
 
-    allowance.commit(reservation, used_tokens=used, model="offline", result={"text": "done"})
-    assert state(creator) == (70 + charged_allowance, 0, remaining, credits)
+    metering.commit(reservation, used_tokens=used, model="offline", result={"text": "done"})
+    assert state(creator) == (70 + charged_allowance, 0, remaining, credits_after)
     entry = row(creator, "second")
     assert entry.status == "committed" and entry.result == {"text": "done"} and entry.model == "offline"
     assert (entry.reserved_from_allowance, entry.reserved_from_credits) == (30, 50)
     assert (entry.tokens_total, entry.tokens_from_allowance, entry.tokens_from_credits) == (
         charged_allowance + charged_credits, charged_allowance, charged_credits)
     expected_features = {"outline": 70, "enhance": charged_allowance + charged_credits}
-    assert allowance.status(creator)["usage_by_feature"] == {k: v for k, v in expected_features.items() if v}
+    assert usage.status(creator)["usage_by_feature"] == {k: v for k, v in expected_features.items() if v}
     assert_ledger_matches_account(creator)
 
 
 def test_neither_source_covering_the_call_is_a_402_before_any_ai_call_with_nothing_written(creator):
     from chalicelib.models import AiLedgerEntry
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import credits, metering
 
     cap(creator, 100)
     call(creator, "first", 70, 70)
-    allowance.add_credits(creator, 40, reference="pack-1")  # 30 + 40 = 70 tokens available in all
+    credits.add_credits(creator, 40, reference="pack-1")  # 30 + 40 = 70 tokens available in all
     ran = []
 
     with count_calls() as calls, pytest.raises(PaymentRequired) as caught:
-        allowance.metered(creator, feature="quiz", request_id="too-big", max_tokens=71, model="offline",
-                          run=lambda: ran.append(1) or ({}, 1))
+        metering.metered(creator, feature="quiz", request_id="too-big", max_tokens=71, model="offline",
+                         run=lambda: ran.append(1) or ({}, 1))
     assert caught.value.code == "ai_allowance_exhausted"
     assert caught.value.details[0] | {"resets_at": None} == {
         "tokens_needed": 71, "allowance_remaining": 30, "credits_balance": 40, "resets_at": None}
@@ -167,17 +157,17 @@ def test_neither_source_covering_the_call_is_a_402_before_any_ai_call_with_nothi
 
 
 def test_a_failed_call_releases_everything_and_may_run_again(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import credits, metering
 
     cap(creator, 100)
     call(creator, "first", 70, 70)
-    allowance.add_credits(creator, 40, reference="pack-1")
+    credits.add_credits(creator, 40, reference="pack-1")
 
     def fail():
         raise RuntimeError("provider down")
 
     with pytest.raises(RuntimeError, match="provider down"):
-        allowance.metered(creator, feature="quiz", request_id="retry-me", max_tokens=60, model="offline", run=fail)
+        metering.metered(creator, feature="quiz", request_id="retry-me", max_tokens=60, model="offline", run=fail)
     assert state(creator) == (70, 0, 30, 40)  # 30 back to the allowance, 30 back to the credits
     entry = row(creator, "retry-me")
     assert (entry.status, entry.error, entry.tokens_total) == ("released", "RuntimeError: provider down", 0)
@@ -193,7 +183,7 @@ def test_a_failed_call_releases_everything_and_may_run_again(creator):
 
 
 def test_the_same_request_id_is_charged_once_and_answers_the_stored_result(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
     runs = []
 
@@ -201,39 +191,40 @@ def test_the_same_request_id_is_charged_once_and_answers_the_stored_result(creat
         runs.append(1)
         return {"outline": [f"module {len(runs)}"]}, 40
 
-    first = allowance.metered(creator, feature="outline", request_id="key-1", max_tokens=100, model="m", run=run)
-    second = allowance.metered(creator, feature="outline", request_id="key-1", max_tokens=100, model="m", run=run)
+    first = metering.metered(creator, feature="outline", request_id="key-1", max_tokens=100, model="m", run=run)
+    second = metering.metered(creator, feature="outline", request_id="key-1", max_tokens=100, model="m", run=run)
     assert first == second == {"outline": ["module 1"]}
     assert len(runs) == 1
     assert state(creator)[:2] == (40, 0)
     with pytest.raises(Conflict, match="already completed"):
-        allowance.reserve(creator, feature="outline", request_id="key-1", max_tokens=100)
+        metering.reserve(creator, feature="outline", request_id="key-1", max_tokens=100)
     with pytest.raises(Conflict, match="another kind of request"):
-        allowance.metered(creator, feature="quiz", request_id="key-1", max_tokens=100, model="m", run=run)
+        metering.metered(creator, feature="quiz", request_id="key-1", max_tokens=100, model="m", run=run)
     assert len(runs) == 1
     assert_ledger_matches_account(creator)
 
 
 def test_a_request_still_in_flight_answers_409_request_in_progress(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
+    from chalicelib.services.ai.errors import RequestInProgress
 
-    reservation = allowance.reserve(creator, feature="outline", request_id="slow", max_tokens=50)
-    with pytest.raises(allowance.RequestInProgress) as caught:
+    reservation = metering.reserve(creator, feature="outline", request_id="slow", max_tokens=50)
+    with pytest.raises(RequestInProgress) as caught:
         call(creator, "slow", 50, 10)
     assert caught.value.code == "request_in_progress"
-    allowance.release(reservation, error="client gave up")
+    metering.release(reservation, error="client gave up")
     assert call(creator, "slow", 50, 10) == {"request": "slow", "used": 10}
     assert state(creator)[:2] == (10, 0)
 
 
 def test_settling_twice_is_harmless_and_settling_the_other_way_is_a_conflict(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
-    reservation = allowance.reserve(creator, feature="outline", request_id="r", max_tokens=50)
-    allowance.commit(reservation, used_tokens=20, model="m", result={})
-    allowance.commit(reservation, used_tokens=20, model="m", result={})
+    reservation = metering.reserve(creator, feature="outline", request_id="r", max_tokens=50)
+    metering.commit(reservation, used_tokens=20, model="m", result={})
+    metering.commit(reservation, used_tokens=20, model="m", result={})
     with pytest.raises(Conflict):
-        allowance.release(reservation, error="late")
+        metering.release(reservation, error="late")
     assert state(creator)[:2] == (20, 0)
     assert_ledger_matches_account(creator)
 
@@ -246,21 +237,21 @@ def age(user_id: str, request_id: str, by: timedelta) -> None:
 
 
 def test_a_reservation_whose_lambda_died_is_released_after_its_lease(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import credits, metering
 
     cap(creator, 100)
-    allowance.add_credits(creator, 10, reference="pack-1")
-    allowance.reserve(creator, feature="outline", request_id="dead", max_tokens=100)
-    allowance.reserve(creator, feature="outline", request_id="also-dead", max_tokens=10)  # all from credits
+    credits.add_credits(creator, 10, reference="pack-1")
+    metering.reserve(creator, feature="outline", request_id="dead", max_tokens=100)
+    metering.reserve(creator, feature="outline", request_id="also-dead", max_tokens=10)  # all from credits
     assert state(creator) == (0, 100, 0, 0)
-    assert allowance.release_stale() == 0  # within the lease: maybe still running
+    assert metering.release_stale() == 0  # within the lease: maybe still running
 
-    age(creator, "dead", allowance.LEASE + timedelta(seconds=1))
+    age(creator, "dead", metering.LEASE + timedelta(seconds=1))
     assert call(creator, "dead", 100, 60) == {"request": "dead", "used": 60}  # the retry releases, then runs
     assert state(creator) == (60, 0, 40, 0)
 
-    age(creator, "also-dead", allowance.LEASE + timedelta(seconds=1))
-    assert allowance.release_stale() == 1  # the schedule's sweep, through the in_flight index
+    age(creator, "also-dead", metering.LEASE + timedelta(seconds=1))
+    assert metering.release_stale() == 1  # the schedule's sweep, through the in_flight index
     assert state(creator) == (60, 0, 40, 10)
     entry = row(creator, "also-dead")
     assert entry.status == "released" and entry.error.startswith("lease expired")
@@ -271,12 +262,12 @@ def test_a_reservation_whose_lambda_died_is_released_after_its_lease(creator):
 
 
 def test_unlimited_never_blocks_but_still_meters_and_ledgers(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import periods, usage
 
-    allowance.set_tier(creator, "unlimited")
+    periods.set_tier(creator, "unlimited")
     for index in range(3):
         call(creator, f"big-{index}", 5_000_000, 3_000_000)
-    status = allowance.status(creator)
+    status = usage.status(creator)
     assert (status["tier"], status["tokens_total"], status["tokens_remaining"]) == ("unlimited", None, None)
     assert (status["tokens_used"], status["credits_balance"]) == (9_000_000, 0)
     assert status["usage_by_feature"] == {"outline": 9_000_000}
@@ -286,38 +277,38 @@ def test_unlimited_never_blocks_but_still_meters_and_ledgers(creator):
 
 def test_upgrades_apply_at_once_and_downgrades_at_the_next_reset(creator):
     from chalicelib.models import CreatorAccount
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import periods, usage
 
     with pytest.raises(PaymentRequired):
         call(creator, "r0", 2_000_000, 1_500_000)  # more than the starter allowance
-    allowance.set_tier(creator, "pro")
+    periods.set_tier(creator, "pro")
     call(creator, "r1", 2_000_000, 1_500_000)
-    assert allowance.status(creator)["tokens_total"] == 5_000_000
+    assert usage.status(creator)["tokens_total"] == 5_000_000
 
-    allowance.set_tier(creator, "starter")  # would leave used (1.5M) above the new allowance (1M)
-    status = allowance.status(creator)
+    periods.set_tier(creator, "starter")  # would leave used (1.5M) above the new allowance (1M)
+    status = usage.status(creator)
     assert (status["tier"], status["tokens_total"], status["tokens_used"]) == ("pro", 5_000_000, 1_500_000)
     assert CreatorAccount.get(creator).ai_next_tier == "starter"
 
     due = status["resets_at"]
-    assert allowance.reset_due(now=due) == 1
-    status = allowance.status(creator, now=due)
+    assert periods.reset_due(now=due) == 1
+    status = usage.status(creator, now=due)
     assert (status["tier"], status["tokens_total"], status["tokens_used"]) == ("starter", 1_000_000, 0)
     assert CreatorAccount.get(creator).ai_next_tier is None
     with pytest.raises(InvalidInput):
-        allowance.set_tier(creator, "platinum")
+        periods.set_tier(creator, "platinum")
 
 
 def test_choosing_the_current_tier_again_cancels_a_pending_downgrade(creator):
     from chalicelib.models import CreatorAccount
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import periods, usage
 
-    allowance.set_tier(creator, "pro")
-    allowance.set_tier(creator, "starter")
-    allowance.set_tier(creator, "pro")
+    periods.set_tier(creator, "pro")
+    periods.set_tier(creator, "starter")
+    periods.set_tier(creator, "pro")
     assert CreatorAccount.get(creator).ai_next_tier is None
-    assert allowance.reset_due(now=allowance.status(creator)["resets_at"]) == 1
-    assert allowance.status(creator)["tier"] == "pro"
+    assert periods.reset_due(now=usage.status(creator)["resets_at"]) == 1
+    assert usage.status(creator)["tier"] == "pro"
 
 
 # --- resets and calls in flight -------------------------------------------------------------------
@@ -325,27 +316,27 @@ def test_choosing_the_current_tier_again_cancels_a_pending_downgrade(creator):
 
 @pytest.mark.parametrize("outcome", ["commit", "release"])
 def test_a_call_in_flight_across_a_reset_settles_in_its_own_period(creator, outcome):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import credits, metering, periods, usage
 
     cap(creator, 100)
-    allowance.add_credits(creator, 50, reference="pack-1")
+    credits.add_credits(creator, 50, reference="pack-1")
     call(creator, "before", 60, 60)
-    reservation = allowance.reserve(creator, feature="quiz", request_id="across", max_tokens=60)
+    reservation = metering.reserve(creator, feature="quiz", request_id="across", max_tokens=60)
     assert (reservation.from_allowance, reservation.from_credits) == (40, 20)
     old_period = reservation.period_end
 
-    assert allowance.reset_due(now=old_period) == 1
-    fresh = allowance.status(creator, now=old_period)
+    assert periods.reset_due(now=old_period) == 1
+    fresh = usage.status(creator, now=old_period)
     assert (fresh["tokens_used"], fresh["tokens_reserved"], fresh["tokens_remaining"]) == (0, 0, 1_000_000)
     assert fresh["usage_by_feature"] == {}
 
     if outcome == "commit":
-        allowance.commit(reservation, used_tokens=50, model="m", result={"late": True})
+        metering.commit(reservation, used_tokens=50, model="m", result={"late": True})
         expected_credits = 40  # 30 left + the 10 reserved but unused; 40 + 10 were charged in the old period
     else:
-        allowance.release(reservation, error="timeout")
+        metering.release(reservation, error="timeout")
         expected_credits = 50
-    after = allowance.status(creator, now=old_period)
+    after = usage.status(creator, now=old_period)
     assert (after["tokens_used"], after["tokens_reserved"], after["tokens_remaining"]) == (0, 0, 1_000_000)
     assert after["credits_balance"] == expected_credits
     entry = row(creator, "across")
@@ -357,7 +348,7 @@ def test_a_call_resets_its_own_account_when_the_schedule_is_late(creator):
     from chalicelib.models import AiLedgerEntry, CreatorAccount
     from chalicelib.models.allowance import next_reset
     from chalicelib.models.base import utcnow
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import periods
 
     call(creator, "old", 500, 500)
     start_of_month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -368,7 +359,7 @@ def test_a_call_resets_its_own_account_when_the_schedule_is_late(creator):
     account = CreatorAccount.get(creator, consistent_read=True)
     assert (account.ai_tokens_used, account.ai_period_start) == (30, start_of_month)
     assert account.ai_allowance_reset_date == next_reset(start_of_month)
-    assert allowance.reset_due() == 0  # nothing left for the schedule
+    assert periods.reset_due() == 0  # nothing left for the schedule
     assert_ledger_matches_account(creator)
 
 
@@ -376,24 +367,24 @@ def test_a_call_resets_its_own_account_when_the_schedule_is_late(creator):
 
 
 def test_credits_are_added_once_per_reference(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import credits, usage
 
-    assert allowance.add_credits(creator, 1000, reference="pi_1") == 1000
-    assert allowance.add_credits(creator, 1000, reference="pi_1") == 1000
-    assert allowance.add_credits(creator, 500, reference="pi_2") == 1500
+    assert credits.add_credits(creator, 1000, reference="pi_1") == 1000
+    assert credits.add_credits(creator, 1000, reference="pi_1") == 1000
+    assert credits.add_credits(creator, 500, reference="pi_2") == 1500
     with pytest.raises(Conflict):
-        allowance.add_credits(creator, 999, reference="pi_1")
+        credits.add_credits(creator, 999, reference="pi_1")
     with pytest.raises(InvalidInput):
-        allowance.add_credits(creator, 0, reference="pi_3")
+        credits.add_credits(creator, 0, reference="pi_3")
     with pytest.raises(NotFound):
-        allowance.add_credits("nobody", 10, reference="pi_4")
-    assert allowance.status(creator)["credits_balance"] == 1500
+        credits.add_credits("nobody", 10, reference="pi_4")
+    assert usage.status(creator)["credits_balance"] == 1500
 
 
 def test_bad_calls_are_refused_before_anything_is_read(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
     for max_tokens, feature, request_id in [(0, "outline", "r"), (True, "outline", "r"), (10, "", "r"),
                                             (10, "x" * 65, "r"), (10, "outline", ""), (10, "outline", "k" * 201)]:
         with pytest.raises(InvalidInput):
-            allowance.reserve(creator, feature=feature, request_id=request_id, max_tokens=max_tokens)
+            metering.reserve(creator, feature=feature, request_id=request_id, max_tokens=max_tokens)

@@ -32,7 +32,7 @@ def creator(moto_server) -> str:
 def race(creator: str, allowance_tokens: int, calls: int = CALLS) -> tuple[list[str], list[tuple[int, int]], list[int]]:
     """Run `calls` concurrent 1-token calls; (outcomes, (used, held) seen by the watcher, calls of `run`)."""
     from chalicelib.models import CreatorAccount
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
     CreatorAccount(creator).update(actions=[CreatorAccount.ai_allowance_tokens.set(allowance_tokens)])
     ran: list[int] = []
@@ -51,8 +51,8 @@ def race(creator: str, allowance_tokens: int, calls: int = CALLS) -> tuple[list[
             return {"index": index}, 1
 
         try:
-            result = allowance.metered(creator, feature="outline", request_id=f"req-{index}", max_tokens=1,
-                                       model="offline", run=run)
+            result = metering.metered(creator, feature="outline", request_id=f"req-{index}", max_tokens=1,
+                                      model="offline", run=run)
         except PaymentRequired:
             return "402"
         assert result == {"index": index}
@@ -76,7 +76,7 @@ def committed_rows(creator: str) -> list:
 
 
 def test_exactly_the_allowance_succeeds_under_200_concurrent_calls(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import usage
 
     outcomes, seen, ran = race(creator, 100)
 
@@ -84,7 +84,7 @@ def test_exactly_the_allowance_succeeds_under_200_concurrent_calls(creator):
     assert outcomes.count("402") == 100
     assert len(ran) == 100  # no AI call for a refused request
     assert seen and all(used <= 100 and held <= 100 for used, held in seen), max(seen)
-    status = allowance.status(creator)
+    status = usage.status(creator)
     assert (status["tokens_used"], status["tokens_reserved"], status["tokens_remaining"]) == (100, 0, 0)
     rows = committed_rows(creator)
     assert len(rows) == 100 and all(row.status == "committed" and row.tokens_total == 1 for row in rows)
@@ -92,14 +92,14 @@ def test_exactly_the_allowance_succeeds_under_200_concurrent_calls(creator):
 
 
 def test_credits_take_over_exactly_when_the_allowance_runs_out_under_concurrency(creator):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import credits, usage
 
-    allowance.add_credits(creator, 20, reference="pack-1")
+    credits.add_credits(creator, 20, reference="pack-1")
     outcomes, seen, ran = race(creator, 30, calls=80)
 
     assert outcomes.count("ok") == 50 and len(ran) == 50  # 30 from the allowance + 20 from the credits
     assert all(used <= 30 and held <= 30 for used, held in seen), max(seen)
-    status = allowance.status(creator)
+    status = usage.status(creator)
     assert (status["tokens_used"], status["tokens_remaining"], status["credits_balance"]) == (30, 0, 0)
     rows = committed_rows(creator)
     assert len(rows) == 50

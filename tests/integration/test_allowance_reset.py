@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 
 from tests.support.allowance import assert_ledger_matches_account
+from tests.support.emulator import count_calls
 
 
 def scheduled_event(when: datetime) -> dict:
@@ -30,16 +30,6 @@ def invoke(now: datetime) -> dict:
     return app.handler_map["reset_ai_allowances"](scheduled_event(now), context)
 
 
-@contextlib.contextmanager
-def count_calls():
-    from tests.bench.ddb_counter import COUNTER
-    from tests.conftest import drop_connections
-
-    drop_connections()
-    with COUNTER.record() as calls:
-        yield calls
-
-
 def month_start(moment: datetime, months_back: int = 0) -> datetime:
     index = moment.year * 12 + moment.month - 1 - months_back
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
@@ -51,13 +41,13 @@ def creators(aws):
     from chalicelib.models import AiLedgerEntry, CreatorAccount
     from chalicelib.models.base import utcnow
     from chalicelib.services.accounts import users
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
     now = utcnow()
     for name in ("due", "long_due", "not_due", "legacy"):
         users.open_creator_account(name, None, name.title(), None)
-        allowance.metered(name, feature="outline", request_id="r1", max_tokens=1000, model="m",
-                          run=lambda: ({"ok": True}, 700))
+        metering.metered(name, feature="outline", request_id="r1", max_tokens=1000, model="m",
+                         run=lambda: ({"ok": True}, 700))
     for name, months_back in (("due", 0), ("long_due", 3)):  # as if their period began earlier
         period_end = month_start(now, months_back)
         CreatorAccount(name).update(actions=[
@@ -104,12 +94,12 @@ def test_the_handler_resets_due_accounts_once_through_the_index(creators):
 def test_a_run_racing_with_another_changes_each_account_once(creators):
     """Both runs found the account due; the second one's write is conditional on the date it read."""
     from chalicelib.models import CreatorAccount
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering, periods
 
     stale_copy = CreatorAccount.get("due", consistent_read=True)
-    assert allowance.reset_due(now=creators) == 2
-    allowance.metered("due", feature="quiz", request_id="r2", max_tokens=100, model="m", run=lambda: ({}, 5))
-    assert allowance._reset(stale_copy, creators) is False  # the racing run lost: the new usage stays
+    assert periods.reset_due(now=creators) == 2
+    metering.metered("due", feature="quiz", request_id="r2", max_tokens=100, model="m", run=lambda: ({}, 5))
+    assert periods._reset(stale_copy, creators) is False  # the racing run lost: the new usage stays
     assert CreatorAccount.get("due", consistent_read=True).ai_tokens_used == 5
 
 

@@ -18,12 +18,12 @@ WRITERS = 8
 def course(moto_server):
     from chalicelib.services.accounts import users
     from chalicelib.services.catalog import products as catalog
-    from chalicelib.services.courses import builder
+    from chalicelib.services.courses.modules import add_module
 
     users.open_creator_account("alice", None, "Alice", None)
     pid = catalog.create_product("alice", {"product_type": "course", "title": "Race", "pricing_type": "free",
                                            "description": "d"}).product_id
-    return pid, [builder.add_module("alice", pid, {"title": f"M{i}"}).module_id for i in range(4)]
+    return pid, [add_module("alice", pid, {"title": f"M{i}"}).module_id for i in range(4)]
 
 
 def race(jobs):
@@ -42,19 +42,19 @@ def race(jobs):
 
 
 def order_of(pid):
-    from chalicelib.services.courses import builder
+    from chalicelib.services.courses import store
 
-    modules = builder.load_outline(pid).modules
+    modules = store.load_outline(pid).modules
     assert [m.position for m in modules] == list(range(len(modules)))
     return [m.module_id for m in modules]
 
 
 def test_concurrent_reorders_serialize(course):
-    from chalicelib.services.courses import builder
+    from chalicelib.services.courses.modules import reorder_modules
 
     pid, modules = course
     orders = [list(p) for p in permutations(modules)][1:WRITERS + 1]
-    results = race([lambda order=order: builder.reorder_modules("alice", pid, order) for order in orders])
+    results = race([lambda order=order: reorder_modules("alice", pid, order) for order in orders])
     applied = [order for order, result in zip(orders, results, strict=True) if not isinstance(result, Conflict)]
     assert applied, "a reorder of the current children must eventually apply"
     assert order_of(pid) in applied
@@ -62,12 +62,12 @@ def test_concurrent_reorders_serialize(course):
 
 def test_reorders_racing_adds_never_lose_or_duplicate(course):
     from chalicelib.services.catalog import products as catalog
-    from chalicelib.services.courses import builder
+    from chalicelib.services.courses.modules import add_module, reorder_modules
 
     pid, modules = course
     orders = [list(p) for p in permutations(modules)][1:WRITERS - 1]
-    jobs = [lambda order=order: builder.reorder_modules("alice", pid, order) for order in orders]
-    jobs += [lambda i=i: builder.add_module("alice", pid, {"title": f"late {i}"}) for i in range(2)]
+    jobs = [lambda order=order: reorder_modules("alice", pid, order) for order in orders]
+    jobs += [lambda i=i: add_module("alice", pid, {"title": f"late {i}"}) for i in range(2)]
     results = race(jobs)
     added = [r.module_id for r in results[len(orders):] if not isinstance(r, Conflict)]
     final = order_of(pid)

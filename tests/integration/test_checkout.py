@@ -131,7 +131,7 @@ def test_stripe_calls_carry_idempotency_keys_from_our_ids(api, shop, localstripe
     assert seen[1]["idempotency_key"] == "refund-rr_1" and seen[1]["payment_intent"] == intent_id
 
 
-def test_provider_errors_fail_the_order_and_answer_409(api, shop, monkeypatch):
+def test_provider_errors_fail_the_order_and_answer_503(api, shop, monkeypatch):
     from chalicelib.integrations import payments
     from chalicelib.models import Order
 
@@ -141,7 +141,8 @@ def test_provider_errors_fail_the_order_and_answer_409(api, shop, monkeypatch):
 
     monkeypatch.setattr(payments, "gateway", lambda: Down())
     response = _checkout(api, shop["fixed"])
-    assert response.status_code == 409 and response.json["error"]["code"] == "payment_unavailable"
+    assert response.status_code == 503 and response.json["error"]["code"] == "payment_unavailable"
+    assert response.headers["Retry-After"] == "5"
     [order] = Order.by_buyer.query("bob")
     assert order.status == "failed" and order.pending_shard is None
 
@@ -179,7 +180,7 @@ def test_concurrent_checkouts_by_one_buyer_open_one_order(moto_server, monkeypat
     from chalicelib.integrations import payments
     from chalicelib.models import Order
     from chalicelib.services.accounts import users
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
     from chalicelib.services.commerce import checkout
 
     created = []
@@ -192,9 +193,9 @@ def test_concurrent_checkouts_by_one_buyer_open_one_order(moto_server, monkeypat
 
     monkeypatch.setattr(payments, "gateway", lambda: Gateway())
     users.open_creator_account("alice", None, "Alice", None)
-    product = catalog.create_product("alice", {"product_type": "ebook", "title": "Race book", "pricing_type": "fixed",
+    product = products.create_product("alice", {"product_type": "ebook", "title": "Race book", "pricing_type": "fixed",
                                                "price_cents": 1500, "description": "d"})
-    catalog.publish_product("alice", product.product_id)
+    products.publish_product("alice", product.product_id)
     barrier = threading.Barrier(5)
 
     def click():

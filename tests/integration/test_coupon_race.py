@@ -22,16 +22,16 @@ USES = 5
 def product(moto_server):
     """A published product of a fresh creator (the server's state outlives a test) with a 5-use code FIVE."""
     from chalicelib.services.accounts import users
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
     from chalicelib.services.commerce import coupons
 
     creator = f"alice-{uuid.uuid4().hex[:8]}"
     users.open_creator_account(creator, f"{creator}@example.com", "Alice", None)
-    created = catalog.create_product(creator, {"product_type": "ebook", "title": "Hot book", "description": "d",
+    created = products.create_product(creator, {"product_type": "ebook", "title": "Hot book", "description": "d",
                                                "pricing_type": "fixed", "price_cents": 2000})
-    published = catalog.publish_product(creator, created.product_id)
+    published = products.publish_product(creator, created.product_id)
     coupons.create_coupon(creator, {"code": "FIVE", "kind": "percent", "percent_off": 25, "max_redemptions": USES})
-    return catalog.state_of(published)
+    return products.state_of(published)
 
 
 def test_exactly_max_redemptions_succeed_and_release_frees_a_slot(product):

@@ -52,7 +52,7 @@ def items(product_id):
 
 
 def test_import_builds_modules_lessons_previews_and_stats(api, course):
-    from chalicelib.services.courses.builder import load_body, load_outline
+    from chalicelib.services.courses.store import load_body, load_outline
 
     pid = course["product_id"]
     response = post(api, course, DOCUMENT)
@@ -153,31 +153,31 @@ def test_only_the_owner_imports_and_only_into_courses(api, course):
 
 
 def test_a_crash_before_the_commit_is_invisible_and_a_rerun_completes_it(api, course, monkeypatch):
-    from chalicelib.services.courses import importer as course_import
+    from chalicelib.services.courses import importer
 
     pid, document = course["product_id"], validated(DOCUMENT)
     with monkeypatch.context() as patch:
-        patch.setattr(course_import, "_commit", power_cut)
+        patch.setattr(importer, "_commit", power_cut)
         with pytest.raises(RuntimeError):
-            course_import.import_course("alice", pid, document)
+            importer.import_course("alice", pid, document)
     assert api.call("GET", f"/v1/products/{pid}/content", "alice").json["modules"] == []
     assert api.call("GET", f"/v1/products/{pid}", "alice").json["total_lessons"] == 0
-    result = course_import.import_course("alice", pid, document)
+    result = importer.import_course("alice", pid, document)
     assert result["already_imported"] is False and result["lesson_count"] == 4
     kinds = Counter(type(item).__name__ for item in items(pid))
     assert kinds == {"CourseRoot": 1, "ModuleNode": 2, "LessonNode": 4, "LessonBody": 4}
 
 
 def test_a_crash_after_the_commit_is_healed_by_the_rerun(api, course, monkeypatch):
-    from chalicelib.services.courses import importer as course_import
+    from chalicelib.services.courses import importer
 
     pid, document = course["product_id"], validated(DOCUMENT)
     with monkeypatch.context() as patch:
-        patch.setattr(course_import, "refresh_stats", power_cut)
+        patch.setattr(importer, "refresh_stats", power_cut)
         with pytest.raises(RuntimeError):
-            course_import.import_course("alice", pid, document)
+            importer.import_course("alice", pid, document)
     assert api.call("GET", f"/v1/products/{pid}", "alice").json["total_lessons"] == 0  # stale stats
-    assert course_import.import_course("alice", pid, document)["already_imported"] is True
+    assert importer.import_course("alice", pid, document)["already_imported"] is True
     assert api.call("GET", f"/v1/products/{pid}", "alice").json["total_lessons"] == 4
 
 
@@ -185,26 +185,25 @@ def test_a_crash_after_the_commit_is_healed_by_the_rerun(api, course, monkeypatc
 def test_losing_the_commit_race_rereads_the_course(api, course, monkeypatch, rival, outcome):
     """Another writer commits between our read and our commit: we re-read and answer from what won."""
     from chalicelib.errors import Conflict
-    from chalicelib.services.courses import builder as course_builder
-    from chalicelib.services.courses import importer as course_import
+    from chalicelib.services.courses import importer, modules, store
 
-    pid, document, commit = course["product_id"], validated(DOCUMENT), course_import._commit
+    pid, document, commit = course["product_id"], validated(DOCUMENT), importer._commit
 
     def rival_first(plan, outline):
         if rival == "same document":
             commit(plan, outline)
         else:
-            course_builder.add_module("alice", pid, {"title": "Meanwhile"})
+            modules.add_module("alice", pid, {"title": "Meanwhile"})
         return commit(plan, outline)
 
-    monkeypatch.setattr(course_import, "_commit", rival_first)
+    monkeypatch.setattr(importer, "_commit", rival_first)
     if outcome == "conflict":
         with pytest.raises(Conflict):
-            course_import.import_course("alice", pid, document)
-        assert [m.title for m in course_builder.load_outline(pid).modules] == ["Meanwhile"]
+            importer.import_course("alice", pid, document)
+        assert [m.title for m in store.load_outline(pid).modules] == ["Meanwhile"]
     else:
-        assert course_import.import_course("alice", pid, document)["already_imported"] is True
-        assert len(course_builder.load_outline(pid).modules) == 2
+        assert importer.import_course("alice", pid, document)["already_imported"] is True
+        assert len(store.load_outline(pid).modules) == 2
 
 
 def test_the_route_is_documented(api):

@@ -65,11 +65,11 @@ def refunded(paid, amount_refunded: int) -> bytes:
 def spend(user: str, tokens: int, request_id: str) -> None:
     """An AI call charged `tokens` (the allowance is capped at 0 first, so they come from credits)."""
     from chalicelib.models import CreatorAccount
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
     CreatorAccount(user).update(actions=[CreatorAccount.ai_allowance_tokens.set(0)])
-    allowance.metered(user, feature="outline", request_id=request_id, max_tokens=tokens, model="offline",
-                      run=lambda: ({"ok": True}, tokens))
+    metering.metered(user, feature="outline", request_id=request_id, max_tokens=tokens, model="offline",
+                     run=lambda: ({"ok": True}, tokens))
 
 
 # --- catalogue and checkout ---------------------------------------------------------------------------------
@@ -193,20 +193,20 @@ def test_a_failed_payment_credits_nothing_and_a_later_success_still_does(api, pa
 def test_purchased_credits_pay_for_a_call_the_allowance_cannot_cover(api, paid):
     from chalicelib.errors import PaymentRequired
     from chalicelib.models import CreatorAccount
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering, usage
 
     CreatorAccount("alice").update(actions=[CreatorAccount.ai_allowance_tokens.set(100)])
 
     def call() -> dict:
-        return allowance.metered("alice", feature="outline", request_id="big-call", max_tokens=1_000, model="offline",
-                                 run=lambda: ({"draft": "outline"}, 800))
+        return metering.metered("alice", feature="outline", request_id="big-call", max_tokens=1_000, model="offline",
+                                run=lambda: ({"draft": "outline"}, 800))
 
     with pytest.raises(PaymentRequired):
         call()
     deliver(api, succeeded(paid))
     assert call() == {"draft": "outline"}
     assert balance() == SMALL - 700  # 100 from the allowance, 700 from credits (200 reserved and given back)
-    status = allowance.status("alice")
+    status = usage.status("alice")
     assert (status["tokens_used"], status["tokens_remaining"], status["credits_balance"]) == (100, 0, SMALL - 700)
 
 
@@ -283,15 +283,15 @@ def test_ten_deliveries_five_at_once_credit_once(moto_server, localstripe, monke
 
 
 def test_the_ledger_pages_newest_first_and_shows_only_the_callers_rows(api, paid):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
     deliver(api, succeeded(paid))
     for n in range(5):
-        allowance.metered("alice", feature="quiz" if n % 2 else "outline", request_id=f"alice-{n}",
-                          max_tokens=100, model="offline", run=lambda n=n: ({"secret": f"answer-{n}"}, 10 + n))
+        metering.metered("alice", feature="quiz" if n % 2 else "outline", request_id=f"alice-{n}",
+                         max_tokens=100, model="offline", run=lambda n=n: ({"secret": f"answer-{n}"}, 10 + n))
     api.creator("bob")
-    allowance.metered("bob", feature="outline", request_id="bob-0", max_tokens=100, model="offline",
-                      run=lambda: ({"secret": "bobs"}, 7))
+    metering.metered("bob", feature="outline", request_id="bob-0", max_tokens=100, model="offline",
+                     run=lambda: ({"secret": "bobs"}, 7))
     rows, cursor, pages = [], None, 0
     while True:
         query = "limit=2" + (f"&cursor={cursor}" if cursor else "")
@@ -321,11 +321,11 @@ def test_the_ledger_pages_newest_first_and_shows_only_the_callers_rows(api, paid
 def test_the_ledger_index_never_holds_model_answers(aws):
     from chalicelib.models.allowance import AiLedgerEntry
     from chalicelib.services.accounts import users
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
     users.open_creator_account("alice", None, "Alice", None)
-    allowance.metered("alice", feature="outline", request_id="r-1", max_tokens=10, model="offline",
-                      run=lambda: ({"draft": "the model's answer"}, 3))
+    metering.metered("alice", feature="outline", request_id="r-1", max_tokens=10, model="offline",
+                     run=lambda: ({"draft": "the model's answer"}, 3))
     assert AiLedgerEntry.get("alice", "R#r-1").result == {"draft": "the model's answer"}
     items = AiLedgerEntry._get_connection().query("alice", index_name="by_created")["Items"]
     assert len(items) == 1 and "result" not in items[0] and "error" not in items[0]

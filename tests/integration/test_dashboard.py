@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.test_learning import count_calls
-from tests.integration.test_refund_requests import make_order
+from tests.support.emulator import count_calls
+from tests.support.orders import make_order
 
 
 def test_dashboard_shape_and_figures(api, monkeypatch):
     from chalicelib.integrations.ai.offline import OfflineModel
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import credits
 
     monkeypatch.setattr("chalicelib.services.ai.tools.provider", lambda: OfflineModel())
     api.creator("alice")
@@ -29,7 +29,7 @@ def test_dashboard_shape_and_figures(api, monkeypatch):
     described = api.call("POST", f"/v1/products/{book}/ai/description", "alice", {})
     assert described.status_code == 200
     used = described.json["usage"]["total_tokens"]
-    allowance.add_credits("alice", 5_000, reference="pack-1")
+    credits.add_credits("alice", 5_000, reference="pack-1")
 
     response = api.call("GET", "/v1/creator/dashboard", "alice")
     assert response.status_code == 200, response.json
@@ -69,7 +69,7 @@ def test_a_new_creator_sees_an_empty_dashboard(api):
 
 
 def test_dashboard_reads_do_not_grow_with_products_or_orders(api):
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
     from chalicelib.services.creator import dashboard
 
     api.creator("alice")
@@ -84,7 +84,7 @@ def test_dashboard_reads_do_not_grow_with_products_or_orders(api):
 
     small = calls()
     for n in range(30):
-        product = catalog.create_product("alice", {"product_type": "ebook", "title": f"Book {n}", "description": "d",
+        product = products.create_product("alice", {"product_type": "ebook", "title": f"Book {n}", "description": "d",
                                                    "pricing_type": "fixed", "price_cents": 1000 + n})
         make_order(api, product_id=product.product_id, amount_cents=1000 + n)
     large = calls()

@@ -19,13 +19,13 @@ PDF = b"%PDF-1.7\n" + b"x" * 1000
 def shop(api):
     """alice sells an ebook; bob bought it; carol did not. The files bucket exists (created like the runtime does)."""
     from chalicelib.models import Product
-    from chalicelib.services.access import grants as access
+    from chalicelib.services.access import grants
     from local.resources import create_buckets
 
     create_buckets()
     api.creator("alice")
     book = api.published("alice", title="Book", price_cents=1999)
-    access.grant("bob", dict(Product.get(book["product_id"]).attribute_values), "purchased")
+    grants.grant("bob", dict(Product.get(book["product_id"]).attribute_values), "purchased")
     return api, book["product_id"]
 
 

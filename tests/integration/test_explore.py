@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.emulator import prebuilt_fixture
+
 
 @pytest.fixture
+@prebuilt_fixture
 def catalog(api):
     """alice: a fixed ebook (1500), a free course, a pwyw template (min 300); bob: a prompt pack (900)."""
     api.creator("alice")
@@ -48,24 +51,24 @@ def test_filters_and_sorts(api, catalog, query, expected):
 
 
 def test_freemium_follows_the_course_stats(api, catalog):
-    from chalicelib.services.catalog import products as service
+    from chalicelib.services.catalog import products
 
     course = api.published("alice", title="Paid course", product_type="course", price_cents=4900)
-    service.update_course_stats(course["product_id"], {"has_free_preview": True, "free_preview_lesson_count": 2,
+    products.update_course_stats(course["product_id"], {"has_free_preview": True, "free_preview_lesson_count": 2,
                                                        "total_lessons": 10}, content_version=1, lesson_ids={"l1"})
     assert titles(api, "?pricing=freemium") == ["Paid course"]
     card = api.call("GET", "/v1/products?pricing=freemium").json["items"][0]
     assert card["has_free_preview"] is True and card["total_lessons"] == 10
-    service.update_course_stats(course["product_id"], {"has_free_preview": False}, content_version=2, lesson_ids=set())
-    service.update_course_stats(course["product_id"], {"has_free_preview": True}, content_version=1, lesson_ids=set())
+    products.update_course_stats(course["product_id"], {"has_free_preview": False}, content_version=2, lesson_ids=set())
+    products.update_course_stats(course["product_id"], {"has_free_preview": True}, content_version=1, lesson_ids=set())
     assert titles(api, "?pricing=freemium") == []
 
 
 def test_cards_carry_price_type_preview_and_access(api, catalog):
     from chalicelib.models import Product
-    from chalicelib.services.access import grants as access
+    from chalicelib.services.access import grants
 
-    access.grant("carol", Product.get(catalog["ebook"]["product_id"]).attribute_values, "purchased")
+    grants.grant("carol", Product.get(catalog["ebook"]["product_id"]).attribute_values, "purchased")
     cards = {c["title"]: c for c in api.call("GET", "/v1/products", "carol").json["items"]}
     assert cards["Ebook"]["user_has_access"] is True
     assert cards["Pack"]["user_has_access"] is False

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.integrations.probe import probe
-from chalicelib.integrations.transcoders import TranscodeFailed, TranscodeRequest
+from chalicelib.integrations.transcoders.base import TranscodeFailed, TranscodeRequest
 from chalicelib.integrations.transcoders.ffmpeg import FfmpegTranscoder
 from tests.support.clips import make_clip
 from tests.support.video import create_video_buckets, s3

@@ -20,6 +20,18 @@ def test_malformed_json_is_400_in_the_envelope(api):
     assert api.call("POST", "/v1/products", "alice", body="[1, 2]").status_code == 400
 
 
+def test_deeply_nested_bodies_are_400_and_write_nothing(api):
+    """50,000 nested arrays (100 KB, under the size limit) used to exhaust the parser's stack: a 500."""
+    api.creator("alice")
+    for body in ("[" * 50_000 + "]" * 50_000, '{"title": ' + "[" * 40 + "]" * 40 + "}",
+                 '{"a":' * 10_000 + "1" + "}" * 10_000):
+        response = api.call("POST", "/v1/products", "alice", body=body)
+        assert response.status_code == 400, response.json
+        assert response.json["error"]["code"] == "bad_request"
+    assert api.call("POST", "/v1/creator/account", "bob", body="[" * 50_000 + "]" * 50_000).status_code == 400
+    assert api.call("GET", "/v1/creator/products", "alice").json["items"] == []
+
+
 def test_oversized_bodies_are_413(api):
     api.creator("alice")
     body = json.dumps({"product_type": "ebook", "title": "x", "pricing_type": "free", "description": "a" * 300_000})

@@ -1,95 +1,18 @@
 """The learner's side through the API: grants and enrollment, lessons, progress, quizzes, completion.
 
-`make_course` is shared with the library and access-matrix tests: every lesson body and explanation
-carries a unique marker, so a test can search a raw response for anything that must not leak.
+The course comes from `tests/support/courses.py` (shared with the library and access-matrix tests): every
+lesson body and explanation carries a unique marker, so a test can search a raw response for anything that must not
+leak.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from dataclasses import dataclass, field
 
 import pytest
 
-
-@dataclass
-class Course:
-    product_id: str
-    free_lesson: str
-    paid_lessons: list[str]
-    free_quiz: str  # an inline quiz in the free lesson
-    module_quiz: str  # a module quiz in the paid module, no retakes
-    final_quiz: str  # course scope, one question of each type: required for completion
-    answers: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # quiz -> all-correct answers
-    bodies: dict[str, str] = field(default_factory=dict)  # lesson -> a marker only its body contains
-
-    @property
-    def lessons(self) -> list[str]:
-        return [self.free_lesson, *self.paid_lessons]
-
-
-def explanation_marker(quiz_id: str) -> str:
-    return f"SECRET-WHY-{quiz_id}"
-
-
-QUESTIONS = ({"question_type": "multiple_choice", "prompt": "Pick b", "options": ["a", "b", "c"], "correct": [1]},
-             {"question_type": "true_false", "prompt": "True?", "options": [], "correct": [0]},
-             {"question_type": "multi_select", "prompt": "Pick a and c", "options": ["a", "b", "c"], "correct": [0, 2]})
-
-
-def make_course(api, owner: str = "alice", publish: bool = True, **fields) -> Course:
-    """A course built through the builder service (the API is tested in test_course_builder.py): module 0
-    holds a free lesson with an inline quiz; module 1 two paid lessons (one a YouTube embed) and a module
-    quiz without retakes; a final course quiz passes at 60 %."""
-    from chalicelib.services.catalog import products as catalog
-    from chalicelib.services.courses import builder
-
-    api.creator(owner)
-    pid = api.product(owner, **{"product_type": "course", "title": "Learning DynamoDB", "price_cents": 4900,
-                                **fields})["product_id"]
-    m0, m1 = (builder.add_module(owner, pid, {"title": title}).module_id for title in ("Start here", "Paid part"))
-    bodies = {}
-
-    def lesson(module_id, slug, **extra):
-        fields = {"title": slug.title(), "content": f"# {slug}\nSECRET-BODY-{slug}", "content_type": "text",
-                  "key_takeaways": ["keys matter"], **extra}
-        lesson_id = builder.add_lesson(owner, pid, module_id, fields)["lesson_id"]
-        bodies[lesson_id] = f"SECRET-BODY-{slug}"
-        return lesson_id
-
-    free = lesson(m0, "welcome", is_free_preview=True)
-    paid = [lesson(m1, "partitions", content_type="video_embed", video_url="https://youtu.be/dQw4w9WgXcQ"),
-            lesson(m1, "indexes")]
-    course = Course(pid, free, paid, "", "", "", bodies=bodies)
-    for attr, body, questions in (
-            ("free_quiz", {"scope": "inline", "lesson_id": free}, QUESTIONS[1:2]),
-            ("module_quiz", {"scope": "module", "module_id": m1, "allow_retakes": False}, QUESTIONS[:1]),
-            ("final_quiz", {"scope": "course", "passing_score": 60}, QUESTIONS)):
-        quiz_id = builder.add_quiz(owner, pid, {"title": attr, **body}).quiz_id
-        setattr(course, attr, quiz_id)
-        course.answers[quiz_id] = {
-            builder.add_question(owner, pid, quiz_id, {**q, "explanation": explanation_marker(quiz_id)}).question_id:
-                q["correct"] for q in questions}
-    if publish:
-        catalog.publish_product(owner, pid)
-    return course
-
-
-def grant(user: str, product_id: str, access_type: str = "purchased"):
-    from chalicelib.models import Product
-    from chalicelib.services.access import grants as access
-
-    return access.grant(user, Product.get(product_id).attribute_values, access_type)
-
-
-def progress(api, user, course, lesson_id, body):
-    return api.call("PUT", f"/v1/products/{course.product_id}/lessons/{lesson_id}/progress", user, body)
-
-
-def attempt(api, user, course, quiz_id, answers):
-    return api.call("POST", f"/v1/products/{course.product_id}/quizzes/{quiz_id}/attempts", user,
-                    {"answers": answers})
+from tests.support.courses import Course, attempt, explanation_marker, grant, make_course, progress
+from tests.support.emulator import count_calls, prebuilt_fixture
 
 
 @pytest.fixture
@@ -100,19 +23,9 @@ def api(api):
 
 
 @pytest.fixture
+@prebuilt_fixture
 def course(api) -> Course:
     return make_course(api)
-
-
-@contextlib.contextmanager
-def count_calls():
-    """`with count_calls() as calls:` counts the DynamoDB calls made inside, by operation."""
-    from tests.bench.ddb_counter import COUNTER
-    from tests.conftest import drop_connections
-
-    drop_connections()
-    with COUNTER.record() as calls:
-        yield calls
 
 
 # --- grants and enrollment ------------------------------------------------------------------------
@@ -192,7 +105,7 @@ def test_paid_products_need_checkout_but_a_course_preview_is_free(api, course):
     api.creator("alice")
     ebook = api.published("alice")
     paid = api.call("POST", f"/v1/products/{ebook['product_id']}/enroll", "bob")
-    assert paid.status_code == 409 and paid.json["error"]["code"] == "payment_required"
+    assert paid.status_code == 402 and paid.json["error"]["code"] == "payment_required"
     preview = api.call("POST", f"/v1/products/{course.product_id}/enroll", "bob")
     assert preview.status_code == 201 and preview.json["access_type"] == "preview"
     assert preview.json["enrollment"]["lessons_completed"] == 0
@@ -207,7 +120,7 @@ def test_a_paid_course_without_free_content_needs_checkout(api):
     api.creator("alice")
     course = api.published("alice", product_type="course", title="No preview")
     response = api.call("POST", f"/v1/products/{course['product_id']}/enroll", "bob")
-    assert response.status_code == 409 and response.json["error"]["code"] == "payment_required"
+    assert response.status_code == 402 and response.json["error"]["code"] == "payment_required"
 
 
 def test_a_grant_upgrades_a_preview_enrollment_and_keeps_progress(api, course):
@@ -323,7 +236,7 @@ def test_progress_needs_an_open_lesson_and_an_enrollment(api, course):
     free = progress(api, "bob", course, course.free_lesson, {"completed": True})
     assert free.status_code == 200 and free.json["enrollment"]["access_type"] == "preview"
     owner = progress(api, "alice", course, course.free_lesson, {"completed": True})
-    assert owner.status_code == 409 and owner.json["error"]["code"] == "not_enrolled"
+    assert owner.status_code == 409 and owner.json["error"]["code"] == "owner_cannot_enroll"
     missing = api.call("GET", f"/v1/products/{course.product_id}/progress", "carol")
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_enrolled"
 
@@ -358,10 +271,10 @@ def test_progress_bumps_the_grant_activity_in_the_same_transaction(api, course):
 def test_a_conflicting_transaction_is_retried_without_double_counting(api, course, monkeypatch):
     from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
-    from chalicelib.services.learning import learner as learning
+    from chalicelib.services.learning import enrollments
 
     grant("bob", course.product_id)
-    real, failures = learning.transaction, []
+    real, failures = enrollments.transaction, []
 
     class ConflictOnce:
         def __init__(self):
@@ -379,7 +292,7 @@ def test_a_conflicting_transaction_is_retried_without_double_counting(api, cours
                 raise TransactWriteError("cancelled", cause=cause)
             return self.tx.__exit__(*exc)
 
-    monkeypatch.setattr(learning, "transaction", ConflictOnce)
+    monkeypatch.setattr(enrollments, "transaction", ConflictOnce)
     response = progress(api, "bob", course, course.free_lesson, {"time_spent_seconds": 30})
     assert response.status_code == 200 and failures == [1]
     assert response.json["enrollment"]["total_time_spent_seconds"] == 30
@@ -456,11 +369,11 @@ def test_free_quiz_attempts_enroll_a_preview_learner(api, course):
 
 def test_concurrent_submissions_never_share_a_number(api, course, monkeypatch):
     """A submission that read a stale latest number loses the conditional put and takes the next one."""
-    from chalicelib.services.learning import learner as learning
+    from chalicelib.services.learning import quizzes
 
     grant("bob", course.product_id)
     assert attempt(api, "bob", course, course.final_quiz, {}).json["attempt_number"] == 1
-    real, stale = learning._recent_attempts, []
+    real, stale = quizzes._recent_attempts, []
 
     def first_read_stale(user_id, quiz_id, limit):
         if not stale:
@@ -468,7 +381,7 @@ def test_concurrent_submissions_never_share_a_number(api, course, monkeypatch):
             return []
         return real(user_id, quiz_id, limit)
 
-    monkeypatch.setattr(learning, "_recent_attempts", first_read_stale)
+    monkeypatch.setattr(quizzes, "_recent_attempts", first_read_stale)
     assert attempt(api, "bob", course, course.final_quiz, {}).json["attempt_number"] == 2
 
 
@@ -514,7 +427,7 @@ def test_a_racing_completer_issues_no_second_certificate(api, course, monkeypatc
     """Two writes that both saw "all done, not yet completed": the second one's conditional transaction
     (`attribute_not_exists(completed_at)`) fails and changes nothing."""
     from chalicelib.models import Certificate, Enrollment
-    from chalicelib.services.learning import learner as learning
+    from chalicelib.services.learning import enrollments
 
     assert api.call("DELETE", quiz_path(course, course.final_quiz), "alice").status_code == 204
     grant("bob", course.product_id)
@@ -523,7 +436,7 @@ def test_a_racing_completer_issues_no_second_certificate(api, course, monkeypatc
     stale = Enrollment.get("bob", course.product_id)
     stale.completed_lesson_ids = set(course.lessons)
     winner = progress(api, "bob", course, course.lessons[-1], {"completed": True}).json["enrollment"]
-    real_read, real_commit, reads, outcomes = learning._enrollment, learning._commit, [], []
+    real_read, real_commit, reads, outcomes = enrollments.find, enrollments.commit, [], []
 
     def completion_check_reads_stale(user_id, product_id):  # 1st read: enrolled? 2nd: complete yet?
         reads.append(1)
@@ -533,8 +446,8 @@ def test_a_racing_completer_issues_no_second_certificate(api, course, monkeypatc
         outcomes.append(real_commit(write))
         return outcomes[-1]
 
-    monkeypatch.setattr(learning, "_enrollment", completion_check_reads_stale)
-    monkeypatch.setattr(learning, "_commit", recording_commit)
+    monkeypatch.setattr(enrollments, "find", completion_check_reads_stale)
+    monkeypatch.setattr(enrollments, "commit", recording_commit)
     loser = progress(api, "bob", course, course.lessons[-1], {"time_spent_seconds": 1}).json["enrollment"]
     assert outcomes[0] == [] and "ConditionalCheckFailed" in outcomes[1]  # progress applied, completion refused
     assert loser["certificate_id"] == winner["certificate_id"] and loser["completed_at"] == winner["completed_at"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_learning import count_calls, grant, make_course, progress
+from tests.support.courses import grant, make_course, progress
+from tests.support.emulator import count_calls, prebuilt_fixture
 
 
 @pytest.fixture
+@prebuilt_fixture
 def shelf(api):
     """Alice's catalog: two courses and one product of every other type, all published."""
     course_a = make_course(api)

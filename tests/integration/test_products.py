@@ -97,10 +97,10 @@ def test_another_creator_gets_404_on_every_write(api, alice, method, suffix, bod
 
 def test_archived_products_stay_visible_to_owners_and_buyers_only(api, alice):
     from chalicelib.models import Product
-    from chalicelib.services.access import grants as access
+    from chalicelib.services.access import grants
 
     product = api.published("alice")
-    access.grant("carol", Product.get(product["product_id"]).attribute_values, "purchased")
+    grants.grant("carol", Product.get(product["product_id"]).attribute_values, "purchased")
     api.call("POST", f"/v1/products/{product['product_id']}/archive", "alice")
     path = f"/v1/products/{product['product_id']}"
     assert api.call("GET", path, "carol").json["user_has_access"] is True
@@ -112,7 +112,7 @@ def test_archived_products_stay_visible_to_owners_and_buyers_only(api, alice):
 
 def test_delete_only_for_drafts_nobody_holds(api, alice):
     from chalicelib.models import Product
-    from chalicelib.services.access import grants as access
+    from chalicelib.services.access import grants
 
     draft = api.product("alice", title="Throwaway")
     assert api.call("DELETE", f"/v1/products/{draft['product_id']}", "alice").status_code == 204
@@ -121,18 +121,18 @@ def test_delete_only_for_drafts_nobody_holds(api, alice):
     published = api.published("alice", title="Live")
     assert api.call("DELETE", f"/v1/products/{published['product_id']}", "alice").status_code == 409
     held = api.product("alice", title="Gifted draft")
-    access.grant("carol", Product.get(held["product_id"]).attribute_values, "gifted")
+    grants.grant("carol", Product.get(held["product_id"]).attribute_values, "gifted")
     assert api.call("DELETE", f"/v1/products/{held['product_id']}", "alice").status_code == 409
 
 
 def test_a_stale_write_is_a_conflict_and_changes_nothing(api, alice, monkeypatch):
     from chalicelib.models import Product
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
 
     product = api.published("alice")
     stale = Product.get(product["product_id"])
     assert api.call("PATCH", f"/v1/products/{product['product_id']}", "alice", {"title": "Fresh"}).status_code == 200
-    monkeypatch.setattr(catalog, "get_owned", lambda creator, pid: stale)
+    monkeypatch.setattr(products, "get_owned", lambda creator, pid: stale)
     response = api.call("PATCH", f"/v1/products/{product['product_id']}", "alice", {"price_cents": 1})
     assert response.status_code == 409
     monkeypatch.undo()
@@ -151,3 +151,35 @@ def test_creator_lists_own_products_with_drafts(api, alice):
     assert [p["title"] for p in page["items"]] == ["Two"]
     rest = api.call("GET", f"/v1/creator/products?cursor={page['next_cursor']}", "alice").json
     assert [p["title"] for p in rest["items"]] == ["One"]
+
+
+NOT_NULL = ("title", "slug", "description", "pricing_type", "price_cents", "currency", "refund_window_days",
+            "learning_outcomes", "prerequisites")
+
+
+@pytest.mark.parametrize("field", NOT_NULL)
+def test_null_is_refused_alike_on_create_and_update_and_writes_nothing(api, alice, field):
+    """An explicit null used to reach the table on create (AttributeNullError: a 500)."""
+    created = api.call("POST", "/v1/products", "alice", {"product_type": "ebook", "title": "Nulls",
+                                                         "pricing_type": "free", field: None})
+    assert created.status_code == 422, created.json
+    assert [d["loc"] for d in created.json["error"]["details"]] == [["body", field]]
+    assert api.call("GET", "/v1/creator/products", "alice").json["items"] == []
+    product = api.product("alice")
+    updated = api.call("PATCH", f"/v1/products/{product['product_id']}", "alice", {field: None})
+    assert updated.status_code == 422 and [d["loc"] for d in updated.json["error"]["details"]] == [["body", field]]
+
+
+def test_the_document_marks_nullable_only_the_fields_that_accept_null(api, alice):
+    schemas = api.call("GET", "/v1/openapi.json").json["components"]["schemas"]
+
+    def nullable(schema: dict, name: str) -> bool:
+        prop = schema["properties"][name]
+        return {"type": "null"} in prop.get("anyOf", []) or prop.get("type") == "null"
+
+    for model in ("ProductCreate", "ProductUpdate"):
+        assert not any(nullable(schemas[model], name) for name in NOT_NULL if name in schemas[model]["properties"])
+    assert nullable(schemas["ProductUpdate"], "cover_image_url")
+    product = api.product("alice", cover_image_url="https://img.test/a.png")
+    cleared = api.call("PATCH", f"/v1/products/{product['product_id']}", "alice", {"cover_image_url": None})
+    assert cleared.status_code == 200 and cleared.json["cover_image_url"] is None

@@ -29,15 +29,15 @@ def course(moto_server):
     from chalicelib.services.access import grants as access
     from chalicelib.services.accounts import users
     from chalicelib.services.catalog import products as catalog
-    from chalicelib.services.courses import builder
+    from chalicelib.services.courses.lessons import add_lesson
+    from chalicelib.services.courses.modules import add_module
 
     users.open_creator_account("alice", "alice@example.com", "Alice", None)
     product = catalog.create_product("alice", {"product_type": "course", "title": "Busy course", "description": "d",
                                                "pricing_type": "fixed", "price_cents": 1000})
-    module_id = builder.add_module("alice", product.product_id, {"title": "All of it"}).module_id
-    lessons = [builder.add_lesson("alice", product.product_id, module_id,
-                                  {"title": f"Lesson {i}", "content_type": "text"})["lesson_id"]
-               for i in range(LESSONS + 1)]
+    module_id = add_module("alice", product.product_id, {"title": "All of it"}).module_id
+    lessons = [add_lesson("alice", product.product_id, module_id, {"title": f"Lesson {i}", "content_type": "text"})[
+        "lesson_id"] for i in range(LESSONS + 1)]
     product = catalog.publish_product("alice", product.product_id)
     access.grant("bob", catalog.state_of(product), "purchased")
     return product.product_id, lessons
@@ -46,11 +46,11 @@ def course(moto_server):
 def test_concurrent_completions_and_time_deltas_lose_nothing(course):
     from chalicelib.models import AccessGrant, Certificate, Enrollment, LessonProgress
     from chalicelib.models.learning import enrollment_key
-    from chalicelib.services.learning import learner as learning
+    from chalicelib.services.learning import progress
 
     product_id, lessons = course
     for lesson_id in lessons:
-        learning.record_progress("bob", product_id, lesson_id, {})  # opened: its progress row exists
+        progress.record_progress("bob", product_id, lesson_id, {})  # opened: its progress row exists
     burst = lessons[:LESSONS]
     jobs = [(lesson_id, {"completed": True}) for lesson_id in burst]
     jobs += [(lessons[0], {"time_spent_seconds": seconds}) for seconds in range(1, LESSONS + 1)]
@@ -58,7 +58,7 @@ def test_concurrent_completions_and_time_deltas_lose_nothing(course):
 
     def run(job):
         start.wait()
-        return learning.record_progress("bob", product_id, *job, learner_name="Bob")
+        return progress.record_progress("bob", product_id, *job, learner_name="Bob")
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         list(pool.map(run, jobs))
@@ -68,12 +68,12 @@ def test_concurrent_completions_and_time_deltas_lose_nothing(course):
     expected_seconds = sum(range(1, LESSONS + 1))
     assert enrollment.total_time_spent_seconds == expected_seconds
     assert LessonProgress.get(enrollment_key("bob", product_id), lessons[0]).time_spent_seconds == expected_seconds
-    summary = learning.course_progress("bob", product_id)["enrollment"]
+    summary = progress.course_progress("bob", product_id)["enrollment"]
     assert (summary["lessons_completed"], summary["total_lessons"], summary["progress_percentage"]) == (
         LESSONS, LESSONS + 1, 100 * LESSONS // (LESSONS + 1))
     assert summary["is_completed"] is False
     assert AccessGrant.get("bob", product_id).last_activity_at == enrollment.last_activity_at
 
-    done = learning.record_progress("bob", product_id, lessons[-1], {"completed": True}, learner_name="Bob")
+    done = progress.record_progress("bob", product_id, lessons[-1], {"completed": True}, learner_name="Bob")
     assert done["enrollment"]["is_completed"] is True
     assert [c.certificate_id for c in Certificate.scan()] == [done["enrollment"]["certificate_id"]]

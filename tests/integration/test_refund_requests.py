@@ -4,11 +4,12 @@ webhook flows are tested elsewhere); the payment gateway is a fake behind the se
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from chalicelib.integrations.payments import PaymentProviderError, RefundResult
+from tests.support.orders import make_order
 
 
 class FakeGateway:
@@ -36,26 +37,6 @@ def gateway(monkeypatch) -> FakeGateway:
     fake = FakeGateway()
     monkeypatch.setattr("chalicelib.services.commerce.refunds._gateway", lambda: fake)
     return fake
-
-
-def make_order(api, creator: str = "alice", buyer: str = "bob", *, product_id: str | None = None,
-               status: str = "paid", amount_cents: int = 1500, refunded_cents: int = 0, paid_days_ago: float = 1,
-               currency: str = "USD", fee_cents: int = 75, created_days_ago: float | None = None) -> str:
-    from chalicelib.models import Order
-    from chalicelib.services.core.ids import new_id
-
-    if product_id is None:
-        api.creator(creator)
-        product_id = api.published(creator)["product_id"]
-    now = datetime.now(UTC)
-    order_id = new_id("ord")
-    paid_at = now - timedelta(days=paid_days_ago)
-    created_at = now - timedelta(days=paid_days_ago if created_days_ago is None else created_days_ago)
-    Order(order_id, buyer_id=buyer, creator_id=creator, product_id=product_id, product_type="ebook", status=status,
-          currency=currency, list_price_cents=amount_cents, amount_cents=amount_cents, refunded_cents=refunded_cents,
-          platform_fee_cents=fee_cents, payment_intent_id=f"pi_{order_id}", created_at=created_at,
-          paid_at=None if status == "pending" else paid_at).save()
-    return order_id
 
 
 def ask(api, order_id: str, user: str = "bob", **body):

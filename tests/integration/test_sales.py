@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.test_refund_requests import make_order
+from tests.support.orders import make_order
 
 
 def _day(order_id: str) -> str:

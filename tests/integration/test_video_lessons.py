@@ -103,46 +103,46 @@ def test_uploads_may_name_only_a_lesson_of_your_own_course(api, course):
 
 
 def test_on_ready_attaches_to_the_lesson_named_at_upload_once(api, course):
-    from chalicelib.services.courses.builder import load_outline
-    from chalicelib.services.video import videos
+    from chalicelib.services.courses.store import load_outline
+    from chalicelib.services.video import pipeline
 
     video = fabricate_ready_video("alice", duration_ms=30_000, product_id=course.product_id,
                                   lesson_id=course.paid_lesson)
-    assert videos.on_ready(video.video_id) == course.paid_lesson
+    assert pipeline.on_ready(video.video_id) == course.paid_lesson
     lesson = load_outline(course.product_id).lesson(course.paid_lesson)
     assert (lesson.content_type, lesson.video_asset_id, lesson.video_duration_seconds) == (
         "video", video.video_id, 30)
     version = load_outline(course.product_id).content_version
-    assert videos.on_ready(video.video_id) is None  # a repeat writes nothing
+    assert pipeline.on_ready(video.video_id) is None  # a repeat writes nothing
     assert load_outline(course.product_id).content_version == version
     assert api.call("GET", f"/v1/products/{course.product_id}").json["total_duration_minutes"] == 1
 
 
 def test_on_ready_replaces_an_embed_but_never_a_newer_upload(api, course):
-    from chalicelib.services.courses import builder as course_builder
-    from chalicelib.services.courses.builder import load_outline
-    from chalicelib.services.video import videos
+    from chalicelib.services.courses import lessons
+    from chalicelib.services.courses.store import load_outline
+    from chalicelib.services.video import pipeline
 
     older = fabricate_ready_video("alice", product_id=course.product_id, lesson_id=course.free_lesson)
     newer = fabricate_ready_video("alice", product_id=course.product_id, lesson_id=course.free_lesson)
-    course_builder.update_lesson("alice", course.product_id, course.free_lesson,
+    lessons.update_lesson("alice", course.product_id, course.free_lesson,
                                  {"content_type": "video_embed", "video_url": "https://youtu.be/dQw4w9WgXcQ"})
-    assert videos.on_ready(newer.video_id) == course.free_lesson
+    assert pipeline.on_ready(newer.video_id) == course.free_lesson
     lesson = load_outline(course.product_id).lesson(course.free_lesson)
     assert (lesson.content_type, lesson.video_url, lesson.video_asset_id) == ("video", None, newer.video_id)
-    assert videos.on_ready(older.video_id) is None  # finished late: the newer upload stays
+    assert pipeline.on_ready(older.video_id) is None  # finished late: the newer upload stays
     assert load_outline(course.product_id).lesson(course.free_lesson).video_asset_id == newer.video_id
 
 
 def test_on_ready_skips_what_it_cannot_attach_without_failing(api, course):
-    from chalicelib.services.courses import builder as course_builder
-    from chalicelib.services.video import videos
+    from chalicelib.services.courses import lessons
+    from chalicelib.services.video import pipeline
 
     gone = fabricate_ready_video("alice", product_id=course.product_id, lesson_id=course.paid_lesson)
-    course_builder.delete_lesson("alice", course.product_id, course.paid_lesson)
-    assert videos.on_ready(gone.video_id) is None
+    lessons.delete_lesson("alice", course.product_id, course.paid_lesson)
+    assert pipeline.on_ready(gone.video_id) is None
     processing = fabricate_ready_video("alice", status="processing", product_id=course.product_id,
                                        lesson_id=course.free_lesson)
-    assert videos.on_ready(processing.video_id) is None
-    assert videos.on_ready(fabricate_ready_video("alice").video_id) is None  # names no lesson
-    assert videos.on_ready("vid_missing") is None
+    assert pipeline.on_ready(processing.video_id) is None
+    assert pipeline.on_ready(fabricate_ready_video("alice").video_id) is None  # names no lesson
+    assert pipeline.on_ready("vid_missing") is None

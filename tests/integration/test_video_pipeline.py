@@ -144,10 +144,10 @@ def outputs(video_id: str = "vid_rec", **changes) -> dict:
 
 @pytest.fixture
 def ready_calls(monkeypatch):
-    from chalicelib.services.video import videos
+    from chalicelib.services.video import pipeline
 
     calls: list[str] = []
-    monkeypatch.setattr(videos, "on_ready", calls.append)
+    monkeypatch.setattr(pipeline, "on_ready", calls.append)
     return calls
 
 
@@ -284,10 +284,10 @@ def run_pipeline(video_ids: list[str], limit_seconds: float = 300) -> None:
 
 
 def test_an_upload_becomes_ready_through_the_whole_chain(emulator, tmp_path, monkeypatch):
-    from chalicelib.services.video import videos
+    from chalicelib.services.video import pipeline
 
     attached: list[str] = []
-    monkeypatch.setattr(videos, "on_ready", attached.append)
+    monkeypatch.setattr(pipeline, "on_ready", attached.append)
     key = new_upload("vid_real", make_clip(tmp_path / "talk.mp4", width=854, height=480, seconds=3))
     run_pipeline(["vid_real"])
 

@@ -25,13 +25,13 @@ from tests.support.video import (
 @pytest.fixture
 def watched(api):
     """alice's published course: both lessons play the same ready video; bob bought it, carol did not."""
-    from chalicelib.services.courses import builder as course_builder
+    from chalicelib.services.courses import lessons
 
     create_video_buckets()
     course = make_video_course("alice")
     video = fabricate_ready_video("alice", duration_ms=15_000)
     for lesson_id in (course.free_lesson, course.paid_lesson):
-        course_builder.update_lesson("alice", course.product_id, lesson_id, {"video_asset_id": video.video_id})
+        lessons.update_lesson("alice", course.product_id, lesson_id, {"video_asset_id": video.video_id})
     grant("bob", course.product_id)
     return api, course, video
 
@@ -131,10 +131,10 @@ def test_free_preview_plays_for_anyone_and_locked_lessons_answer_like_the_lesson
 
 
 def test_a_lesson_without_video_or_a_missing_lesson_is_not_found(watched):
-    from chalicelib.services.courses import builder as course_builder
+    from chalicelib.services.courses import lessons
 
     api, course, _ = watched
-    text = course_builder.add_lesson("alice", course.product_id, course.module_id,
+    text = lessons.add_lesson("alice", course.product_id, course.module_id,
                                      {"title": "Notes", "content_type": "text", "is_free_preview": True})["lesson_id"]
     assert playback(api, course, text, "bob").status_code == 404
     assert playback(api, course, "les_missing", "bob").status_code == 404

@@ -136,7 +136,7 @@ def test_limits_are_refused_at_creation_with_a_clear_422(studio, fields, where):
 
 
 def test_other_allowed_types_and_large_sizes_get_a_bigger_part_size(studio):
-    from chalicelib.services.video.videos import part_plan
+    from chalicelib.services.video.uploads import part_plan
 
     response = start(studio, content_type="video/quicktime", filename="clip.mov", size_bytes=5 * 1024 ** 3)
     assert response.status_code == 201, response.json
@@ -184,11 +184,11 @@ def test_a_completed_upload_cannot_be_aborted_or_resumed(studio):
 
 
 def test_a_stored_object_over_the_limit_is_deleted_and_the_video_fails_too_large(studio, monkeypatch):
-    from chalicelib.services.video import videos
+    from chalicelib.services.video import uploads
 
     api = studio
-    limited = replace(videos.get_settings(), video_max_bytes=1500)
-    monkeypatch.setattr(videos, "get_settings", lambda: limited)
+    limited = replace(uploads.get_settings(), video_max_bytes=1500)
+    monkeypatch.setattr(uploads, "get_settings", lambda: limited)
     started = start(api, size_bytes=1000).json  # declared within the limit ...
     video_id = started["video"]["video_id"]
     parts = put_parts(started["upload"]["parts"], os.urandom(4000), 4000)  # ... but 4000 bytes were sent

@@ -139,9 +139,9 @@ def test_unknown_events_and_unknown_intents_are_acknowledged(api, bought):
 def test_stale_pending_orders_are_cancelled_at_stripe_and_abandoned(api, localstripe):  # noqa: F811
     import stripe
 
-    from chalicelib.handlers.abandoned_orders import sweep
     from chalicelib.models import Order
     from chalicelib.models.base import utcnow
+    from chalicelib.services.commerce.abandonment import sweep
 
     api.creator("alice")
     product = api.published("alice", title="Never paid", price_cents=2500)
@@ -158,9 +158,9 @@ def test_stale_pending_orders_are_cancelled_at_stripe_and_abandoned(api, localst
 
 
 def test_a_paid_order_whose_webhook_is_late_is_not_abandoned(api, bought):
-    from chalicelib.handlers.abandoned_orders import sweep
     from chalicelib.models import Order
     from chalicelib.models.base import utcnow
+    from chalicelib.services.commerce.abandonment import sweep
 
     order_id = bought["order"]["order_id"]
     assert sweep(now=utcnow() + timedelta(hours=2)) == []  # Stripe refuses to cancel a succeeded intent
@@ -171,11 +171,11 @@ def test_a_paid_order_whose_webhook_is_late_is_not_abandoned(api, bought):
 def test_a_success_event_after_the_sweep_is_still_fulfilled(api, bought, monkeypatch):
     """A race the cancel cannot close (the intent succeeded between the cancel and the sweep's write, or an
     out-of-band capture): the money was taken, so the late success still grants access."""
-    from chalicelib.handlers import abandoned_orders
     from chalicelib.models.base import utcnow
+    from chalicelib.services.commerce import abandonment
 
-    monkeypatch.setattr(abandoned_orders, "_cancel_payment", lambda order: True)
-    assert abandoned_orders.sweep(now=utcnow() + timedelta(hours=2)) == [bought["order"]["order_id"]]
+    monkeypatch.setattr(abandonment, "_cancel_payment", lambda order: True)
+    assert abandonment.sweep(now=utcnow() + timedelta(hours=2)) == [bought["order"]["order_id"]]
     assert deliver(api, succeeded(bought)).json["outcome"] == "granted"
 
 
@@ -186,7 +186,7 @@ def test_ten_deliveries_five_at_once_grant_and_email_once(moto_server, localstri
     from chalicelib.integrations import mail, payments
     from chalicelib.models import AccessGrant, Enrollment, Order, ProcessedEvent
     from chalicelib.services.accounts import users
-    from chalicelib.services.catalog import products as catalog
+    from chalicelib.services.catalog import products
     from chalicelib.services.commerce import checkout
 
     gateway = payments.StripeGateway(localstripe.api_key, ls.SECRET, localstripe.url)
@@ -194,9 +194,9 @@ def test_ten_deliveries_five_at_once_grant_and_email_once(moto_server, localstri
     mail.mailer.cache_clear()
     try:
         users.open_creator_account("alice", "alice@example.com", "Alice", None)
-        product = catalog.create_product("alice", {"product_type": "course", "title": "Busy", "description": "d",
+        product = products.create_product("alice", {"product_type": "course", "title": "Busy", "description": "d",
                                                    "pricing_type": "fixed", "price_cents": 1000})
-        catalog.publish_product("alice", product.product_id)
+        products.publish_product("alice", product.product_id)
         order = checkout.checkout("bob", "bob@example.com", product.product_id, None, None)
         intent = ls.pay_with_test_card(localstripe, order["client_secret"].split("_secret_")[0])
         body = ls.event("payment_intent.succeeded", intent, "evt_burst")
@@ -262,8 +262,8 @@ def test_a_full_discount_is_paid_without_stripe(api):
 
 
 def test_abandoned_orders_release_their_coupon(api, localstripe):  # noqa: F811
-    from chalicelib.handlers.abandoned_orders import sweep
     from chalicelib.models.base import utcnow
+    from chalicelib.services.commerce.abandonment import sweep
 
     api.creator("alice")
     product = api.published("alice", title="Later", price_cents=2000)

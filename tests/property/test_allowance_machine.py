@@ -24,7 +24,7 @@ from chalicelib.errors import Conflict, PaymentRequired
 from chalicelib.models import AiLedgerEntry, CreatorAccount, User
 from chalicelib.models.allowance import TIER_TOKENS, next_reset
 from chalicelib.services.accounts import users
-from chalicelib.services.ai import allowance
+from chalicelib.services.ai import credits, metering, periods, usage
 from tests.support.allowance import assert_ledger_matches_account
 
 CREATOR = "prop-creator"
@@ -43,10 +43,10 @@ class AllowanceMachine(RuleBasedStateMachine):
         for model in (User, CreatorAccount, AiLedgerEntry):  # only the tables it touches: moto is slow to create
             model.create_table(wait=True)
         users.open_creator_account(CREATOR, None, "Prop", None)
-        self.period = allowance.status(CREATOR)["resets_at"]
+        self.period = usage.status(CREATOR)["resets_at"]
         self.used = self.held = self.credits = 0
         self.by_feature: Counter[str] = Counter()
-        self.in_flight: list[allowance.Reservation] = []
+        self.in_flight: list[metering.Reservation] = []
         self.committed: dict[str, tuple[str, dict]] = {}  # request id -> (feature, stored result)
         self.bought: dict[str, int] = {}
         self.next_request = 0
@@ -59,7 +59,7 @@ class AllowanceMachine(RuleBasedStateMachine):
         self.next_request += 1
         return f"req-{self.next_request}"
 
-    def take(self, data: st.DataObject) -> allowance.Reservation:
+    def take(self, data: st.DataObject) -> metering.Reservation:
         return self.in_flight.pop(data.draw(st.integers(0, len(self.in_flight) - 1), label="reservation"))
 
     # --- rules -----------------------------------------------------------------------------------
@@ -71,9 +71,9 @@ class AllowanceMachine(RuleBasedStateMachine):
         request_id = self.new_request_id()
         if from_credits > self.credits:
             with pytest.raises(PaymentRequired):
-                allowance.reserve(CREATOR, feature=feature, request_id=request_id, max_tokens=max_tokens)
+                metering.reserve(CREATOR, feature=feature, request_id=request_id, max_tokens=max_tokens)
             return
-        reservation = allowance.reserve(CREATOR, feature=feature, request_id=request_id, max_tokens=max_tokens)
+        reservation = metering.reserve(CREATOR, feature=feature, request_id=request_id, max_tokens=max_tokens)
         assert (reservation.from_allowance, reservation.from_credits) == (from_allowance, from_credits)
         self.held += from_allowance
         self.credits -= from_credits
@@ -87,7 +87,7 @@ class AllowanceMachine(RuleBasedStateMachine):
         used = min(reported, reservation.max_tokens)
         from_allowance = min(used, reservation.from_allowance)
         result = {"request": reservation.request_id}
-        allowance.commit(reservation, used_tokens=reported, model="offline", result=result)
+        metering.commit(reservation, used_tokens=reported, model="offline", result=result)
         if reservation.period_end == self.period:
             self.used += from_allowance
             self.held -= reservation.from_allowance - from_allowance
@@ -99,14 +99,14 @@ class AllowanceMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def release(self, data: st.DataObject) -> None:
         reservation = self.take(data)
-        allowance.release(reservation, error="provider failed")
+        metering.release(reservation, error="provider failed")
         if reservation.period_end == self.period:
             self.held -= reservation.from_allowance
         self.credits += reservation.from_credits
 
     @rule()
     def reset(self) -> None:
-        assert allowance.reset_due(now=self.period) == 1
+        assert periods.reset_due(now=self.period) == 1
         self.period = next_reset(self.period)
         self.used = self.held = 0
         self.by_feature.clear()
@@ -115,12 +115,12 @@ class AllowanceMachine(RuleBasedStateMachine):
     def add_credits(self, reference: str, tokens: int) -> None:
         if reference in self.bought and self.bought[reference] != tokens:
             with pytest.raises(Conflict):
-                allowance.add_credits(CREATOR, tokens, reference=reference)
+                credits.add_credits(CREATOR, tokens, reference=reference)
             return
         if reference not in self.bought:
             self.bought[reference] = tokens
             self.credits += tokens
-        assert allowance.add_credits(CREATOR, tokens, reference=reference) == self.credits
+        assert credits.add_credits(CREATOR, tokens, reference=reference) == self.credits
 
     @precondition(lambda self: self.committed)
     @rule(data=st.data())
@@ -131,14 +131,14 @@ class AllowanceMachine(RuleBasedStateMachine):
         def run():
             raise AssertionError("a completed request must not call the model again")
 
-        assert allowance.metered(CREATOR, feature=feature, request_id=request_id, max_tokens=60, model="offline",
-                                 run=run) == result
+        assert metering.metered(CREATOR, feature=feature, request_id=request_id, max_tokens=60, model="offline",
+                                run=run) == result
 
     # --- invariants ------------------------------------------------------------------------------
 
     @invariant()
     def counters_match_the_model_and_the_ledger(self) -> None:
-        status = allowance.status(CREATOR)
+        status = usage.status(CREATOR)
         assert 0 <= status["tokens_used"] <= status["tokens_total"] == CAP
         assert status["resets_at"] == self.period
         assert (status["tokens_used"], status["tokens_reserved"]) == (self.used, self.held - self.used)

@@ -1,6 +1,6 @@
 """Property-based tests: random sequences of builder operations keep the course tree sound.
 
-A hypothesis state machine drives the real services (course_builder over PynamoDB) against an
+A hypothesis state machine drives the real services (the courses package over PynamoDB) against an
 in-process moto account, one fresh account per example, next to a plain model of the expected order:
 a list of module ids and, per module, a list of lesson ids. After every step the stored tree must
 match the model exactly (dense positions 0..n-1 in every parent, same order, no lesson lost or
@@ -22,7 +22,7 @@ from chalicelib.models import Product
 from chalicelib.schemas.course import LessonCreate, ModuleCreate
 from chalicelib.services.accounts import users
 from chalicelib.services.catalog import products as catalog
-from chalicelib.services.courses import builder as course_builder
+from chalicelib.services.courses import lessons, modules, store
 from local.resources import create_tables
 
 CREATOR = "prop-creator"
@@ -54,10 +54,10 @@ class CourseBuilderMachine(RuleBasedStateMachine):
         return [(mid, lid) for mid in self.modules for lid in self.lessons[mid]]
 
     def version(self) -> int:
-        return course_builder.load_outline(self.product_id).content_version
+        return store.load_outline(self.product_id).content_version
 
     def append_lesson(self, module_id: str) -> None:
-        lesson = course_builder.add_lesson(CREATOR, self.product_id, module_id, LessonCreate(title="L").model_dump())
+        lesson = lessons.add_lesson(CREATOR, self.product_id, module_id, LessonCreate(title="L").model_dump())
         self.lessons[module_id].append(lesson["lesson_id"])
 
     def expect_conflict(self, operation, *args) -> None:
@@ -78,7 +78,7 @@ class CourseBuilderMachine(RuleBasedStateMachine):
     @precondition(lambda self: len(self.modules) < MAX_MODULES)
     @rule()
     def add_module(self) -> None:
-        module = course_builder.add_module(CREATOR, self.product_id, ModuleCreate(title="M").model_dump())
+        module = modules.add_module(CREATOR, self.product_id, ModuleCreate(title="M").model_dump())
         self.modules.append(module.module_id)
         self.lessons[module.module_id] = []
 
@@ -91,14 +91,14 @@ class CourseBuilderMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete_lesson(self, data: st.DataObject) -> None:
         module_id, lesson_id = data.draw(st.sampled_from(self.placed_lessons()), label="lesson")
-        course_builder.delete_lesson(CREATOR, self.product_id, lesson_id)
+        lessons.delete_lesson(CREATOR, self.product_id, lesson_id)
         self.lessons[module_id].remove(lesson_id)
 
     @precondition(lambda self: self.modules)
     @rule(data=st.data())
     def delete_module(self, data: st.DataObject) -> None:
         module_id = data.draw(st.sampled_from(self.modules), label="module")
-        course_builder.delete_module(CREATOR, self.product_id, module_id)
+        modules.delete_module(CREATOR, self.product_id, module_id)
         self.modules.remove(module_id)
         del self.lessons[module_id]
 
@@ -106,7 +106,7 @@ class CourseBuilderMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def reorder_modules(self, data: st.DataObject) -> None:
         order = data.draw(st.permutations(self.modules), label="order")
-        returned = course_builder.reorder_modules(CREATOR, self.product_id, order)
+        returned = modules.reorder_modules(CREATOR, self.product_id, order)
         assert [m.module_id for m in returned] == order
         self.modules = list(order)
 
@@ -115,7 +115,7 @@ class CourseBuilderMachine(RuleBasedStateMachine):
     def reorder_lessons(self, data: st.DataObject) -> None:
         module_id = data.draw(st.sampled_from(self.modules), label="module")
         order = data.draw(st.permutations(self.lessons[module_id]), label="order")
-        returned = course_builder.reorder_lessons(CREATOR, self.product_id, module_id, order)
+        returned = lessons.reorder_lessons(CREATOR, self.product_id, module_id, order)
         assert [lesson.lesson_id for lesson in returned] == order
         self.lessons[module_id] = list(order)
 
@@ -126,7 +126,7 @@ class CourseBuilderMachine(RuleBasedStateMachine):
         target = data.draw(st.sampled_from(self.modules), label="target")
         remaining = [lid for lid in self.lessons[target] if lid != lesson_id]
         position = data.draw(st.none() | st.integers(0, len(remaining)), label="position")
-        moved = course_builder.move_lesson(CREATOR, self.product_id, lesson_id, target, position)
+        moved = lessons.move_lesson(CREATOR, self.product_id, lesson_id, target, position)
         self.lessons[source].remove(lesson_id)
         index = len(remaining) if position is None else position
         self.lessons[target] = [*remaining[:index], lesson_id, *remaining[index:]]
@@ -140,25 +140,25 @@ class CourseBuilderMachine(RuleBasedStateMachine):
         too_far = len([lid for lid in self.lessons[target] if lid != lesson_id]) + 1
         before = self.version()
         with pytest.raises(InvalidInput):
-            course_builder.move_lesson(CREATOR, self.product_id, lesson_id, target, too_far)
+            lessons.move_lesson(CREATOR, self.product_id, lesson_id, target, too_far)
         assert self.version() == before
 
     @rule(data=st.data())
     def reorder_modules_stale(self, data: st.DataObject) -> None:
-        self.expect_conflict(course_builder.reorder_modules, data.draw(not_an_order(self.modules), label="order"))
+        self.expect_conflict(modules.reorder_modules, data.draw(not_an_order(self.modules), label="order"))
 
     @precondition(lambda self: self.modules)
     @rule(data=st.data())
     def reorder_lessons_stale(self, data: st.DataObject) -> None:
         module_id = data.draw(st.sampled_from(self.modules), label="module")
         order = data.draw(not_an_order(self.lessons[module_id]), label="order")
-        self.expect_conflict(course_builder.reorder_lessons, module_id, order)
+        self.expect_conflict(lessons.reorder_lessons, module_id, order)
 
     # --- invariants ------------------------------------------------------------------------------
 
     @invariant()
     def tree_matches_the_model(self) -> None:
-        outline = course_builder.load_outline(self.product_id)
+        outline = store.load_outline(self.product_id)
         assert [m.module_id for m in outline.modules] == self.modules
         assert [int(m.position) for m in outline.modules] == list(range(len(self.modules)))
         stored_ids = [lesson.lesson_id for lesson in outline.lessons]

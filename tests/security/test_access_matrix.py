@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_learning import explanation_marker, grant, make_course
+from tests.support.courses import explanation_marker, grant, make_course
 
 ROLES = ("anonymous", "buyer_without_access", "buyer_with_access", "owner", "other_creator")
 USERS = {"anonymous": None, "buyer_without_access": "carol", "buyer_with_access": "bob", "owner": "alice",

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.integration.test_ai_tools import FERMENTATION, SpyModel
+from tests.support.ai import FERMENTATION, SpyModel
 
 ROLES = {"anonymous": None, "buyer": "bob", "other_creator": "mallory", "owner": "alice"}
 EXPECTED = {"anonymous": 401, "buyer": 403, "other_creator": 404, "owner": 200}
@@ -22,14 +22,14 @@ def api(module_api):
 @pytest.fixture(scope="module")
 def course(api):
     from chalicelib.services.catalog import products as catalog
-    from chalicelib.services.courses import builder
-    from tests.integration.test_learning import grant
+    from chalicelib.services.courses import lessons, modules
+    from tests.support.courses import grant
 
     api.creator("alice")
     api.creator("mallory")
     product_id = api.product("alice", product_type="course", title="Bread", price_cents=900)["product_id"]
-    module_id = builder.add_module("alice", product_id, {"title": "Dough"}).module_id
-    lesson_id = builder.add_lesson("alice", product_id, module_id,
+    module_id = modules.add_module("alice", product_id, {"title": "Dough"}).module_id
+    lesson_id = lessons.add_lesson("alice", product_id, module_id,
                                    {"title": "Bulk", "content": FERMENTATION, "content_type": "text"})["lesson_id"]
     catalog.publish_product("alice", product_id)
     grant("bob", product_id)  # bob bought it: still no creator, still no AI tools

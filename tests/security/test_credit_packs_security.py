@@ -63,13 +63,13 @@ def test_another_users_purchase_is_not_found(api):
 
 
 def test_a_ledger_cursor_only_pages_its_own_ledger(api):
-    from chalicelib.services.ai import allowance
+    from chalicelib.services.ai import metering
 
     for user in ("alice", "mallory"):
         api.creator(user)
         for n in range(3):
-            allowance.metered(user, feature="outline", request_id=f"{user}-{n}", max_tokens=10, model="offline",
-                              run=lambda: ({}, 1))
+            metering.metered(user, feature="outline", request_id=f"{user}-{n}", max_tokens=10, model="offline",
+                             run=lambda: ({}, 1))
     cursor = api.call("GET", "/v1/creator/ai/usage?limit=1", "alice").json["next_cursor"]
     assert cursor
     stolen = api.call("GET", f"/v1/creator/ai/usage?limit=1&cursor={cursor}", "mallory")

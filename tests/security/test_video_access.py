@@ -35,13 +35,13 @@ def api(module_api):
 def world(api):
     """alice: a published course and a draft course playing a ready video, and an upload still open.
     bob bought the published course; carol did not; mallory is another creator."""
-    from chalicelib.services.courses import builder as course_builder
+    from chalicelib.services.courses import lessons
 
     course, draft = make_video_course("alice"), make_video_course("alice", publish=False)
     video = fabricate_ready_video("alice")
     for target in (course, draft):
         for lesson_id in (target.free_lesson, target.paid_lesson):
-            course_builder.update_lesson("alice", target.product_id, lesson_id, {"video_asset_id": video.video_id})
+            lessons.update_lesson("alice", target.product_id, lesson_id, {"video_asset_id": video.video_id})
     grant("bob", course.product_id)
     grant("bob", draft.product_id)
     api.creator("mallory")
@@ -154,13 +154,13 @@ def test_forged_tokens_open_nothing(api, world):
 
 def test_a_playlist_pointing_outside_its_video_yields_no_url(api, world):
     """A rendition playlist referencing another video's objects (or above the bucket) is refused, not signed."""
-    from chalicelib.services.courses import builder as course_builder
+    from chalicelib.services.courses import lessons
 
     other = world["video"]
     escaping = RENDITION.replace("seg_001.m4s", f"../../../{other.video_id}/hls/720p/seg_001.m4s")
     rogue = fabricate_ready_video("alice", master=MASTER, rendition=escaping)
     course = world["course"]
-    lesson = course_builder.add_lesson("alice", course.product_id, course.module_id,
+    lesson = lessons.add_lesson("alice", course.product_id, course.module_id,
                                        {"title": "Rogue", "content_type": "video", "is_free_preview": True,
                                         "video_asset_id": rogue.video_id})["lesson_id"]
     grant_ = api.call("GET", f"/v1/products/{course.product_id}/lessons/{lesson}/playback", "carol").json

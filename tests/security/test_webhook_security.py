@@ -73,7 +73,7 @@ def test_the_genuine_event_is_accepted_after_the_attacks(api, pending):
 def test_no_access_from_a_client_redirect_or_an_unsigned_call(api, pending):
     """Checkout and the order endpoints never grant a paid product; only a verified webhook does."""
     assert api.call("GET", f"/v1/orders/{pending['order_id']}", "bob").json["status"] == "pending"
-    assert api.call("POST", f"/v1/products/{pending['product_id']}/enroll", "bob").status_code == 409
+    assert api.call("POST", f"/v1/products/{pending['product_id']}/enroll", "bob").status_code == 402
     unsigned = api.call("POST", "/v1/webhooks/stripe", "bob", body=pending["body"])  # a user token is no signature
     assert unsigned.status_code == 400
     assert api.call("GET", "/v1/library", "bob").json["items"] == []

@@ -89,14 +89,14 @@ def deliver_burst(gateway: Any, body: bytes, concurrent: int = 5, sequential: in
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from chalicelib.services.commerce import fulfilment
+    from chalicelib.services.commerce import webhooks
 
     start = threading.Barrier(concurrent)
 
     def deliver_once(at_once: bool) -> str:
         if at_once:
             start.wait()
-        return fulfilment.handle(gateway.verify_webhook(body, signature(body)))
+        return webhooks.handle(gateway.verify_webhook(body, signature(body)))
 
     with ThreadPoolExecutor(concurrent) as pool:
         outcomes = list(pool.map(deliver_once, [True] * concurrent))

@@ -119,15 +119,15 @@ def make_video_course(owner: str = "alice", publish: bool = True) -> VideoCourse
     """A paid course with a free-preview lesson and a paid lesson, both `video` lessons without a video yet."""
     from chalicelib.services.accounts import users
     from chalicelib.services.catalog import products as catalog
-    from chalicelib.services.courses import builder
+    from chalicelib.services.courses import lessons, modules
 
     users.open_creator_account(owner, f"{owner}@example.com", owner.title(), None)
     product = catalog.create_product(owner, {"product_type": "course", "title": f"Filming by {owner}",
                                              "pricing_type": "fixed", "price_cents": 3900,
                                              "description": "Learn to film"})
     pid = product.product_id
-    module_id = builder.add_module(owner, pid, {"title": "Basics"}).module_id
-    free, paid = (builder.add_lesson(owner, pid, module_id, {"title": title, "content_type": "video", **extra})
+    module_id = modules.add_module(owner, pid, {"title": "Basics"}).module_id
+    free, paid = (lessons.add_lesson(owner, pid, module_id, {"title": title, "content_type": "video", **extra})
                   ["lesson_id"] for title, extra in (("Welcome", {"is_free_preview": True}), ("Lighting", {})))
     if publish:
         catalog.publish_product(owner, pid)

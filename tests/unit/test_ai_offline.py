@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from chalicelib.integrations.ai import AiRequest, Source
 from chalicelib.integrations.ai.offline import MODEL, OfflineModel, phrases_of, sentences, tidy_markdown
+from chalicelib.integrations.ai.types import AiRequest, Source
 from chalicelib.schemas.ai import DescriptionDraft, EnhanceDraft, OutlineDraft, QuizDraft
-from chalicelib.services.courses.builder import check_question
+from chalicelib.services.courses.quizzes import check_question
 
 BREAD = """Sourdough bread rises because wild yeast ferments the flour. A starter needs daily feeding with flour
 and water. Long fermentation develops flavour and makes the crumb open. Bakers fold the dough to build gluten

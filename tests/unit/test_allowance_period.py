@@ -40,7 +40,7 @@ def test_the_next_period_is_counted_from_the_due_date_not_from_the_run(due, now,
 
 def test_allowance_errors_map_to_402_and_409_with_their_own_codes():
     from chalicelib.api.errors import from_domain
-    from chalicelib.services.ai.allowance import AllowanceExhausted, RequestInProgress
+    from chalicelib.services.ai.errors import AllowanceExhausted, RequestInProgress
 
     exhausted = from_domain(AllowanceExhausted("no tokens left", [{"tokens_needed": 10}]))
     assert exhausted.status_code == 402

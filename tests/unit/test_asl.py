@@ -64,10 +64,10 @@ def test_callback_tasks_have_heartbeats_and_timeouts(asl):
 
 
 def test_worker_understands_every_task_the_machine_sends(asl):
-    from chalicelib.handlers.video_tasks import TASKS
+    from chalicelib.services.video.steps import STEPS
 
     sent = {s["Parameters"]["MessageBody"]["task"] for s in tasks(asl).values() if s["Resource"] == CALLBACK}
-    assert sent == set(TASKS)
+    assert sent == set(STEPS)
 
 
 def test_transitions_exist_and_every_state_is_reachable(asl):

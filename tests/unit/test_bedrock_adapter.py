@@ -9,8 +9,8 @@ from botocore.stub import Stubber
 
 from chalicelib.config import Settings
 from chalicelib.errors import ServiceUnavailable
-from chalicelib.integrations.ai import AiRequest, Source
 from chalicelib.integrations.ai.bedrock import MAX_ATTEMPTS, BedrockModel
+from chalicelib.integrations.ai.types import AiRequest, Source
 
 MODELS = {"starter": "anthropic.claude-3-haiku-20240307-v1:0", "pro": "anthropic.claude-3-5-sonnet-20240620-v1:0"}
 REQUEST = AiRequest("description", "Answer in JSON.", "Describe: <material>A book about bread</material>",
@@ -118,7 +118,7 @@ def test_settings_choose_the_provider_and_the_model_ids(monkeypatch):
 
 def test_prod_refuses_the_offline_provider():
     from chalicelib.config import ConfigError
-    from tests.unit.test_config import PROD
+    from tests.support.settings import PROD
 
     assert Settings.from_env(PROD).ai_provider == "bedrock"
     with pytest.raises(ConfigError, match="offline"):

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 from chalicelib.errors import InvalidInput
 from chalicelib.handlers.import_course import _path
 from chalicelib.schemas.course_import import CourseImport
-from chalicelib.services.courses.builder import MAX_CHILDREN
 from chalicelib.services.courses.importer import derived_id, document_hash, plan_import
+from chalicelib.services.courses.store import MAX_CHILDREN
 
 YOUTU_BE = "https://youtu.be/dQw4w9WgXcQ"
 

@@ -9,7 +9,9 @@ import pytest
 from chalicelib.errors import InvalidInput
 from chalicelib.models import Enrollment
 from chalicelib.models.course import QuestionNode
-from chalicelib.services.learning.learner import course_complete, grade, progress_summary
+from chalicelib.services.learning.certificates import course_complete
+from chalicelib.services.learning.enrollments import progress_summary
+from chalicelib.services.learning.quizzes import grade
 
 
 def question(qid: str, kind: str, correct: list[int], options=("a", "b", "c", "d")) -> QuestionNode:

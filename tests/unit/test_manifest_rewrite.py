@@ -5,18 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.errors import Forbidden, NotFound
-from chalicelib.services.video.playback import (
-    PLAY,
-    START,
-    Token,
-    collect_uris,
-    mint,
-    play_seconds,
-    resolve_key,
-    rewrite_playlist,
-    rewrite_vtt,
-    verify,
-)
+from chalicelib.services.video.hls import collect_uris, resolve_key, rewrite_playlist, rewrite_vtt
+from chalicelib.services.video.playback import PLAY, START, Token, mint, play_seconds, verify
 
 MASTER = """#EXTM3U
 #EXT-X-VERSION:7

@@ -12,7 +12,8 @@ from botocore.stub import Stubber
 from chalice.app import SQSEvent
 
 from chalicelib.integrations.probe import ProbeResult
-from chalicelib.integrations.transcoders import TranscodeRequest, get_transcoder
+from chalicelib.integrations.transcoders import get_transcoder
+from chalicelib.integrations.transcoders.base import TranscodeRequest
 from chalicelib.integrations.transcoders.mediaconvert import (
     MediaConvertTranscoder,
     failure_cause,

@@ -13,7 +13,8 @@ from chalicelib.errors import InvalidInput
 from chalicelib.handlers import video_tasks
 from chalicelib.integrations import stepfunctions
 from chalicelib.integrations.probe import ProbeRejected
-from chalicelib.integrations.transcoders import TranscodeFailed
+from chalicelib.integrations.transcoders.base import TranscodeFailed
+from chalicelib.services.video import steps
 
 
 class Sfn:
@@ -50,7 +51,7 @@ def with_task(monkeypatch, task: str, outcome):
         if isinstance(outcome, Exception):
             raise outcome
         return outcome(msg) if callable(outcome) else outcome
-    monkeypatch.setitem(video_tasks.TASKS, task, fake)
+    monkeypatch.setitem(steps.STEPS, task, fake)
 
 
 def test_success_is_reported_with_the_task_output(monkeypatch):
@@ -118,13 +119,13 @@ def test_heartbeats_keep_coming_while_a_task_runs(monkeypatch):
 
 
 def test_record_takes_what_the_transcoder_did_not_measure_from_the_probe(monkeypatch):
-    from chalicelib.services.video import pipeline as video_pipeline
+    from chalicelib.services.video import pipeline
 
     seen = {}
-    monkeypatch.setattr(video_pipeline, "record_outputs", lambda video_id, outputs: seen.update(outputs, id=video_id))
+    monkeypatch.setattr(pipeline, "record_outputs", lambda video_id, outputs: seen.update(outputs, id=video_id))
     probe = {"duration_ms": 3000, "width": 1920, "height": 1080, "video_codec": "h264", "audio_codec": None,
              "size_bytes": 777}
-    assert video_tasks.record(message("record", probe=probe, outputs={"duration_ms": 3040, "master_key": "m"})) == {
+    assert steps.record(message("record", probe=probe, outputs={"duration_ms": 3040, "master_key": "m"})) == {
         "status": "ready"}
     assert seen == {"id": "vid_1", "duration_ms": 3040, "master_key": "m", "width": 1920, "height": 1080,
                     "video_codec": "h264", "audio_codec": None, "original_size_bytes": 777}

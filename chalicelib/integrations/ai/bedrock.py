@@ -2,9 +2,9 @@
 
 boto3 is imported on first use (cold start). botocore's own retries are switched off so that ours are the only
 ones: throttling and transient unavailability are retried here a bounded number of times with exponential
-backoff and full jitter, then reported as `ServiceUnavailable` (503, `Retry-After`). Other refusals (access,
-unknown model, validation) are configuration problems: reported as 503 at once, without retrying. Usage comes
-from the response's `usage` block, which is what Bedrock bills.
+backoff and full jitter, then reported as `AiUnavailable` (503 `ai_unavailable`, `Retry-After`). Other refusals
+(access, unknown model, validation) are configuration problems: reported as 503 at once, without retrying. Usage
+comes from the response's `usage` block, which is what Bedrock bills.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.errors import ServiceUnavailable
-from chalicelib.integrations.ai import AiRequest, Completion
+from chalicelib.integrations.ai.types import AiRequest, AiUnavailable, Completion
 from chalicelib.observability import logger
 
 RETRYABLE = ("ThrottlingException", "ServiceUnavailableException", "ModelNotReadyException",
@@ -70,15 +69,15 @@ class BedrockModel:
                 code = exc.response.get("Error", {}).get("Code", "")
                 if code not in RETRYABLE:
                     logger.error("bedrock refused the request", extra={"code": code, "model": model})
-                    raise ServiceUnavailable(f"the AI model is not available ({code})") from exc
+                    raise AiUnavailable(f"the AI model is not available ({code})") from exc
                 attempt += 1
                 if attempt == self._max_attempts:
                     logger.warning("bedrock still unavailable after retries", extra={"code": code, "model": model})
-                    raise ServiceUnavailable("the AI model is busy; try again shortly",
+                    raise AiUnavailable("the AI model is busy; try again shortly",
                                              retry_after=int(MAX_DELAY)) from exc
                 self._sleep(self.delay(attempt - 1))
             except BotoCoreError as exc:  # connection or read timeout: not retried, a long call already ran
-                raise ServiceUnavailable("the AI model could not be reached") from exc
+                raise AiUnavailable("the AI model could not be reached") from exc
 
 
 def _completion(response: dict[str, Any], model: str) -> Completion:

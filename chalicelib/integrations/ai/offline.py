@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.integrations.ai import AiRequest, Completion, Source
+from chalicelib.integrations.ai.types import AiRequest, Completion, Source
 
 MODEL = "offline-extractive-v1"
 CHARS_PER_TOKEN = 4

@@ -24,7 +24,7 @@ from typing import Any
 
 from chalicelib.integrations import media_store
 from chalicelib.integrations.probe import FORMAT_ALLOW_LIST, binary
-from chalicelib.integrations.transcoders import TranscodeFailed, TranscodeRequest
+from chalicelib.integrations.transcoders.base import TranscodeFailed, TranscodeRequest
 from chalicelib.integrations.transcoders.ladder import Rung, even, ladder
 from chalicelib.observability import logger
 

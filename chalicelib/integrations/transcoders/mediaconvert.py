@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.integrations.probe import ProbeResult
-from chalicelib.integrations.transcoders import TranscodeRequest
+from chalicelib.integrations.transcoders.base import TranscodeRequest
 from chalicelib.integrations.transcoders.ladder import Rung, ladder
 
 SEGMENT_SECONDS = 6

@@ -1,9 +1,4 @@
-"""Who may use a product: its creator, and holders of an active access grant.
-
-A grant for a course also enrolls the learner, in the same transaction: there is never a grant without
-its enrollment, nor a second grant. The enrollment write is an upsert (`SET access_type`, timestamps only
-if absent), so a learner who started the free preview keeps their progress when they get full access.
-"""
+"""Access grants: who may use a product, and the grant writes commerce adds to its own transactions."""
 
 from __future__ import annotations
 
@@ -14,7 +9,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.models import AccessGrant, Enrollment
 from chalicelib.models.base import utcnow
-from chalicelib.services.core.db import cancellation_codes, transaction
+from chalicelib.services.core.db import CONDITION_FAILED, cancellation_codes, transaction
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
@@ -33,10 +28,6 @@ def full_access_reason(user_id: str | None, product: dict[str, Any]) -> str | No
     except DoesNotExist:
         return None
     return grant.access_type if grant.status == "active" else None
-
-
-def has_access(user_id: str | None, product: dict[str, Any]) -> bool:
-    return full_access_reason(user_id, product) is not None
 
 
 def access_map(user_id: str | None, products: list[dict[str, Any]]) -> dict[str, bool]:
@@ -71,7 +62,7 @@ def grant(user_id: str, product: dict[str, Any], access_type: str) -> tuple[Acce
                     Enrollment.last_activity_at.set(Enrollment.last_activity_at | now),
                 ])
     except TransactWriteError as exc:  # item 0 is the grant: PynamoDB sends puts before updates
-        if cancellation_codes(exc)[:1] != ["ConditionalCheckFailed"]:
+        if cancellation_codes(exc)[:1] != [CONDITION_FAILED]:
             raise
         return AccessGrant.get(user_id, product["product_id"], consistent_read=True), False
     return record, True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.integrations.ai import AiRequest, Source
+from chalicelib.integrations.ai.types import AiRequest, Source
 
 SYSTEM = (
     "You help creators on an online course marketplace. Answer with ONE JSON object and nothing else: no prose, "

@@ -1,17 +1,9 @@
 """AI course tools for a product's owner: course outline, lesson enhancement, module quiz, product description.
 
-Every call runs the same way (`_metered`):
-1. the caller must be a creator (403) within the AI rate limit (429), and own the product (404);
-2. the request is built (`ai_prompts`) and its size checked (413) before anything is reserved;
-3. `allowance.metered` reserves an upper bound of the call's tokens (402 before any AI call when the allowance and
-   credits cannot cover it), the model answers, the answer is parsed as JSON and validated against
-   `schemas/ai.py` (502 `ai_bad_output` otherwise), and only then is anything written — inside the metered run,
-   so a failed write releases the reservation and a retry with the same `Idempotency-Key` returns the stored
-   result without a second call, charge or write. A key reused for a different request answers 409.
-
-The reservation is `input bound + max output tokens`, where the input bound counts ASCII at 3 characters per token
-(English averages ~4) and any other character as a whole token, plus the message framing: an upper bound for
-the models we use, so the metering never has to clamp what a call really used.
+Every tool runs through `_metered` (the order of checks is the package's protocol), so a bad answer or a failed
+write charges and writes nothing. The reservation is `input bound + max output tokens`, where the input bound counts
+ASCII at 3 characters per token (English averages ~4) and any other character as a whole token, plus the message
+framing: an upper bound for the models we use, so the metering never has to clamp what a call really used.
 
 This is the one service that imports `schemas/`: a model's answer is untrusted input arriving mid-service and is
 validated with the same schemas (and the builder's question rules) a creator's own input meets.
@@ -30,17 +22,18 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.config import get_settings
-from chalicelib.errors import BadGateway, Conflict, InvalidInput, NotFound, PayloadTooLarge
-from chalicelib.integrations.ai import AiRequest, Source, provider
+from chalicelib.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from chalicelib.integrations.ai import provider
+from chalicelib.integrations.ai.types import AiRequest, Source
 from chalicelib.models.course import CourseItem, LessonBody, body_sk
 from chalicelib.schemas.ai import DescriptionDraft, EnhanceDraft, OutlineDraft, QuizDraft
 from chalicelib.services.accounts import users
-from chalicelib.services.ai import allowance
-from chalicelib.services.ai import prompts as ai_prompts
+from chalicelib.services.ai import metering, prompts
+from chalicelib.services.ai.errors import AiBadOutput
 from chalicelib.services.ai.writes import check_room, write_outline, write_quiz
-from chalicelib.services.catalog import products as catalog
+from chalicelib.services.catalog import products
 from chalicelib.services.core import rate_limit
-from chalicelib.services.courses import builder as course_builder
+from chalicelib.services.courses import lessons, quizzes, store
 from chalicelib.services.courses.outline import Outline
 
 MAX_OUTPUT_TOKENS = {"outline": 3_000, "enhance": 8_000, "quiz": 4_000, "description": 1_200}
@@ -86,9 +79,9 @@ def _metered(call: AiCall, feature: str, request: AiRequest, what: str,
                  "output_tokens": completion.output_tokens, "total_tokens": completion.total_tokens}
         return {**answer, "usage": usage, "fingerprint": call.fingerprint}, completion.total_tokens
 
-    result = dict(allowance.metered(call.user_id, feature=feature, request_id=call.request_id, model=model,
-                                    max_tokens=input_token_bound(request.system + request.prompt) + max_output,
-                                    run=run))
+    result = dict(metering.metered(call.user_id, feature=feature, request_id=call.request_id, model=model,
+                                   max_tokens=input_token_bound(request.system + request.prompt) + max_output,
+                                   run=run))
     if result.pop("fingerprint", None) != call.fingerprint:
         raise Conflict("this Idempotency-Key was already used for a different request")
     return result
@@ -102,7 +95,7 @@ def parse_answer(text: str) -> dict[str, Any]:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise BadGateway("the AI model did not answer with the JSON asked for; nothing was saved or charged")
+        raise AiBadOutput("the AI model did not answer with the JSON asked for; nothing was saved or charged")
     return data
 
 
@@ -112,7 +105,7 @@ def validated(schema: type[BaseModel], data: dict[str, Any]) -> Any:
     except ValidationError as exc:
         details = [{"loc": ["answer", *e["loc"]], "msg": e["msg"], "type": e["type"]}
                    for e in exc.errors(include_url=False, include_context=False, include_input=False)[:10]]
-        raise BadGateway("the AI model's answer broke the expected shape; nothing was saved or charged",
+        raise AiBadOutput("the AI model's answer broke the expected shape; nothing was saved or charged",
                          details) from None
 
 
@@ -122,10 +115,10 @@ def validated(schema: type[BaseModel], data: dict[str, Any]) -> Any:
 def outline(user_id: str, product_id: str, body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
     """A course outline from a topic; with `apply`, appended to the course as new modules and lessons."""
     call = _begin(user_id, idempotency_key, "outline", product_id, body)
-    course_builder.owned_course(user_id, product_id)
+    store.owned_course(user_id, product_id)
     if body["apply"]:
-        check_room(len(course_builder.load_outline(product_id).modules) + body["modules"], "course")
-    request = ai_prompts.outline(body["topic"], body["description"], body["audience"], body["modules"],
+        check_room(len(store.load_outline(product_id).modules) + body["modules"], "course")
+    request = prompts.outline(body["topic"], body["description"], body["audience"], body["modules"],
                                  body["lessons_per_module"])
 
     def finish(data: dict[str, Any]) -> dict[str, Any]:
@@ -140,15 +133,15 @@ def enhance(user_id: str, product_id: str, lesson_id: str, body: dict[str, Any],
             idempotency_key: str | None) -> dict[str, Any]:
     """Improved markdown and key takeaways for a lesson, returned for review (nothing is written)."""
     call = _begin(user_id, idempotency_key, "enhance", product_id, lesson_id, body)
-    course_builder.owned_course(user_id, product_id)
-    lesson = course_builder.load_outline(product_id).lesson(lesson_id)
+    store.owned_course(user_id, product_id)
+    lesson = store.load_outline(product_id).lesson(lesson_id)
     if lesson is None:
         raise NotFound("lesson not found")
-    lesson_body = course_builder.load_body(product_id, lesson_id)
+    lesson_body = store.load_body(product_id, lesson_id)
     content = lesson_body.content if lesson_body else ""
     if not content.strip():
         raise InvalidInput("the lesson has no text to enhance yet")
-    request = ai_prompts.enhance(lesson.title, content, body["instructions"])
+    request = prompts.enhance(lesson.title, content, body["instructions"])
 
     def finish(data: dict[str, Any]) -> dict[str, Any]:
         return {**validated(EnhanceDraft, data).model_dump(mode="json"), "lesson_id": lesson_id}
@@ -159,16 +152,16 @@ def enhance(user_id: str, product_id: str, lesson_id: str, body: dict[str, Any],
 def apply_enhancement(user_id: str, product_id: str, lesson_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Write the reviewed text into the lesson through the builder (its lock and rules); no AI call."""
     users.require_creator(user_id)
-    return course_builder.update_lesson(user_id, product_id, lesson_id,
-                                        {"content": body["content"], "key_takeaways": body["key_takeaways"]})
+    return lessons.update_lesson(user_id, product_id, lesson_id,
+                                 {"content": body["content"], "key_takeaways": body["key_takeaways"]})
 
 
 def quiz(user_id: str, product_id: str, module_id: str, body: dict[str, Any],
          idempotency_key: str | None) -> dict[str, Any]:
     """Questions from the module's lessons, each checked like a creator's own; with `apply`, saved as a quiz."""
     call = _begin(user_id, idempotency_key, "quiz", product_id, module_id, body)
-    course_builder.owned_course(user_id, product_id)
-    current = course_builder.load_outline(product_id)
+    store.owned_course(user_id, product_id)
+    current = store.load_outline(product_id)
     module = current.module(module_id)
     if module is None:
         raise NotFound("module not found")
@@ -177,14 +170,14 @@ def quiz(user_id: str, product_id: str, module_id: str, body: dict[str, Any],
         raise InvalidInput("the module's lessons have no text to build questions from")
     if body["apply"]:
         check_room(len(current.quizzes_of("module", module_id)) + 1, "module's quiz list")
-    request = ai_prompts.quiz(module.title, sources, body["questions"])
+    request = prompts.quiz(module.title, sources, body["questions"])
 
     def finish(data: dict[str, Any]) -> dict[str, Any]:
         draft = validated(QuizDraft, data)
         try:
-            questions = [course_builder.check_question(q.model_dump()) for q in draft.questions]
+            questions = [quizzes.check_question(q.model_dump()) for q in draft.questions]
         except InvalidInput as exc:
-            raise BadGateway("the AI model wrote a question that is not a valid question; nothing was saved or "
+            raise AiBadOutput("the AI model wrote a question that is not a valid question; nothing was saved or "
                              "charged", exc.details) from None
         applied = write_quiz(product_id, module_id, draft.title, questions, call.request_id) if body["apply"] else None
         return {"title": draft.title, "questions": questions, "applied": applied}
@@ -194,31 +187,31 @@ def quiz(user_id: str, product_id: str, module_id: str, body: dict[str, Any],
 
 def _lesson_texts(product_id: str, current: Outline, module_id: str) -> list[Source]:
     """The module's lessons with text, in order: one BatchGetItem of their bodies."""
-    lessons = current.lessons_of(module_id)
+    module_lessons = current.lessons_of(module_id)
     bodies = {item.lesson_id: item for item in CourseItem.batch_get([(product_id, body_sk(lesson.lesson_id))
-                                                                     for lesson in lessons])
+                                                                     for lesson in module_lessons])
               if isinstance(item, LessonBody)}
-    return [Source(lesson.title, bodies[lesson.lesson_id].content) for lesson in lessons
+    return [Source(lesson.title, bodies[lesson.lesson_id].content) for lesson in module_lessons
             if lesson.lesson_id in bodies and bodies[lesson.lesson_id].content.strip()]
 
 
 def description(user_id: str, product_id: str, body: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
     """A tagline and a description from the product (and a course's outline); with `apply`, saved on the product."""
     call = _begin(user_id, idempotency_key, "description", product_id, body)
-    product = catalog.get_owned(user_id, product_id)
+    product = products.get_owned(user_id, product_id)
     if body["apply"] and product.status == "archived":
         raise Conflict("archived products cannot be edited")
     items = []
     if product.product_type == "course":
-        current = course_builder.load_outline(product_id, consistent=False)
+        current = store.load_outline(product_id, consistent=False)
         items = [f"{m.title}: {', '.join(lesson.title for lesson in current.lessons_of(m.module_id))}"
                  for m in current.modules]
-    request = ai_prompts.description(catalog.state_of(product), items, body["tone"])
+    request = prompts.description(products.state_of(product), items, body["tone"])
 
     def finish(data: dict[str, Any]) -> dict[str, Any]:
         draft = validated(DescriptionDraft, data)
         if body["apply"]:
-            catalog.update_product(user_id, product_id, {"description": draft.description})
+            products.update_product(user_id, product_id, {"description": draft.description})
         return {**draft.model_dump(mode="json"), "applied": body["apply"]}
 
     return _metered(call, "description", request, "the product", finish)

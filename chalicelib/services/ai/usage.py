@@ -1,16 +1,36 @@
-"""A user's AI ledger, newest first: every metered call and every credit movement (purchase, refund clawback).
+"""What a user has of AI and has used: the allowance now (`status`) and the ledger, newest first.
 
-One Query of the ledger's `by_created` index (user, created time, descending) per page. The index projects the
-figures only, so a stored model answer (`result`) is never read here, let alone returned.
+`status` costs two GetItems (plus a write on first use or when the period is due). The ledger is one Query of the
+`by_created` index (user, created time, descending) per page; the index projects the figures only, so a stored
+model answer (`result`) is never read here, let alone returned.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from chalicelib.models import AiLedgerEntry
+from chalicelib.models.base import utcnow
+from chalicelib.services.ai import credits, periods
 from chalicelib.services.core.pagination import Page, paginate
+
+
+def status(user_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """The caller's allowance for the current period (403 without a creator account)."""
+    account = periods.current(user_id, now or utcnow())
+    cap = account.ai_allowance_tokens
+    return {
+        "tier": account.ai_allowance_tier,
+        "tokens_total": None if cap is None else int(cap),
+        "tokens_used": int(account.ai_tokens_used),
+        "tokens_reserved": int(account.ai_tokens_reserved),
+        "tokens_remaining": None if cap is None else max(0, int(cap) - int(account.ai_tokens_held)),
+        "resets_at": account.ai_allowance_reset_date,
+        "credits_balance": credits.balance(user_id),
+        "usage_by_feature": {name: int(tokens) for name, tokens in account.ai_usage_by_feature.as_dict().items()},
+    }
 
 
 def ledger_page(user_id: str, limit: int, cursor: str | None) -> Page[dict[str, Any]]:

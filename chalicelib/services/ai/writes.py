@@ -1,10 +1,10 @@
 """Writing validated AI drafts into a course: all or nothing, through the course builder's write protocol.
 
-Each write is ONE transaction under the course lock (`course_builder.apply_change`: read the outline, plan, commit
+Each write is ONE transaction under the course lock (`courses.store.apply_change`: read the outline, plan, commit
 conditioned on `content_version`, retry on a lost race, recompute the stats), so a draft appears whole or not at
 all and concurrent builder edits serialize with it. An outline is at most 10 modules and 40 lessons
 (`schemas.ai.MAX_OUTLINE_LESSONS`): modules + lessons + bodies + the lock stay within one 100-item transaction.
-Ids derive from the request id (`course_import.derived_id`), so a re-run of the same request writes the same
+Ids derive from the request id (`courses.importer.derived_id`), so a re-run of the same request writes the same
 items instead of new ones. Lessons are plain text drafts holding their summary; nothing is a free preview.
 """
 
@@ -25,9 +25,10 @@ from chalicelib.models.course import (
     question_sk,
     quiz_sk,
 )
-from chalicelib.services.courses.builder import MAX_CHILDREN, apply_change, slugify
 from chalicelib.services.courses.importer import derived_id
+from chalicelib.services.courses.lessons import slugify
 from chalicelib.services.courses.outline import Outline
+from chalicelib.services.courses.store import MAX_CHILDREN, apply_change
 
 
 def _saves(items: list[Any]) -> list[Any]:

@@ -1,1 +1,35 @@
-"""The catalog domain."""
+"""Catalog: products (courses, prompt packs, templates, ebooks), their explore listing, and downloadable files.
+
+Owns the tables `products` (GSI `by_creator`), `product-slugs`, `catalog-listings` (LSI `by_price`),
+`product-files` and `download-logs` (GSI `by_user`). Reads access through `access.grants`.
+
+Products (`products`): draft → published → archived. Pricing rules (`pricing`, pure) hold on every write, not only
+at publish: fixed > 0, free = 0, pay-what-you-want has `min_price_cents` ≤ the suggested `price_cents`,
+`compare_at_price_cents` > price; type-specific fields only on their type (`page_count` ebook, `prompt_count`
+prompt pack, `template_format` template); publishing also needs a description. Every write that touches more than
+one item — the product, its slug (uniqueness: a conditional put of `product-slugs`) and its explore rows — is ONE
+TransactWriteItems guarded by the product's `version`, so a concurrent edit or a taken slug changes nothing
+(409). Course stats come from the course builder (`update_course_stats`): a recomputation from an older
+`content_version` is dropped, a lost race retried. A product is deleted only when it is a never-published draft
+no grant references; otherwise it is archived (holders keep access; it leaves explore). Visibility: drafts to
+their owner only, archived products to the owner and holders of access, anyone else 404 (never 403).
+
+Explore (`explore`, rows built by `listing`, pure): publishing writes the product's card into `catalog-listings`
+once per filter combination it matches — {its type, any} × {its pricing buckets, any} × {its creator, any}: 8
+rows, 12 for a freemium product (listed under both `paid` and `freemium`). A page is ONE Query on the partition
+`type=<t|*>|pricing=<p|*>|creator=<c|*>`, by `sort_new` (`<published_at>#<id>`, descending) or the LSI's
+`sort_price` (`<zero-padded price_cents>#<id>`), plus one BatchGetItem of the viewer's grants; cards carry what
+the grid shows, so no per-card reads. Every change of a published product rewrites its rows in the product's
+transaction (stale rows deleted, new ones put). Price sort compares minor units across currencies (documented
+limitation); the `*|*|*` partition is hot (shard it or cache first pages at scale). Cursors are signed and bound
+to the facet and sort.
+
+Deliverables (`deliverables`): POST …/files → a pending ProductFile + presigned PUT (15 min, Content-Type signed)
+→ the browser PUTs to S3 → POST …/complete: HeadObject must show the declared size (≤ `MAX_FILE_BYTES`) and the
+declared allow-listed type, else the object is deleted, the file rejected, 422 (S3 does not bind the size: this
+check is the guard). Download: owner or active grant (else 404) → a DownloadLog put (user, file, ip, user agent,
+access reason: dispute evidence) → a 300 s presigned GET with attachment disposition. No log, no URL.
+
+Modules: products (creator writes, reads of one product), explore (the listing query), listing (fan-out rules),
+pricing (pricing and type rules), deliverables (files, downloads, the download log).
+"""

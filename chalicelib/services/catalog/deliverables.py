@@ -6,7 +6,7 @@ stored object's metadata (HeadObject) and accepts it only when it exists, its si
 (≤ MAX_FILE_BYTES) and its content type is the declared, allow-listed one; anything else is deleted and the
 file marked rejected (422). Only `ready` files are ever offered to buyers.
 
-Downloads: owner or active grant (`access.full_access_reason`); anyone else — non-buyers, revoked or
+Downloads: owner or active grant (`grants.full_access_reason`); anyone else — non-buyers, revoked or
 suspended grants, strangers to a draft — gets 404. Each URL handed out is logged first (no log, no URL).
 """
 
@@ -22,7 +22,8 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.integrations import storage
 from chalicelib.models import DownloadLog, Product, ProductFile
 from chalicelib.models.base import utcnow
-from chalicelib.services.access.grants import full_access_reason
+from chalicelib.services.access import grants
+from chalicelib.services.catalog import products
 from chalicelib.services.core.db import condition_failed
 from chalicelib.services.core.ids import new_id
 from chalicelib.services.core.pagination import Page, paginate
@@ -49,7 +50,6 @@ ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-
 def safe_filename(filename: str) -> str:
     """The last path segment, with only letters, digits, space, dot, dash and underscore."""
     name = re.split(r"[\\/]", filename.strip())[-1]
@@ -62,9 +62,7 @@ def _detail(field: str, msg: str) -> list[dict[str, Any]]:
 
 
 def _owned_deliverable(creator_id: str, product_id: str) -> Product:
-    from chalicelib.services.catalog.products import get_owned
-
-    product = get_owned(creator_id, product_id)
+    product = products.get_owned(creator_id, product_id)
     if product.product_type not in DELIVERABLE_TYPES:
         raise InvalidInput(f"{product.product_type} products have no downloadable files "
                            f"(only {', '.join(DELIVERABLE_TYPES)})")
@@ -149,9 +147,7 @@ def _set_status(record: ProductFile, status: str, **values: Any) -> None:
 def delete_file(creator_id: str, product_id: str, file_id: str) -> None:
     """The object first, then the record: a crash leaves a record without an object (not offered: it is
     re-verified on complete; a ready one fails at download), never an unreferenced object."""
-    from chalicelib.services.catalog.products import get_owned
-
-    get_owned(creator_id, product_id)
+    products.get_owned(creator_id, product_id)
     record = _file(product_id, file_id)
     storage.delete(record.s3_key)
     record.delete()
@@ -165,7 +161,7 @@ def _product_and_reason(user_id: str, product_id: str) -> tuple[Product, str]:
         product = Product.get(product_id)
     except DoesNotExist:
         raise NotFound("product not found") from None
-    reason = full_access_reason(user_id, dict(product.attribute_values))
+    reason = grants.full_access_reason(user_id, products.state_of(product))
     if reason is None:
         raise NotFound("product not found")
     return product, reason
@@ -196,8 +192,6 @@ def download(user_id: str, product_id: str, file_id: str, ip: str | None, user_a
 
 def download_log(creator_id: str, product_id: str, limit: int, cursor: str | None) -> Page:
     """The owner's view of who downloaded what, newest first."""
-    from chalicelib.services.catalog.products import get_owned
-
-    get_owned(creator_id, product_id)
+    products.get_owned(creator_id, product_id)
     return paginate(lambda **page: DownloadLog.query(product_id, scan_index_forward=False, **page),
                     f"downloads|{product_id}", cursor, limit)

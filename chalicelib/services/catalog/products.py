@@ -1,13 +1,12 @@
-"""The catalog domain: creators write products, everyone explores published ones.
+"""Products: the creator's writes (draft → published → archived) and the reads of one product.
 
-Every write that touches more than one item (product + slug + explore rows) is one DynamoDB
-transaction guarded by the product's version, so a concurrent edit or a taken slug changes nothing.
+Each write is one transaction with the product's slug and explore rows, so they never disagree.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from secrets import token_hex
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -15,25 +14,12 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import AccessGrant, CatalogListing, Product, ProductSlug
 from chalicelib.models.base import utcnow
-from chalicelib.services.access import grants as access
+from chalicelib.services.access import grants
 from chalicelib.services.catalog import listing
 from chalicelib.services.catalog.pricing import pricing_problems, publish_problems, type_problems
-from chalicelib.services.core.db import condition_failed, transaction
+from chalicelib.services.core.db import condition_failed, lost_race, retry_on_conflict, transaction
 from chalicelib.services.core.ids import is_product_id, new_id
 from chalicelib.services.core.pagination import Page, paginate
-
-SORTS = ("newest", "price_asc", "price_desc")
-
-
-@dataclass(frozen=True)
-class ExploreQuery:
-    product_type: str | None = None
-    pricing: str | None = None
-    creator: str | None = None
-    sort: str = "newest"
-    limit: int = 20
-    cursor: str | None = None
-
 
 
 def state_of(product: Product) -> dict[str, Any]:
@@ -49,10 +35,6 @@ def _check(state: dict[str, Any], rules=(pricing_problems, type_problems)) -> No
 def slugify(title: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60].strip("-")
     return slug or "product"
-
-
-def _slug_taken(error: TransactWriteError) -> bool:
-    return condition_failed(error)
 
 
 # --- creator writes -------------------------------------------------------------------------------
@@ -71,7 +53,7 @@ def create_product(creator_id: str, fields: dict[str, Any]) -> Product:
                 tx.save(product, condition=Product.product_id.does_not_exist())
                 tx.save(ProductSlug(slug, product_id=product.product_id), condition=ProductSlug.slug.does_not_exist())
         except TransactWriteError as exc:
-            if not _slug_taken(exc):
+            if not condition_failed(exc):
                 raise
             continue
         return get_owned(creator_id, product.product_id)
@@ -79,8 +61,6 @@ def create_product(creator_id: str, fields: dict[str, Any]) -> Product:
 
 
 def _slug_candidates(base: str) -> list[str]:
-    from secrets import token_hex
-
     return [base, *(f"{base}-{token_hex(3)}" for _ in range(4))]
 
 
@@ -141,6 +121,7 @@ def archive_product(creator_id: str, product_id: str) -> Product:
     return get_owned(creator_id, product_id)
 
 
+STATS_ATTEMPTS = 5
 COURSE_STATS = ("total_lessons", "total_modules", "total_duration_minutes", "has_free_preview",
                 "free_preview_lesson_count")
 
@@ -155,7 +136,7 @@ def update_course_stats(product_id: str, stats: dict[str, Any], content_version:
     unknown = set(stats) - set(COURSE_STATS)
     if unknown:
         raise ValueError(f"not course stats: {sorted(unknown)}")
-    for _ in range(5):
+    for _ in retry_on_conflict(STATS_ATTEMPTS, 0.01, _changed_meanwhile):
         product = Product.get(product_id, consistent_read=True)
         if content_version and product.stats_content_version >= content_version:
             return product
@@ -170,7 +151,6 @@ def update_course_stats(product_id: str, stats: dict[str, Any], content_version:
         except Conflict:
             continue
         return product
-    raise Conflict("the product changed meanwhile; reload and retry")
 
 
 def delete_product(creator_id: str, product_id: str) -> None:
@@ -219,9 +199,15 @@ def _commit(product: Product, before: dict[str, Any], after: dict[str, Any]) -> 
                         condition=ProductSlug.slug.does_not_exist())
                 tx.delete(ProductSlug(before["slug"]), condition=ProductSlug.product_id == product.product_id)
     except (TransactWriteError, PutError, UpdateError) as exc:
+        if not lost_race(exc):
+            raise
         if after["slug"] != before["slug"]:
             raise Conflict(f"slug '{after['slug']}' is taken, or the product changed meanwhile") from exc
-        raise Conflict("the product changed meanwhile; reload and retry") from exc
+        raise _changed_meanwhile() from exc
+
+
+def _changed_meanwhile() -> Conflict:
+    return Conflict("the product changed meanwhile; reload and retry")
 
 
 def list_creator_products(creator_id: str, limit: int, cursor: str | None) -> Page:
@@ -243,7 +229,7 @@ def get_visible(ref: str, viewer_id: str | None) -> tuple[Product, str | None]:
         product = Product.get(product_id)
     except DoesNotExist:
         raise NotFound("product not found") from None
-    reason = access.full_access_reason(viewer_id, state_of(product))
+    reason = grants.full_access_reason(viewer_id, state_of(product))
     if product.status == "draft" and product.creator_id != viewer_id:
         raise NotFound("product not found")
     if product.status == "archived" and reason is None:
@@ -256,20 +242,3 @@ def _product_id_for_slug(slug: str) -> str:
         return ProductSlug.get(slug).product_id
     except DoesNotExist:
         raise NotFound("product not found") from None
-
-
-def explore(query: ExploreQuery, viewer_id: str | None) -> Page:
-    """One Query on one facet partition, plus one BatchGet for the viewer's access: constant calls."""
-    facet = listing.facet_key(query.product_type, query.pricing, query.creator)
-
-    def rows(**page: Any):
-        if query.sort == "newest":
-            return CatalogListing.query(facet, scan_index_forward=False, **page)
-        return CatalogListing.by_price.query(facet, scan_index_forward=query.sort == "price_asc", **page)
-
-    page = paginate(rows, f"explore|{facet}|{query.sort}", query.cursor, query.limit)
-    cards = [dict(row.card) for row in page.items]
-    owned = access.access_map(viewer_id, cards)
-    for card in cards:
-        card["user_has_access"] = owned.get(card["product_id"], False)
-    return replace(page, items=cards)

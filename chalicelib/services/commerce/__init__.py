@@ -1,1 +1,68 @@
-"""The commerce domain."""
+"""Commerce: selling products and AI credit packs through Stripe, exactly once.
+
+Owns the tables `orders` (GSIs `by_buyer`, `by_creator`, `by_payment_intent`, sparse `pending`), `open-checkouts`,
+`stripe-events` (the exactly-once markers, `ProcessedEvent`; learning keeps its progress markers there too),
+`coupons`, `coupon-redemptions`, `refund-requests` and `credit-purchases`. Access itself is granted, suspended and
+revoked through `access.grants`, inside commerce's transactions; AI credits move through
+`ai.credits.credit_writes`, likewise.
+
+Checkout (`checkout`): free → a grant (+ course enrollment) at once; fixed / pay-what-you-want → a pending Order
+(amount from the database, PWYW ≥ its minimum; platform fee = amount × `PLATFORM_FEE_BPS` / 10 000 stored) + a
+Stripe PaymentIntent (idempotency key `order-<order_id>`, metadata order/product/buyer ids). A 100 % coupon pays
+the order at 0 in one transaction with the grant. Access for paid orders comes only from a verified webhook,
+never from a client redirect. A buyer has at most one open checkout per product (`open-checkouts`, put in the
+order's transaction): a double click, a retry or a second tab gets the same order and PaymentIntent back; other
+terms (another PWYW amount or coupon) while it is pending answer 409 `checkout_in_progress`; a lock whose order
+is no longer pending is released. Stripe down → 503 `payment_unavailable` (Retry-After), the order failed.
+
+Webhook (`webhooks`): `POST /v1/webhooks/stripe` verifies `stripe.Webhook.construct_event` on the raw body
+(tolerance 300 s; else 400 `invalid_webhook`, nothing written). The event goes to its planner (`credit_packs.plan`
+when it names a credit purchase, else `order_events`), which reads, decides and returns a `Plan` (`events`); the
+plan's write is applied in ONE TransactWriteItems with the conditional put of `ProcessedEvent(event_id)`. Every
+write in a plan is conditioned on the state it was planned from (an order's status; a purchase's status and refund
+total; a grant's status), so a duplicate delivery finds the marker or loses the race, and a concurrent change
+cancels and re-plans (`core.db.retry_on_conflict`, 6 attempts, then 409).
+Orders: pending → paid → partially_refunded | refunded | disputed → paid (won) | dispute_lost; failed; abandoned.
+A refund seen before the success is kept on the order and the late success grants nothing. A full refund or a
+lost dispute revokes the purchased grant, an open dispute suspends it; enrollments and progress are kept. The
+purchase email is an outbox flag (`confirmation_pending`) set in the transaction; after the commit it is claimed
+with a conditional update and sent (`confirmation`); a failed send restores the flag and fails the delivery, and
+Stripe's redelivery (a duplicate event) sends it — once. Coupon confirm/release run after the commit (best
+effort, idempotent).
+
+Abandonment (`abandonment.sweep`, schedule every 15 min): Query the sparse `pending` index per shard (4) for orders
+older than 60 min; cancel the PaymentIntent at Stripe first (idempotency key `abandon-<order>`), so the buyer can
+no longer pay it; an intent Stripe refuses to cancel (succeeded or processing) leaves the order pending for its
+webhook; else → abandoned (conditional on pending), coupon released. No Scan.
+
+Coupons (`coupons`): reserve = ONE TransactWriteItems {put `O#<order>#<CODE>` (absent or released), put the
+once-per-user guard `U#<creator>#<CODE>#<buyer>` (absent), ADD `redeemed` 1 if active ∧ not expired ∧ redeemed <
+max}; release (failed/abandoned payment) = {`O#` reserved → released, delete `U#` if it names this order, ADD −1};
+confirm = `O#` reserved → used. All idempotent. Discount = floor(price·pct/100) or min(amount, price), integer
+minor units; a code is only ever looked up under the product's creator.
+
+Refund requests (`refunds`): pending → approved → refunded | pending → denied. The buyer asks within
+`paid_at + refund_window_days` (422 `refund_window_closed`) for at most amount − max(refunded, Σ approved). A new
+request is a conditional put of the next `seq` after a consistent Query of the order's partition, so an order has
+one open request (409 `refund_request_open`). Approval: conditional pending → approved (amount fixed) BEFORE
+Stripe, then `create_refund` with the idempotency key `refund-<request_id>`, then approved → refunded with the
+refund id; retries and concurrent approvals reuse the key (409 `refund_not_issued` when Stripe fails: approve
+again). Access is revoked by the `charge.refunded` webhook, not by the approval.
+
+Credit packs (`credit_packs`): the catalogue is `AI_CREDIT_PACKS`; checkout puts a pending `CreditPurchase` (its id
+derived from the user and the `Idempotency-Key`, so a retry finds it) + a PaymentIntent with metadata
+{kind: credit_pack, purchase_id, user_id, pack_id, tokens}, idempotency key `credit-pack-<purchase_id>`; a purchase
+without an intent answers 409 `checkout_in_progress` for 30 s, then a retry resumes it. Webhooks: success → the
+amount, currency and metadata must equal the purchase's, then purchase → paid + ledger `C#<purchase_id>` + balance
+ADD tokens in the marker's transaction (else `mismatch`, nothing credited); failure → failed (a later success still
+credits); refund (Stripe's cumulative `amount_refunded`) → ⌈tokens × refunded / amount⌉ taken back, but only
+min(balance, owed), the ADD conditioned on the balance; spent tokens are the platform's loss (logged, and visible
+as `refund_tokens − clawed_back_tokens`). Disputes of packs are not handled.
+
+Sales (`sales`): one paginated Query of `orders.by_creator` for the last 30 UTC days + one BatchGetItem of titles;
+pure aggregation per currency (never summed across), on the UTC payment day, days zero-filled, top 5 by net.
+
+Modules: checkout (checkout, the buyer's orders), webhooks (verify, dispatch, apply once), events (`Plan`, shared
+readings of Stripe objects), order_events (order/refund/dispute plans), confirmation (the purchase email outbox),
+abandonment (the stale-order sweep), coupons, refunds, credit_packs, sales, errors.
+"""

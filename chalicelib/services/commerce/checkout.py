@@ -1,9 +1,7 @@
-"""Checkout: free products are granted at once; paid ones become a pending Order plus a Stripe PaymentIntent.
+"""Checkout and the buyer's orders: free products are granted at once, paid ones become an Order + PaymentIntent.
 
-The amount always comes from the database (a pay-what-you-want buyer chooses an amount at or above the
-minimum; nothing else the client sends is trusted). Access for paid orders is granted only by a verified
-`payment_intent.succeeded` webhook (`services/fulfilment.py`), never here — except when a coupon makes the
-order free, which needs no payment.
+The amount always comes from the database; access for a paid order comes only from its verified webhook
+(`order_events`), except when a coupon makes the order free.
 """
 
 from __future__ import annotations
@@ -20,19 +18,13 @@ from chalicelib.integrations import payments
 from chalicelib.models import Order, Product
 from chalicelib.models.base import utcnow
 from chalicelib.models.commerce import PENDING_SHARDS, OpenCheckout
-from chalicelib.services.access import grants as access
-from chalicelib.services.catalog import products as catalog
-from chalicelib.services.core.db import transaction
+from chalicelib.services.access import grants
+from chalicelib.services.catalog import products
+from chalicelib.services.commerce import coupons
+from chalicelib.services.commerce.errors import CheckoutInProgress, PaymentUnavailable
+from chalicelib.services.core.db import lost_race, transaction
 from chalicelib.services.core.ids import new_id
 from chalicelib.services.core.pagination import Page, paginate
-
-
-class PaymentUnavailable(Conflict):
-    code = "payment_unavailable"
-
-
-class CheckoutInProgress(Conflict):
-    code = "checkout_in_progress"
 
 
 def pending_shard(order_id: str) -> str:
@@ -55,7 +47,7 @@ def _list_price(product: Product, amount_cents: int | None) -> int:
 
 
 def _product_for_sale(buyer_id: str, ref: str) -> Product:
-    product, reason = catalog.get_visible(ref, buyer_id)
+    product, reason = products.get_visible(ref, buyer_id)
     if reason is not None:
         raise Conflict("you already have access to this product", [{"reason": reason}])
     if product.status != "published":
@@ -66,9 +58,9 @@ def _product_for_sale(buyer_id: str, ref: str) -> Product:
 def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int | None,
              coupon_code: str | None) -> dict[str, Any]:
     product = _product_for_sale(buyer_id, ref)
-    state = catalog.state_of(product)
+    state = products.state_of(product)
     if product.pricing_type == "free":
-        access.grant(buyer_id, state, "purchased")
+        grants.grant(buyer_id, state, "purchased")
         return {"status": "granted", "product_id": product.product_id}
 
     list_price = _list_price(product, amount_cents)
@@ -78,8 +70,6 @@ def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int
     order_id = new_id("ord")
     discount = 0
     if coupon_code:
-        from chalicelib.services.commerce import coupons
-
         discount = min(coupons.reserve(coupon_code, buyer_id, state, order_id, list_price).amount_off_cents,
                        list_price)
     amount = list_price - discount
@@ -99,13 +89,11 @@ def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int
 
 def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]:
     """A 100 % coupon: the order is paid at 0 and access granted in one transaction, no Stripe call."""
-    from chalicelib.services.commerce import coupons
-
     now = utcnow()
     order.status, order.paid_at, order.created_at, order.updated_at = "paid", now, now, now
     with transaction() as tx:
         tx.save(order, condition=Order.order_id.does_not_exist())
-        access.add_grant(tx, order.buyer_id, state, "purchased", now)
+        grants.add_grant(tx, order.buyer_id, state, "purchased", now)
     coupons.confirm(order.coupon_code, order.buyer_id, order.order_id)
     return {"status": "granted", "product_id": order.product_id, "order_id": order.order_id,
             "amount_cents": 0, "currency": order.currency}
@@ -153,7 +141,9 @@ def _start_payment(order: Order) -> dict[str, Any]:
         with transaction() as tx:  # the order and the buyer's one open checkout of this product, together
             tx.save(order, condition=Order.order_id.does_not_exist())
             tx.save(lock, condition=OpenCheckout.buyer_product.does_not_exist())
-    except TransactWriteError:
+    except TransactWriteError as exc:
+        if not lost_race(exc):
+            raise
         raise CheckoutInProgress("a checkout of this product is already in progress; retry in a moment") from None
     try:
         intent = payments.gateway().create_payment_intent(

@@ -1,11 +1,8 @@
 """Coupons: creators' discount codes, and their atomic redemption by the checkout.
 
-The checkout calls `reserve` before it creates the payment, `release` when the payment fails or is abandoned
-and `confirm` when it succeeds. `reserve` is ONE TransactWriteItems:
-  1. put the order's redemption `O#<order>#<CODE>` (unless it exists and is not released),
-  2. put the once-per-user guard `U#<creator>#<CODE>#<buyer>` (unless it exists) when the coupon says so,
-  3. ADD 1 to the coupon's `redeemed`, conditioned on active, not expired and `redeemed < max_redemptions`.
-So with 50 concurrent checkouts on a 5-use code exactly 5 commit, and a buyer never holds a code twice.
+The checkout calls `reserve` before it creates the payment (ONE transaction: the order's redemption, the
+once-per-user guard and the conditional ADD to `redeemed`), `release` when the payment fails or is abandoned and
+`confirm` when it succeeds; so a 5-use code under 50 concurrent checkouts commits exactly 5.
 """
 
 from __future__ import annotations
@@ -19,17 +16,15 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import Coupon, CouponRedemption
 from chalicelib.models.base import utcnow
+from chalicelib.services.catalog import products
 from chalicelib.services.core.db import cancellation_codes, condition_failed, transaction
 from chalicelib.services.core.pagination import Page, paginate
-
-KINDS = ("percent", "amount")
 
 
 @dataclass(frozen=True)
 class Discount:
     code: str
     amount_off_cents: int
-
 
 
 def normalize(code: str) -> str:
@@ -68,14 +63,12 @@ def _detail(field: str, msg: str) -> list[dict[str, Any]]:
 
 def create_coupon(creator_id: str, fields: dict[str, Any]) -> Coupon:
     """`fields` come validated from `schemas.coupons.CouponCreate`; product and currency are checked here."""
-    from chalicelib.services.catalog.products import get_owned
-
     code = normalize(fields["code"])
     product_id = fields.get("product_id")
     currency = fields.get("currency")
     if product_id is not None:
         try:
-            product = get_owned(creator_id, product_id)
+            product = products.get_owned(creator_id, product_id)
         except NotFound:
             raise InvalidInput("product_id is not one of your products",
                                _detail("product_id", "unknown product")) from None
@@ -226,10 +219,3 @@ def confirm(code: str, buyer_id: str, order_id: str) -> None:
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
-
-
-def get_coupon(creator_id: str, code: str) -> Coupon:
-    try:
-        return Coupon.get(creator_id, normalize(code), consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("coupon not found") from None

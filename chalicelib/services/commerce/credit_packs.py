@@ -1,24 +1,8 @@
 """AI credit packs: a user buys tokens with Stripe; the verified webhook credits them exactly once.
 
-Checkout: the pack comes from the catalogue in settings (`AI_CREDIT_PACKS`; the client names a pack, nothing else),
-a pending `CreditPurchase` is put, then a PaymentIntent for its price with metadata {kind: credit_pack, purchase_id,
-user_id, pack_id, tokens} and the Stripe idempotency key `credit-pack-<purchase_id>`. With an `Idempotency-Key`
-header the purchase id is derived from (user, key), so a double click finds the same purchase and its client_secret.
-
-Webhooks: `services/fulfilment.py` hands an event here when it names a credit purchase, and writes the plan in the
-transaction that puts the event's `ProcessedEvent` marker, so each event applies once. Every purchase update is
-conditioned on the status and refund total it was planned from; a concurrent change cancels and re-plans.
-- success: the amount and currency received must equal the purchase's, the metadata its user, pack and tokens; then
-  purchase → paid + ledger row `C#<purchase_id>` + balance ADD tokens (`allowance.credit_writes`), atomically.
-  Anything else → `mismatch`: nothing credited, logged as an error for a human to refund or settle.
-- failure: pending → failed (a later success of the same intent still credits).
-- refund (Stripe's cumulative `amount_refunded`): the refunds are worth ⌈tokens × refunded / amount⌉ tokens. The
-  part not yet taken back is removed from the balance, but only what is left of it — min(balance, owed), the ADD
-  conditioned on the balance — with a `clawback` ledger row `C#<purchase_id>:refund:<refunded>`. Tokens already
-  spent (or reserved by a call in flight) cannot be recovered: the shortfall is logged and stays visible on the
-  purchase as `refund_tokens − clawed_back_tokens`. A refund seen before the success is recorded on the unpaid
-  purchase; the success then credits only what the refund left.
-Disputes of credit packs are not handled (see ARCHITECTURE.md, "Credit packs").
+Checkout puts a pending `CreditPurchase` and a PaymentIntent for the catalogue's price; `plan` turns a Stripe event
+about a purchase into a `Plan` that `webhooks.handle` writes with the event's marker. The protocol (amounts checked,
+refunds clawed back only from what is left) is in the package docstring.
 """
 
 from __future__ import annotations
@@ -33,14 +17,13 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.integrations import payments
-from chalicelib.models import User
 from chalicelib.models.base import utcnow
 from chalicelib.models.credits import CreditPurchase
 from chalicelib.observability import logger
 from chalicelib.services.accounts import users
-from chalicelib.services.ai import allowance
-from chalicelib.services.commerce.checkout import CheckoutInProgress, PaymentUnavailable
-from chalicelib.services.commerce.fulfilment import Plan, decline_reason
+from chalicelib.services.ai import credits
+from chalicelib.services.commerce.errors import CheckoutInProgress, PaymentUnavailable
+from chalicelib.services.commerce.events import Plan, decline_reason, latest_charge_id
 from chalicelib.services.core.db import put_once
 from chalicelib.services.core.ids import new_id
 
@@ -78,7 +61,8 @@ def checkout(user_id: str, email: str | None, name: str | None, pack_id: str,
         if purchase.client_secret:
             return _checkout_out(purchase)
         if purchase.status != "pending":
-            raise PaymentUnavailable("this purchase could not be started; retry with a new Idempotency-Key")
+            raise PaymentUnavailable("this purchase could not be started; retry with a new Idempotency-Key",
+                                     retry_after=None)  # the same key would fail again
         if purchase.created_at + START_GRACE > utcnow():
             raise CheckoutInProgress("this purchase is being started; retry in a moment",
                                      [{"purchase_id": purchase.purchase_id}])
@@ -132,7 +116,7 @@ def _get(purchase_id: Any) -> CreditPurchase | None:
         return None
 
 
-# --- webhooks: read, decide, describe the write (applied by fulfilment.handle) ---------------------------
+# --- webhooks: read, decide, describe the write (applied by webhooks.handle) -----------------------------
 
 
 def plan(event_type: str, obj: dict[str, Any]) -> Plan | None:
@@ -189,9 +173,8 @@ def _succeeded(purchase: CreditPurchase, intent: dict[str, Any]) -> Plan:
     if purchase.paid_at is not None or purchase.status == "mismatch":
         return Plan("ignored")  # credited (or refused) already: this is another event about the same payment
     actions = [CreditPurchase.payment_intent_id.set(intent["id"])]
-    charge = intent.get("latest_charge")
-    charge_id = charge.get("id") if isinstance(charge, dict) else charge  # expanded by localstripe
-    if isinstance(charge_id, str):
+    charge_id = latest_charge_id(intent)
+    if charge_id:
         actions.append(CreditPurchase.charge_id.set(charge_id))
     problem = _mismatch(purchase, intent)
     if problem:
@@ -208,7 +191,7 @@ def _succeeded(purchase: CreditPurchase, intent: dict[str, Any]) -> Plan:
     def write(tx: TransactWrite) -> None:
         _guarded(tx, purchase, actions)
         if credit:
-            allowance.credit_writes(tx, purchase.user_id, credit, reference=purchase.purchase_id)
+            credits.credit_writes(tx, purchase.user_id, credit, reference=purchase.purchase_id)
 
     return Plan("credited" if credit else "recorded_after_refund", write)
 
@@ -234,7 +217,7 @@ def _refunded(purchase: CreditPurchase, charge: dict[str, Any]) -> Plan:
             actions.append(CreditPurchase.status.set("refunded"))
         return Plan("refund_recorded", lambda tx: _guarded(tx, purchase, actions))
     owed = worth - int(purchase.refund_tokens)
-    take = min(_balance(purchase.user_id), owed)
+    take = min(credits.balance(purchase.user_id), owed)
     if take < owed:
         logger.warning("refunded AI credits were already spent: clawed back what was left", extra={
             "purchase_id": purchase.purchase_id, "owed_tokens": owed, "clawed_back_tokens": take})
@@ -244,17 +227,10 @@ def _refunded(purchase: CreditPurchase, charge: dict[str, Any]) -> Plan:
     def write(tx: TransactWrite) -> None:
         _guarded(tx, purchase, actions)
         if take:
-            allowance.credit_writes(tx, purchase.user_id, -take, kind="clawback",
+            credits.credit_writes(tx, purchase.user_id, -take, kind="clawback",
                                     reference=f"{purchase.purchase_id}:refund:{refunded}")
 
     return Plan(status, write)
-
-
-def _balance(user_id: str) -> int:
-    try:
-        return int(User.get(user_id, consistent_read=True).ai_credit_balance or 0)
-    except DoesNotExist:
-        return 0
 
 
 _PLANNERS = {

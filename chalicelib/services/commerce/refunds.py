@@ -1,14 +1,7 @@
-"""Refund requests: the buyer asks within the product's refund window; the order's creator approves (a Stripe
-Refund is issued) or denies. Access is revoked later, by the `charge.refunded` webhook (checkout fulfilment):
-approving only issues the refund and records it.
+"""Refund requests: the buyer asks within the product's refund window; the order's creator approves or denies.
 
-Exactly-once money movement:
-- one open request per order: requests of an order are numbered; a new one is a conditional put of the next
-  number, read from a strongly consistent Query of the order's partition, and only the latest can be open;
-- approval first moves the request pending → approved under a condition (with the approved amount fixed),
-  and only then calls Stripe with the idempotency key `refund-<request_id>`. A concurrent or retried approval
-  finds it approved and calls Stripe again with the same key (Stripe returns the same refund); once the
-  refund id is stored (approved → refunded, conditional), further approvals return it without any call.
+Money moves once: a request is approved under a condition BEFORE Stripe is called, and every call for it carries
+the same idempotency key (`refund-<request_id>`). Access is revoked later, by the `charge.refunded` webhook.
 """
 
 from __future__ import annotations
@@ -19,10 +12,17 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.integrations import payments
 from chalicelib.models import Order, Product, RefundRequest
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
-from chalicelib.services.core.db import condition_failed, put_once
+from chalicelib.services.commerce.errors import (
+    OrderNotRefundable,
+    RefundNotIssued,
+    RefundRequestOpen,
+    RefundWindowClosed,
+)
+from chalicelib.services.core.db import condition_failed, put_once, retry_on_conflict
 from chalicelib.services.core.pagination import Page, paginate
 
 REFUNDABLE_ORDER_STATUSES = ("paid", "partially_refunded")
@@ -30,31 +30,11 @@ STATUSES = ("pending", "approved", "refunded", "denied")
 DEFAULT_WINDOW_DAYS = 30
 MAX_REQUESTS_PER_ORDER = 10  # keeps an order's partition (and the buyer's list) small and bounded
 _ATTEMPTS = 4
+_RETRY_DELAY = 0.01
 
 
-class RefundWindowClosed(InvalidInput):
-    code = "refund_window_closed"
-
-
-class OrderNotRefundable(Conflict):
-    code = "order_not_refundable"
-
-
-class RefundRequestOpen(Conflict):
-    code = "refund_request_open"
-
-
-class RefundNotIssued(Conflict):
-    """Stripe refused or could not be reached. The request stays approved: approving again retries safely."""
-
-    code = "refund_not_issued"
-
-
-
-def _gateway():
-    """The payment gateway (seam for tests). Imported at call time: Stripe loads only when a refund is issued."""
-    from chalicelib.integrations import payments
-
+def _gateway() -> payments.PaymentGateway:
+    """The payment gateway (a seam for tests)."""
     return payments.gateway()
 
 
@@ -198,7 +178,7 @@ def _transition(request: RefundRequest, to: str, expected: str, **fields: Any) -
 
 def approve(creator_id: str, request_id: str, amount_cents: int | None = None) -> RefundRequest:
     request = _creator_request(creator_id, request_id)
-    for _ in range(_ATTEMPTS):
+    for _ in retry_on_conflict(_ATTEMPTS, _RETRY_DELAY, _changed_concurrently):
         if request.status == "denied":
             raise Conflict("this refund request was denied")
         if request.status in ("approved", "refunded") and amount_cents is not None \
@@ -222,20 +202,21 @@ def approve(creator_id: str, request_id: str, amount_cents: int | None = None) -
             if not _transition(request, "approved", "pending", approved_amount_cents=amount, decided_at=utcnow()):
                 continue  # someone else decided first: re-evaluate what they did
         return _issue(request, order)
-    raise Conflict("the refund request changed concurrently; retry")
+
+
+def _changed_concurrently() -> Conflict:
+    return Conflict("the refund request changed concurrently; retry")
 
 
 def _issue(request: RefundRequest, order: Order) -> RefundRequest:
     """Call Stripe for an approved request (same idempotency key on every retry) and record the refund."""
-    from chalicelib.integrations.payments import PaymentProviderError
-
     try:
         result = _gateway().create_refund(
             payment_intent_id=order.payment_intent_id, amount_cents=int(request.approved_amount_cents),
             idempotency_key=f"refund-{request.request_id}",
             metadata={"refund_request_id": request.request_id, "order_id": request.order_id,
                       "product_id": request.product_id, "buyer_id": request.buyer_id})
-    except PaymentProviderError as exc:  # the request stays approved: approving again retries with the same key
+    except payments.PaymentProviderError as exc:  # the request stays approved: approving again retries, same key
         logger.warning("refund not issued", extra={"refund_request_id": request.request_id,
                                                     "error": type(exc).__name__})
         raise RefundNotIssued("the payment provider did not issue the refund; approve again to retry") from exc
@@ -246,7 +227,7 @@ def _issue(request: RefundRequest, order: Order) -> RefundRequest:
 
 def deny(creator_id: str, request_id: str, note: str | None = None) -> RefundRequest:
     request = _creator_request(creator_id, request_id)
-    for _ in range(_ATTEMPTS):
+    for _ in retry_on_conflict(_ATTEMPTS, _RETRY_DELAY, _changed_concurrently):
         if request.status == "denied":
             return request
         if request.status != "pending":
@@ -254,4 +235,3 @@ def deny(creator_id: str, request_id: str, note: str | None = None) -> RefundReq
         fields: dict[str, Any] = {"decided_at": utcnow()} | ({"note": note} if note else {})
         if _transition(request, "denied", "pending", **fields):
             return request
-    raise Conflict("the refund request changed concurrently; retry")

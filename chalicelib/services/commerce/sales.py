@@ -1,17 +1,9 @@
-"""Creator sales data: what the dashboard shows for the last 30 UTC days.
+"""Creator sales for the dashboard: one bounded Query of the window's orders, then pure aggregation.
 
-Read path: ONE paginated Query on the orders table's `by_creator` index (`creator_id`, `created_at >= start of
-the first day`), so reads are bounded by the creator's orders in the window (never the whole table or the
-creator's history), plus one BatchGetItem for the titles of the products that sold. Pagination is internal
-(PynamoDB follows LastEvaluatedKey, pages of `PAGE_SIZE`). At very high volume this becomes a per-day
-roll-up written from the orders stream; the aggregation below is the same either way.
-
-Aggregation is pure (`aggregate`), unit-tested in tests/unit/test_sales_math.py:
-- a sale is an order that was paid: status paid | partially_refunded | refunded | disputed;
-- gross = Σ amount_cents, refunds = Σ refunded_cents, fees = Σ platform_fee_cents, net = gross − refunds − fees;
-- a sale counts on the UTC day it was paid (`paid_at`, else `created_at`); its refunds count on that same day;
-- everything is per currency: amounts in different currencies are never added together;
-- days are zero-filled; top products are the 5 with the highest net (ties: gross, then product id).
+Aggregation (`aggregate`, unit-tested in tests/unit/test_sales_math.py): a sale is an order that was paid (paid |
+partially_refunded | refunded | disputed); net = gross − refunds − platform fees; a sale and its refunds count on
+its UTC payment day; everything per currency; days zero-filled; top products by net (ties: gross, product id).
+At very high volume this becomes a per-day roll-up fed by the orders stream; the aggregation stays the same.
 """
 
 from __future__ import annotations
@@ -20,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+from chalicelib.models import Order, Product
 
 SALE_STATUSES = ("paid", "partially_refunded", "refunded", "disputed")
 WINDOW_DAYS = 30
@@ -108,8 +102,6 @@ def aggregate(sales: Iterable[Sale], today: date, days: int = WINDOW_DAYS, top: 
 
 def creator_sales(creator_id: str, today: date | None = None) -> dict[str, Any]:
     """The creator's dashboard data. Only `creator_id`'s orders are read (the index's partition key)."""
-    from chalicelib.models import Order, Product
-
     today = today or datetime.now(UTC).date()
     orders = Order.by_creator.query(creator_id, Order.created_at >= window_start(today), page_size=PAGE_SIZE)
     sales = [sale for sale in map(sale_of, orders) if sale is not None]

@@ -23,31 +23,25 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.errors import Conflict, InvalidInput
-from chalicelib.models.course import (
-    ROOT_SK,
-    CourseItem,
-    CourseRoot,
-    LessonBody,
-    LessonNode,
-    ModuleNode,
-    body_sk,
-    lesson_sk,
-    module_sk,
-)
-from chalicelib.services.core.db import transaction
-from chalicelib.services.courses.builder import (
+from chalicelib.models.course import CourseItem, LessonBody, LessonNode, ModuleNode, body_sk, lesson_sk, module_sk
+from chalicelib.schemas.course_import import CourseImport
+from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
+from chalicelib.services.courses.embeds import is_youtube, normalize_embed_url
+from chalicelib.services.courses.outline import Outline
+from chalicelib.services.courses.store import (
     MAX_CHILDREN,
     RETRIES,
+    RETRY_DELAY,
+    course_changed,
     load_outline,
-    lost_race,
+    lock,
     owned_course,
     refresh_stats,
 )
-from chalicelib.services.courses.embeds import is_youtube, normalize_embed_url
-from chalicelib.services.courses.outline import Outline
 
 FREE_LESSONS_IN_FIRST_MODULE = 2
 
@@ -109,6 +103,20 @@ def derived_id(prefix: str, product_id: str, import_hash: str, *indexes: int) ->
     return f"{prefix}_{hashlib.sha256(seed.encode()).hexdigest()[:23]}"
 
 
+def validate_document(data: Any) -> dict[str, Any]:
+    """A document that did not come through the endpoint (the CLI) checked with the endpoint's own schema: the
+    plain document, or 422 naming each problem's path as the endpoint would."""
+    if not isinstance(data, dict):
+        raise InvalidInput("the course document must be a JSON object",
+                           [{"loc": ["body"], "msg": "must be a JSON object", "type": "type_error"}])
+    try:
+        return CourseImport.model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        raise InvalidInput("the course document does not match the import schema",
+                           [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                            for e in exc.errors(include_url=False)]) from None
+
+
 def _problem(loc: list[Any], msg: str) -> dict[str, Any]:
     return {"loc": ["body", "course", *loc], "msg": msg, "type": "rule"}
 
@@ -167,13 +175,12 @@ def _store(plan: ImportPlan) -> bool:
     with CourseItem.batch_write() as batch:  # invisible until their modules are committed below
         for item in [*plan.bodies, *plan.lessons]:
             batch.save(item)
-    for _ in range(RETRIES):
+    for _ in retry_on_conflict(RETRIES, RETRY_DELAY, course_changed):
         if _commit(plan, outline):
             return False
         outline = load_outline(plan.product_id)
         if _already_imported(outline, plan):  # the same document won a concurrent run
             return True
-    raise Conflict("the course changed meanwhile; reload and retry")
 
 
 def _already_imported(outline: Outline, plan: ImportPlan) -> bool:
@@ -187,16 +194,9 @@ def _already_imported(outline: Outline, plan: ImportPlan) -> bool:
 
 def _commit(plan: ImportPlan, outline: Outline) -> bool:
     """Put the modules and bump the ROOT in one transaction on the version we read; False on a lost race."""
-    root = CourseRoot(plan.product_id, ROOT_SK)
     try:
         with transaction() as tx:
-            if outline.root is None:
-                root.content_version, root.import_hashes = 1, {plan.import_hash}
-                tx.save(root, condition=CourseItem.sk.does_not_exist())
-            else:
-                tx.update(root, actions=[CourseRoot.content_version.add(1),
-                                         CourseRoot.import_hashes.add({plan.import_hash})],
-                          condition=CourseRoot.content_version == outline.content_version)
+            lock(tx, plan.product_id, outline, plan.import_hash)
             for module in plan.modules:
                 tx.save(module)
     except TransactWriteError as exc:

@@ -1,6 +1,6 @@
 """The creator dashboard: AI allowance, AI usage by feature, products by type, and sales — in bounded reads.
 
-Reads, whatever the size of the catalog: the allowance (`allowance.status`: 2 GetItems, plus a write on first use
+Reads, whatever the size of the catalog: the allowance (`ai.usage.status`: 2 GetItems, plus a write on first use
 or when the period is due), one Query of the creator's products on the `by_creator` index (paginated, only
 `product_type` read back), and the sales report (`sales.creator_sales`: one Query of the window's orders + one
 BatchGetItem of titles). Sales figures stay per currency, never summed across currencies.
@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.models import Product
-from chalicelib.services.ai import allowance
+from chalicelib.services.ai import usage
 from chalicelib.services.commerce import sales
 
 PRODUCT_TYPES = ("course", "prompt_pack", "template", "ebook")
@@ -27,8 +27,8 @@ def products_by_type(creator_id: str) -> dict[str, int]:
 
 
 def creator_dashboard(creator_id: str, today: date | None = None) -> dict[str, Any]:
-    """403 for a user without a creator account (from `allowance.status`)."""
-    ai = allowance.status(creator_id)
+    """403 for a user without a creator account (from `usage.status`)."""
+    ai = usage.status(creator_id)
     report = sales.creator_sales(creator_id, today)
     by_currency = {block["currency"]: block for block in report["currencies"]}
     return {

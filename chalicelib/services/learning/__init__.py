@@ -1,1 +1,42 @@
-"""The learning domain."""
+"""The learning domain: the learner's side of a course — access, enrollments, progress, quizzes, completion,
+certificates — and the buyer's library.
+
+Owns the tables `enrollments` (one per course learner: `access_type` purchased | gifted | promotional | preview,
+completed-lesson and passed-quiz string SETs, time spent (ADD), last activity and lesson, `completed_at`,
+`certificate_id`), `lesson-progress` (`user#product`, lesson: per-lesson upsert; a course's rows in one Query),
+`quiz-attempts` (`user#quiz`, number: latest first) and `certificates` (`cert_` + 144 random bits; names and title
+copied at issue). Reads `access-grants` (the source of truth for access, owned by `access`) and bumps a grant's
+`last_activity_at` (the library's sort key); progress reports' idempotency markers go to `stripe-events`.
+
+Access (`rules`): full access for the owner and active grants; a lesson is also open when it or its module is a
+free preview (a quiz when it, its module or its host lesson is). Locked content answers 403 `lesson_locked` /
+`quiz_locked` with the reason and never the content; questions go out without correct answers or explanations
+until an attempt is graded.
+
+Enrollment (`enrollments`): `POST /v1/products/{id}/enroll` — a free product is a purchase at 0 (the grant and the
+enrollment in one transaction: grant put conditioned on not existing, enrollment upserted so a preview is upgraded
+with its progress); a paid course with free preview content gives a `preview` enrollment and no grant (not in the
+library); other paid products answer 402 `payment_required` (checkout is commerce's); a holder 409
+`already_owned`. A learner without an enrollment gets one on first progress or attempt (from their grant, else
+`preview`); the owner gets none (409 `owner_cannot_enroll`). Creators grant with `POST …/grants`.
+
+Write protocol (`enrollments.commit` + `touch`): every learner write is ONE TransactWriteItems — the lesson
+progress (or the quiz attempt), the enrollment and the grant's activity, each update conditioned on its item
+existing. A transaction cancelled for TransactionConflict applied nothing and is retried with jittered backoff
+(ADDs never double); a failed condition goes back to the caller (409 "changed meanwhile" unless it was a retried
+report). Progress (`progress`): counters are derived — `lessons_completed = |completed ∩ product.lesson_ids|` with
+`completed_lesson_ids` a string SET grown by ADD, time by ADD of a delta (≤ 4 h per call) — so repeats,
+concurrency and later content edits never skew them; calls: 1 GetItem product + 1 GetItem grant + 1 outline
+Query + 1 GetItem enrollment + 1 TransactWriteItems. An `Idempotency-Key` is recorded in the same transaction.
+Quizzes (`quizzes`): graded on the server (multi-select = exact set); `attempt_number` is a conditional put, so
+concurrent submits never share one; retakes only if allowed (else 409 `retake_not_allowed`).
+
+Completion (`certificates`): every current lesson completed and every course-scope quiz passed sets
+`completed_at` under `attribute_not_exists` in the same transaction as the certificate put: exactly one
+certificate, sticky even if lessons are added later. `GET /v1/certificates/{id}` is public, never shows the user.
+
+Library (`library`): 1 Query (`by_activity`, desc) + 1 BatchGetItem products + 1 BatchGetItem enrollments per
+page, whatever is owned.
+
+Modules: errors, rules, enrollments, progress, quizzes, certificates, library.
+"""

@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.models import AccessGrant, Enrollment, Product
 from chalicelib.services.core.pagination import Page, paginate
-from chalicelib.services.learning.learner import lesson_ids_of, progress_summary
+from chalicelib.services.learning.enrollments import lesson_ids_of, progress_summary
 
 CARD_FIELDS = ("product_id", "product_type", "title", "slug", "status", "creator_id", "cover_image_url")
 

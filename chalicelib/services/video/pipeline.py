@@ -5,7 +5,7 @@
   name makes it idempotent: a duplicate event (or a second complete) starts nothing new.
 - `record_outputs`: the renditions and the asset's move to `ready` are ONE transaction (never a ready asset
   without its variants, nor variants of an asset that is not ready), then the lesson named at upload gets the
-  video (`videos.on_ready`). Safe to repeat: a ready asset is not written again, only re-attached.
+  video (`on_ready`). Safe to repeat: a ready asset is not written again, only re-attached.
 """
 
 from __future__ import annotations
@@ -13,9 +13,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+
 from chalicelib.config import get_settings
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.integrations import stepfunctions
+from chalicelib.models import VideoAsset, VideoQualityVariant
+from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
+from chalicelib.services.core.db import condition_failed, transaction
+from chalicelib.services.courses.lessons import attach_video
+from chalicelib.services.video.assets import find, media_prefix
 
 UPLOAD_KEY = re.compile(r"^uploads/(?P<creator_id>[^/]+)/(?P<video_id>[^/]+)/source$")
 STARTABLE = ("pending", "uploading", "processing")  # the object exists, so the upload is complete whatever the row says
@@ -25,20 +33,14 @@ OUTPUT_KEYS = ("master_key", "thumbnail_key", "storyboard_key", "storyboard_vtt_
 
 def start_for_upload(bucket: str, key: str) -> str | None:
     """Start the pipeline for an uploaded object; the execution arn, or None when there is nothing (new) to do."""
-    from pynamodb.exceptions import DoesNotExist
-
-    from chalicelib.integrations import stepfunctions
-    from chalicelib.models import VideoAsset
-
     settings = get_settings()
     match = UPLOAD_KEY.match(key)
     if bucket != settings.uploads_bucket or not match:
         logger.info("not a video upload: ignored", extra={"bucket": bucket, "key": key})
         return None
     video_id = match.group("video_id")
-    try:
-        asset = VideoAsset.get(video_id, consistent_read=True)
-    except DoesNotExist:
+    asset = find(video_id)
+    if asset is None:
         logger.warning("upload for an unknown video: ignored", extra={"video_id": video_id})
         return None
     if asset.original_key != key or asset.creator_id != match.group("creator_id"):
@@ -65,7 +67,7 @@ def validate_outputs(video_id: str, outputs: dict[str, Any]) -> dict[str, Any]:
     """The rules a transcoder's outputs must meet before they are recorded (pure): every key inside this video's
     folder, a master playlist, 1..MAX_VARIANTS renditions with distinct names, positive sizes and bitrates."""
     problems: list[str] = []
-    prefix = f"videos/{video_id}/"
+    prefix = media_prefix(video_id)
     keys = {name: outputs.get(name) for name in OUTPUT_KEYS}
     if not keys["master_key"]:
         problems.append("master_key is required")
@@ -105,18 +107,10 @@ def validate_outputs(video_id: str, outputs: dict[str, Any]) -> dict[str, Any]:
 
 def record_outputs(video_id: str, outputs: dict[str, Any]) -> None:
     """Write the renditions and move the asset to `ready` (one transaction), then attach it to its lesson."""
-    from pynamodb.exceptions import DoesNotExist, TransactWriteError
-
-    from chalicelib.models import VideoAsset, VideoQualityVariant
-    from chalicelib.models.base import utcnow
-    from chalicelib.services.core.db import condition_failed, transaction
-    from chalicelib.services.video import videos
-
     clean = validate_outputs(video_id, outputs)
-    try:
-        asset = VideoAsset.get(video_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound("video not found") from None
+    asset = find(video_id)
+    if asset is None:
+        raise NotFound("video not found")
     if asset.status != "ready":
         if asset.status != "processing":
             raise InvalidInput(f"the video is {asset.status}, not processing: outputs not recorded")
@@ -144,4 +138,23 @@ def record_outputs(video_id: str, outputs: dict[str, Any]) -> None:
             if not condition_failed(exc) or current.status != "ready":
                 raise
         logger.info("video ready", extra={"video_id": video_id, "variants": len(clean["variants"])})
-    videos.on_ready(video_id)
+    on_ready(video_id)
+
+
+def on_ready(video_id: str) -> str | None:
+    """Attach a video that became `ready` to the lesson named at upload; the lesson id, or None.
+
+    Safe to call again (an attached video is not written twice). Problems of content, not of infrastructure (the
+    lesson or course is gone, the asset is not ready, a newer upload already holds the lesson), are logged and
+    skipped: the video itself stays ready and attachable by hand.
+    """
+    asset = find(video_id)
+    if asset is None or asset.status != "ready" or not (asset.product_id and asset.lesson_id):
+        return None
+    try:
+        attached = attach_video(asset.creator_id, asset.product_id, asset.lesson_id, video_id)
+    except (NotFound, Conflict, InvalidInput) as exc:
+        logger.warning("video not attached", extra={"video_id": video_id, "lesson_id": asset.lesson_id,
+                                                    "reason": exc.message})
+        return None
+    return asset.lesson_id if attached else None

@@ -16,7 +16,7 @@ bearer capability until it expires (a refund takes effect on the next `grant`). 
 resolved relative to the playlist and must stay under the video's own media prefix, so a token for one video can
 never yield a URL to another's objects.
 
-The m3u8 and WebVTT rewriting below are pure functions (tests/unit/test_manifest_rewrite.py).
+The tokens are pure functions; the m3u8 and WebVTT rewriting is in `hls.py` (tests/unit/test_manifest_rewrite.py).
 """
 
 from __future__ import annotations
@@ -26,37 +26,28 @@ import hashlib
 import hmac
 import json
 import math
-import posixpath
-import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.config import get_settings
-from chalicelib.errors import Forbidden, NotFound
+from chalicelib.errors import NotFound
 from chalicelib.integrations import storage
 from chalicelib.integrations.media_urls import media_urls
 from chalicelib.models import LessonProgress, VideoAsset, VideoQualityVariant
 from chalicelib.models.learning import enrollment_key
-from chalicelib.services.learning import learner as learning
-from chalicelib.services.video import videos
+from chalicelib.services.learning import rules
+from chalicelib.services.video.assets import find, media_prefix, variants
+from chalicelib.services.video.errors import PlaybackExpired
+from chalicelib.services.video.hls import collect_uris, resolve_key, rewrite_playlist, rewrite_vtt
 
 START_SECONDS = 600
 PLAY_MARGIN_SECONDS = 3600
 PLAY_MAX_SECONDS = 6 * 3600
 START, PLAY = "s", "p"  # token kinds: a start token opens the master and storyboard; a play token renditions
-_URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
-
-
-class PlaybackExpired(Forbidden):
-    """A genuine playback token past its expiry: ask for a new one (`GET .../playback`)."""
-
-    code = "playback_expired"
 
 
 # --- pure: tokens ---------------------------------------------------------------------------------------
@@ -113,74 +104,6 @@ def play_seconds(duration_ms: int) -> int:
     return min(math.ceil(duration_ms / 1000) + PLAY_MARGIN_SECONDS, PLAY_MAX_SECONDS)
 
 
-# --- pure: playlists ------------------------------------------------------------------------------------
-
-
-def rewrite_playlist(text: str, replace: Callable[[str], str]) -> str:
-    """Apply `replace` to every URI of an m3u8 playlist: URI lines (segments, renditions) and `URI="..."`
-    attributes of tags (EXT-X-MAP, EXT-X-MEDIA, EXT-X-KEY, EXT-X-I-FRAME-STREAM-INF, …). Tags, comments and blank
-    lines are kept as they are."""
-    lines = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#EXT"):
-            line = _URI_ATTRIBUTE.sub(lambda match: f'URI="{replace(match.group(1))}"', line)
-        elif stripped and not stripped.startswith("#"):
-            line = replace(stripped)
-        lines.append(line)
-    return "\n".join(lines) + "\n"
-
-
-def collect_uris(rewrite: Callable[[str, Callable[[str], str]], str], text: str) -> list[str]:
-    """Every URI `rewrite` (`rewrite_playlist` or `rewrite_vtt`) would replace in `text`, in order."""
-    found: list[str] = []
-
-    def keep(uri: str) -> str:
-        found.append(uri)
-        return uri
-
-    rewrite(text, keep)
-    return found
-
-
-def resolve_key(base_key: str, uri: str) -> str | None:
-    """The object key a URI in the file at `base_key` points at: relative URIs against its folder, root-relative
-    and http(s) URIs by their path (only ever looked up in our own media bucket). Query strings are dropped.
-    None for other schemes (data:, skd:) and for paths climbing above the bucket's root."""
-    parts = urlsplit(uri)
-    if parts.scheme not in ("", "http", "https"):
-        return None
-    path = unquote(parts.path)
-    if not (parts.scheme or parts.netloc or path.startswith("/")):
-        path = f"{posixpath.dirname(base_key)}/{path}"
-    segments: list[str] = []
-    for segment in path.split("/"):
-        if segment == "..":
-            if not segments:
-                return None
-            segments.pop()
-        elif segment not in ("", "."):
-            segments.append(segment)
-    return "/".join(segments) or None
-
-
-def rewrite_vtt(text: str, replace: Callable[[str], str]) -> str:
-    """Apply `replace` to the URI of every cue payload line of a WebVTT storyboard (`sprite.jpg#xywh=x,y,w,h`),
-    keeping the media fragment; the header, timings, NOTE blocks and blank lines are kept as they are."""
-    lines, in_cue = [], False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if "-->" in stripped:
-            in_cue = True
-        elif not stripped:
-            in_cue = False
-        elif in_cue:
-            uri, hash_, fragment = stripped.partition("#")
-            line = f"{replace(uri)}{hash_}{fragment}"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
-
-
 # --- the service ----------------------------------------------------------------------------------------
 
 
@@ -194,18 +117,15 @@ def _now() -> float:
 
 
 def _ready_asset(video_id: str) -> VideoAsset:
-    try:
-        asset = VideoAsset.get(video_id)
-    except DoesNotExist:
-        raise NotFound("video not found") from None
-    if asset.status != "ready" or not asset.hls_master_key:
+    asset = find(video_id, consistent=False)
+    if asset is None or asset.status != "ready" or not asset.hls_master_key:
         raise NotFound("video not found")
     return asset
 
 
 def _signed_media(video_id: str, base_key: str, uris: list[str], expires_in: int) -> dict[str, str]:
     """uri → signed URL, for URIs resolving under the video's media prefix; anything else is a broken output."""
-    prefix = videos.media_prefix(video_id)
+    prefix = media_prefix(video_id)
     keys = {}
     for uri in dict.fromkeys(uris):
         key = resolve_key(base_key, uri)
@@ -221,7 +141,7 @@ def _timestamp(seconds: int) -> datetime:
 
 def grant(user_id: str | None, product_ref: str, lesson_id: str, base_url: str) -> dict[str, Any]:
     """Playback of a lesson's video for whoever may open the lesson (same rule and errors as the lesson view)."""
-    product, lesson, _ = learning.open_lesson(user_id, product_ref, lesson_id)
+    product, lesson, _ = rules.open_lesson(user_id, product_ref, lesson_id)
     if lesson.content_type != "video" or not lesson.video_asset_id:
         raise NotFound("this lesson has no video")
     asset = _ready_asset(lesson.video_asset_id)
@@ -244,7 +164,7 @@ def grant(user_id: str | None, product_ref: str, lesson_id: str, base_url: str) 
         "storyboard": storyboard,
         "duration_seconds": int(asset.duration_ms or 0) / 1000,
         "resume_position_seconds": _resume_position(user_id, product.product_id, lesson_id),
-        "variants": videos.variants(asset.video_id),
+        "variants": variants(asset.video_id),
     }
 
 
@@ -265,7 +185,7 @@ def master_playlist(token: str, base_url: str) -> str:
     text = storage.read_text(get_settings().media_bucket, asset.hls_master_key)
     if text is None:
         raise NotFound("video not found")
-    quality_by_key = {row.playlist_key: row.quality for row in videos.variants(asset.video_id)}
+    quality_by_key = {row.playlist_key: row.quality for row in variants(asset.video_id)}
     play = mint(Token(PLAY, asset.video_id, claims.user_id,
                       int(_now()) + play_seconds(int(asset.duration_ms or 0))), _secret())
 

@@ -1,4 +1,6 @@
-"""Start `python -m local.run` as a real subprocess, talk to it over HTTP, and take it down completely.
+"""The local runtime for tests/e2e and tests/browser: start `python -m local.run` as a real subprocess, talk to it
+over HTTP, and take it down completely. One runtime serves a whole session: the `stack` fixture in tests/conftest.py,
+whose tests xdist runs on one worker (group "local-runtime").
 
 The runner gets an explicit, minimal environment: nothing from the test process (AWS_*, AUTH_*,
 TABLE_PREFIX set by tests/conftest.py) may leak into it. It runs in its own process group, so the
@@ -21,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from local import ROOT
@@ -89,26 +90,6 @@ def start(state_dir: Path) -> Stack:
     stack.base_url, stack.moto_url, stack.demo = facts["api_url"], facts["moto_url"], facts["demo"]
     stack.idp = LocalIdp.load_or_create(state_dir)
     return stack
-
-
-_shared: Stack | None = None
-
-
-def shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Stack:
-    """The session's one runtime, for every suite's session-scoped `stack` fixture (tests/e2e, tests/browser): the
-    first to ask starts it and stops it when the session ends."""
-    global _shared
-    if _shared is None:
-        _shared = start(tmp_path_factory.mktemp("local-runtime"))
-        request.addfinalizer(_stop_shared)
-    return _shared
-
-
-def _stop_shared() -> None:
-    global _shared
-    if _shared is not None:
-        stop(_shared)
-        _shared = None
 
 
 def group_alive(pgid: int) -> bool:

@@ -1,0 +1,171 @@
+"""Stripe events about orders → the order's change and its grant's, planned from what was read.
+
+Each planner reads the order (by the metadata's order id, else the intent's `by_payment_intent` row), decides,
+and describes the write: the order update is conditioned on the status it was read with, so a concurrent change
+cancels the transaction and `webhooks.handle` re-plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.models import Order, Product
+from chalicelib.models.base import utcnow
+from chalicelib.services.access import grants
+from chalicelib.services.commerce import confirmation, coupons
+from chalicelib.services.commerce.events import Plan, Planner, decline_reason, latest_charge_id
+
+UNPAID = ("pending", "failed", "abandoned")
+
+
+def _order_for_intent(intent_id: str | None, metadata: dict[str, Any] | None = None) -> Order | None:
+    order_id = (metadata or {}).get("order_id")
+    if order_id:
+        try:
+            order = Order.get(order_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return order if order.payment_intent_id in (None, intent_id) else None
+    if not intent_id:
+        return None
+    for key in Order.by_payment_intent.query(intent_id, limit=1):
+        return Order.get(key.order_id, consistent_read=True)
+    return None
+
+
+def _guarded(tx: TransactWrite, order: Order, actions: list[Any]) -> None:
+    """Update `order` only if its status is still the one we decided on."""
+    tx.update(order, actions=[*actions, Order.updated_at.set(utcnow())], condition=Order.status == order.status)
+
+
+def _product_state(product_id: str) -> dict[str, Any]:
+    product = Product.get(product_id)
+    return {"product_id": product.product_id, "creator_id": product.creator_id,
+            "product_type": product.product_type, "title": product.title}
+
+
+def _coupon(action: Callable[[str, str, str], None], order: Order) -> Callable[[], None]:
+    return lambda: action(order.coupon_code, order.buyer_id, order.order_id)
+
+
+# --- planners: read, decide, describe the write -------------------------------------------------------
+
+
+def _payment_succeeded(intent: dict[str, Any]) -> Plan:
+    order = _order_for_intent(intent.get("id"), intent.get("metadata"))
+    if order is None or order.paid_at is not None:
+        return Plan("ignored")
+    now = utcnow()
+    actions = [Order.paid_at.set(now), Order.pending_shard.remove(), Order.payment_intent_id.set(intent["id"])]
+    charge_id = latest_charge_id(intent)
+    if charge_id:
+        actions.append(Order.charge_id.set(charge_id))
+    after = [_coupon(coupons.confirm, order)] if order.coupon_code else []
+    if order.status not in UNPAID:  # refunded (or disputed) before we saw the success: record, grant nothing
+        return Plan("recorded_after_refund", lambda tx: _guarded(tx, order, actions), after)
+    product = _product_state(order.product_id)
+
+    def write(tx: TransactWrite) -> None:
+        _guarded(tx, order, [*actions, Order.status.set("paid"), Order.confirmation_pending.set(True)])
+        grants.add_grant(tx, order.buyer_id, product, "purchased", now)
+
+    return Plan("granted", write, after, then=lambda: confirmation.confirm_once(order, product))
+
+
+def _payment_failed(intent: dict[str, Any]) -> Plan:
+    order = _order_for_intent(intent.get("id"), intent.get("metadata"))
+    if order is None or order.status not in ("pending", "abandoned"):
+        return Plan("ignored")
+    reason = decline_reason(intent)
+
+    def write(tx: TransactWrite) -> None:
+        _guarded(tx, order, [Order.status.set("failed"), Order.failure_reason.set(reason),
+                             Order.pending_shard.remove()])
+
+    return Plan("failed", write, [_coupon(coupons.release, order)] if order.coupon_code else [])
+
+
+def _charge_refunded(charge: dict[str, Any]) -> Plan:
+    order = _order_for_intent(charge.get("payment_intent"), charge.get("metadata"))
+    if order is None:
+        return Plan("ignored")
+    refunded = min(int(charge.get("amount_refunded") or 0), int(order.amount_cents))
+    if refunded <= int(order.refunded_cents or 0):
+        return Plan("ignored")  # an older, smaller refund total arriving late
+    full = refunded >= int(order.amount_cents)
+    actions = [Order.refunded_cents.set(refunded)]
+    if isinstance(charge.get("id"), str):
+        actions.append(Order.charge_id.set(charge["id"]))
+    if order.status in UNPAID:
+        if full:  # seen before the success: the order can never be fulfilled; it stays out of the pending sweep
+            actions += [Order.status.set("refunded"), Order.pending_shard.remove()]
+        return Plan("refund_recorded", lambda tx: _guarded(tx, order, actions))
+    if order.status not in ("disputed", "dispute_lost"):
+        actions.append(Order.status.set("refunded" if full else "partially_refunded"))
+    grant = grants.current_grant(order.buyer_id, order.product_id) if full else None
+    revoke = grant is not None and grant.access_type == "purchased" and grant.status != "revoked"
+
+    def write(tx: TransactWrite) -> None:
+        _guarded(tx, order, actions)
+        if revoke:
+            grants.revoke(tx, grant)
+
+    return Plan("refunded" if full else "partially_refunded", write)
+
+
+def _dispute(change: str) -> Planner:
+    def plan(dispute: dict[str, Any]) -> Plan:
+        order = _order_for_intent(dispute.get("payment_intent"), dispute.get("metadata"))
+        if order is None or order.paid_at is None:
+            return Plan("ignored")
+        status = str(dispute.get("status") or "")
+        grant = grants.current_grant(order.buyer_id, order.product_id)
+        grant = grant if grant is not None and grant.access_type == "purchased" else None
+        actions = [Order.dispute_status.set(status or "open")]
+        if isinstance(dispute.get("id"), str):
+            actions.append(Order.dispute_id.set(dispute["id"]))
+        grant_change: Callable[[TransactWrite, Any], None] | None = None
+        if change == "created":
+            actions.append(Order.status.set("disputed"))
+            grant_change = grants.suspend if grant and grant.status == "active" else None
+            outcome = "suspended"
+        elif status == "won":
+            fully_refunded = int(order.refunded_cents or 0) >= int(order.amount_cents)
+            actions.append(Order.status.set("refunded" if fully_refunded else "paid"))
+            grant_change = grants.restore if grant and grant.status == "suspended" and not fully_refunded else None
+            outcome = "restored"
+        elif status == "lost":
+            actions.append(Order.status.set("dispute_lost"))
+            grant_change = grants.revoke if grant and grant.status != "revoked" else None
+            outcome = "revoked"
+        else:  # warning_closed and the like: nothing changes but the recorded status
+            outcome = "recorded"
+
+        def write(tx: TransactWrite) -> None:
+            _guarded(tx, order, actions)
+            if grant_change:
+                grant_change(tx, grant)
+
+        return Plan(outcome, write)
+
+    return plan
+
+
+PLANNERS: dict[str, Planner] = {
+    "payment_intent.succeeded": _payment_succeeded,
+    "payment_intent.payment_failed": _payment_failed,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": _dispute("created"),
+    "charge.dispute.closed": _dispute("closed"),
+}
+
+
+def resend_pending_confirmation(intent: dict[str, Any]) -> None:
+    """A success delivered again: send the confirmation the first delivery committed but did not get out."""
+    order = _order_for_intent(intent.get("id"), intent.get("metadata"))
+    if order is not None and order.confirmation_pending:
+        confirmation.confirm_once(order, _product_state(order.product_id))

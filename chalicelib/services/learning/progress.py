@@ -1,0 +1,117 @@
+"""Reading a lesson with the caller's progress, and recording progress: ONE transaction per report (the lesson's
+progress row upserted, the enrollment's completed SET and time ADDed, the grant's activity bumped), so repeated or
+concurrent reports never double-count; an `Idempotency-Key` makes a retried report apply once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.models import Enrollment, LessonProgress, ProcessedEvent
+from chalicelib.models.base import utcnow
+from chalicelib.models.learning import enrollment_key
+from chalicelib.services.catalog import products
+from chalicelib.services.courses import store
+from chalicelib.services.courses.lessons import lesson_view
+from chalicelib.services.courses.outline import quiz_summary
+from chalicelib.services.learning import certificates, enrollments, rules
+from chalicelib.services.learning.enrollments import lesson_ids_of, progress_summary
+from chalicelib.services.learning.errors import NotEnrolled
+
+PROGRESS_FIELDS = ("video_progress_seconds", "notes", "bookmarked")
+
+
+def read_lesson(user_id: str | None, ref: str, lesson_id: str) -> dict[str, Any]:
+    """An accessible lesson with its body, video reference, inline quizzes and the caller's progress."""
+    course = rules.course(ref, user_id)
+    lesson, reason = rules.lesson(course, lesson_id)
+    inline = [q for q in course.outline.quizzes if q.scope == "inline" and q.lesson_id == lesson_id]
+    progress = _progress_row(enrollment_key(user_id, course.product_id), lesson_id) if user_id else None
+    return {**lesson_view(lesson, store.load_body(course.product_id, lesson_id)), "product_id": course.product_id,
+            "access_reason": reason, "quizzes": [quiz_summary(course.outline, q, course.full_access) for q in inline],
+            "progress": _progress_view(progress) if progress else None}
+
+
+def record_progress(user_id: str, ref: str, lesson_id: str, changes: dict[str, Any],
+                    learner_name: str | None = None, request_key: str | None = None) -> dict[str, Any]:
+    """Upsert the learner's progress on an accessible lesson; may complete the course.
+
+    `changes`: completed (set/unset), time_spent_seconds (a delta to add), video_progress_seconds (resume
+    position), notes, bookmarked. Unsetting `completed` after the course was completed keeps the certificate.
+    `request_key` (the client's Idempotency-Key): the report is recorded once, in the same transaction, so a
+    retried report never adds its time delta twice; the retry gets the current progress back.
+    """
+    course = rules.course(ref, user_id)
+    rules.lesson(course, lesson_id)
+    enrollments.learner(user_id, course)
+    now = utcnow()
+    key = enrollment_key(user_id, course.product_id)
+    lesson_actions, enrollment_actions = _progress_actions(lesson_id, changes, now)
+
+    report = ProcessedEvent(f"progress:{user_id}:{request_key}", event_type="lesson_progress") if request_key else None
+
+    def write(tx: TransactWrite) -> None:
+        tx.update(LessonProgress(key, lesson_id), actions=lesson_actions)
+        enrollments.touch(tx, user_id, course, now, enrollment_actions)
+        if report:
+            tx.save(report, condition=ProcessedEvent.event_id.does_not_exist())
+
+    if enrollments.commit(write) and not (report and _recorded(report)):
+        raise enrollments.changed_meanwhile()
+    enrollment = certificates.complete_if_done(user_id, course, learner_name)
+    return {"lesson": _progress_view(_progress_row(key, lesson_id)),
+            "enrollment": progress_summary(enrollment, lesson_ids_of(course.product))}
+
+
+def course_progress(user_id: str, ref: str) -> dict[str, Any]:
+    """The caller's enrollment summary and per-lesson progress (one Query), for the course's current lessons."""
+    product, _ = products.get_visible(ref, user_id)
+    enrollment = enrollments.find(user_id, product.product_id) if product.product_type == "course" else None
+    if enrollment is None:
+        raise NotEnrolled("you are not enrolled in this course")
+    current = lesson_ids_of(product)
+    rows = LessonProgress.query(enrollment_key(user_id, product.product_id), consistent_read=True)
+    return {"enrollment": progress_summary(enrollment, current),
+            "lessons": [_progress_view(row) for row in rows if row.lesson_id in current]}
+
+
+def _progress_row(key: str, lesson_id: str) -> LessonProgress | None:
+    try:
+        return LessonProgress.get(key, lesson_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _progress_view(row: LessonProgress) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in ("lesson_id", "completed", "completed_at", "time_spent_seconds",
+                                                  "video_progress_seconds", "notes", "bookmarked", "updated_at")}
+
+
+def _progress_actions(lesson_id: str, changes: dict[str, Any], now: datetime) -> tuple[list[Any], list[Any]]:
+    """Update actions for the lesson's progress row (an upsert) and for the enrollment."""
+    lesson = [LessonProgress.updated_at.set(now)]
+    enrollment = [Enrollment.last_lesson_id.set(lesson_id)]
+    if changes.get("completed") is True:
+        lesson += [LessonProgress.completed.set(True),
+                   LessonProgress.completed_at.set(LessonProgress.completed_at | now)]
+        enrollment.append(Enrollment.completed_lesson_ids.add({lesson_id}))
+    elif changes.get("completed") is False:
+        lesson += [LessonProgress.completed.set(False), LessonProgress.completed_at.remove()]
+        enrollment.append(Enrollment.completed_lesson_ids.delete({lesson_id}))
+    if changes.get("time_spent_seconds"):
+        lesson.append(LessonProgress.time_spent_seconds.add(changes["time_spent_seconds"]))
+        enrollment.append(Enrollment.total_time_spent_seconds.add(changes["time_spent_seconds"]))
+    lesson += [getattr(LessonProgress, name).set(changes[name]) for name in PROGRESS_FIELDS if name in changes]
+    return lesson, enrollment
+
+
+def _recorded(report: ProcessedEvent) -> bool:
+    """A refused progress write whose report is already recorded was a retry, applied the first time."""
+    try:
+        ProcessedEvent.get(report.event_id, consistent_read=True)
+        return True
+    except DoesNotExist:
+        return False

@@ -1,0 +1,23 @@
+"""The video domain's own error codes (each with the one status it always answers with)."""
+
+from __future__ import annotations
+
+from chalicelib.errors import Conflict, Forbidden, InvalidInput
+
+
+class UploadClosed(Conflict):
+    """The upload cannot take parts or be completed any more (completed, aborted, expired)."""
+
+    code = "upload_closed"
+
+
+class UploadRejected(InvalidInput):
+    """S3 refused to assemble the parts, or the stored object broke a limit (then it was deleted)."""
+
+    code = "upload_rejected"
+
+
+class PlaybackExpired(Forbidden):
+    """A genuine playback token past its expiry: ask for a new one (`GET .../playback`)."""
+
+    code = "playback_expired"
