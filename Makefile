@@ -8,7 +8,15 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 BROWSER := tests/browser
 NPM_STAMP := $(BROWSER)/node_modules/.installed-$(shell cat $(BROWSER)/package-lock.json | sha1sum | cut -c1-12)
 
-.PHONY: install run test lint unit integration e2e browser bench synth deploy token clean ffmpeg chromium
+.PHONY: install run test check lint unit integration e2e browser bench synth deploy token clean ffmpeg chromium
+
+# pytest-xdist: one worker per core; `--dist loadgroup` keeps each xdist_group on one worker, so the tests sharing an
+# expensive session fixture (the local runtime, the CDK synth: see tests/README.md) build it once. PYTEST_WORKERS=0
+# runs in one process; PYTEST_ARGS adds options (e.g. PYTEST_ARGS="-k webhook --durations=20").
+PYTEST_WORKERS ?= auto
+PYTEST := $(strip $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS))
+# `make test` reports its wall time: from make's start (installs and lint included) and of pytest alone.
+MAKE_STARTED := $(shell date +%s)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,18 +53,25 @@ run: install ffmpeg
 lint: install
 	$(BIN)/ruff check .
 
-# pytest exits 5 when it collects nothing; make treats any non-zero exit as failure.
+# pytest exits 5 when it collects nothing; the recipe exits with pytest's code, so make fails on any non-zero exit.
 test: install lint ffmpeg chromium $(NPM_STAMP)
-	$(BIN)/python -m pytest tests
+	@echo '$(PYTEST) tests'; started=$$(date +%s); $(PYTEST) tests; code=$$?; now=$$(date +%s); \
+	echo "make test: pytest $$(( (now - started) / 60 ))m$$(( (now - started) % 60 ))s wall," \
+	     "make test $$(( (now - $(MAKE_STARTED)) / 60 ))m$$(( (now - $(MAKE_STARTED)) % 60 ))s wall (pytest exit code $$code)"; \
+	exit $$code
+
+# The fast inner loop: lint, then the unit tests (in parallel too).
+check: lint
+	$(PYTEST) tests/unit
 
 unit integration: install
-	$(BIN)/python -m pytest tests/$@
+	$(PYTEST) tests/$@
 
 e2e: install ffmpeg
-	$(BIN)/python -m pytest tests/$@
+	$(PYTEST) tests/$@
 
 browser: install ffmpeg chromium $(NPM_STAMP)
-	$(BIN)/python -m pytest tests/$@
+	$(PYTEST) tests/$@
 
 bench: install ffmpeg
 	$(BIN)/python -m tests.bench.run

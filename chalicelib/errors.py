@@ -75,6 +75,13 @@ class Conflict(DomainError):
     code, status = "conflict", 409
 
 
+class IdempotencyKeyReused(Conflict):
+    """An `Idempotency-Key` already used for a different request (another caller, route, target or payload):
+    the same key with the same request gets the stored answer instead. Every idempotent route answers this."""
+
+    code = "idempotency_key_reused"
+
+
 class PayloadTooLarge(DomainError):
     code, status = "payload_too_large", 413
 

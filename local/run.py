@@ -24,6 +24,13 @@ Browser origin: `--spa-origin`/`SPA_ORIGIN` replaces the stage's CORS_ALLOW_ORIG
 answer CORS for that origin only), e.g. for a page served on another port that plays the HLS.
 
 Ctrl-C or SIGTERM stops what was started, in reverse order: pump, API process, localstripe, emulator.
+
+Emulator health: the emulator (moto) is a thread of this process, so its memory is this process's. Every
+`--rss-every` seconds (default 300) one JSON line on stderr gives the RSS, level WARNING above `--rss-warn-mb`
+(default 2048). A watchdog checks that the emulator's server thread runs and that it answers; if it is gone, an
+ERROR JSON line says so and the runner stops everything and exits 3 (instead of an API answering 500). If this
+process is killed outright (the kernel's OOM killer), the API process notices its parent is gone and exits too
+(`local/api.py`).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,11 +66,15 @@ REGION = "us-east-1"
 DEFAULT_API_PORT = 8000
 DEFAULT_MOTO_PORT = 4566
 DEFAULT_STRIPE_PORT = 8420
+DEFAULT_RSS_EVERY = 300.0
+DEFAULT_RSS_WARN_MB = 2048.0
+EMULATOR_GONE = 3  # the exit code when the emulator died under a running runtime
 # Variables from a developer's shell that could point the app at real AWS or another identity provider.
 DROPPED_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
                      "COGNITO_USER_POOL_ID", "COGNITO_APP_CLIENT_IDS", "AUTH_JWKS_URL")
 
 log = logging.getLogger("local.run")
+emulator_log = logging.getLogger("local.emulator")  # JSON lines (see `JsonLines`)
 
 
 class StartupError(RuntimeError):
@@ -86,6 +98,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--spa-origin", default=os.environ.get("SPA_ORIGIN") or None, metavar="ORIGIN",
                         help="the browser origin the API and buckets answer CORS for (env SPA_ORIGIN; default: "
                              "the stage's CORS_ALLOW_ORIGIN)")
+    parser.add_argument("--rss-every", type=float, default=DEFAULT_RSS_EVERY, metavar="SECONDS",
+                        help=f"log the emulator's RSS this often, as a JSON line (default {DEFAULT_RSS_EVERY:.0f}; "
+                             "0 = never)")
+    parser.add_argument("--rss-warn-mb", type=float, default=DEFAULT_RSS_WARN_MB, metavar="MB",
+                        help=f"the RSS line is a WARNING above this (default {DEFAULT_RSS_WARN_MB:.0f})")
     return parser.parse_args(argv)
 
 
@@ -156,7 +173,8 @@ def configure_environment(moto_port: int, idp_env: dict[str, str], spa_origin: s
 # --- the parts -----------------------------------------------------------------------------------
 
 
-def start_moto(port: int, stack: ExitStack) -> str:
+def start_moto(port: int, stack: ExitStack) -> tuple[str, Any]:
+    """The emulator's URL and its ThreadedMotoServer (a thread of this process)."""
     from moto.server import ThreadedMotoServer
 
     from local import moto_fixes
@@ -165,10 +183,99 @@ def start_moto(port: int, stack: ExitStack) -> str:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per AWS call
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
-    stack.callback(server.stop)
+    stack.callback(stop_moto, server)
     url = f"http://{HOST}:{port}"
     _http(f"{url}/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})
-    return url
+    return url, server
+
+
+def stop_moto(server: Any, timeout: float = 5.0) -> None:
+    """`server.stop()`, given up after `timeout`: a wedged emulator must not keep the runner from exiting."""
+    stopper = threading.Thread(target=server.stop, name="moto-stop", daemon=True)
+    stopper.start()
+    stopper.join(timeout)
+    if stopper.is_alive():
+        log.warning("the emulator did not stop within %.0f s; leaving it", timeout)
+
+
+# --- emulator health -----------------------------------------------------------------------------
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record: time, level, logger, message and the record's `fields`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
+                           "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+                           **getattr(record, "fields", {})})
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """A process's resident set size in MB, from /proc/<pid>/status (Linux); 0.0 where that is unavailable."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class EmulatorWatch:
+    """The emulator's health, polled from the runner's main loop (`poll()`; the clock is injectable for tests).
+
+    - RSS: every `rss_every` seconds (and at the first poll) one JSON line with this process's RSS (the emulator is
+      one of its threads), level WARNING above `rss_warn_mb`.
+    - Liveness: the emulator is gone when its server thread has ended (at once), or when it has not answered
+      `probe` (a cheap request, every `probe_every` s) `failures_allowed` times in a row: a busy emulator answers
+      late now and then, a dead one never does.
+    """
+
+    def __init__(self, server: Any, probe: Callable[[], object], *, rss_every: float = DEFAULT_RSS_EVERY,
+                 rss_warn_mb: float = DEFAULT_RSS_WARN_MB, probe_every: float = 5.0, failures_allowed: int = 3,
+                 rss: Callable[[], float] = rss_mb, clock: Callable[[], float] = time.monotonic) -> None:
+        self.server, self.probe, self.rss, self.clock = server, probe, rss, clock
+        self.rss_every, self.rss_warn_mb = rss_every, rss_warn_mb
+        self.probe_every, self.failures_allowed = probe_every, failures_allowed
+        self.failures = 0
+        self._next_rss = self._next_probe = clock()
+
+    def poll(self) -> str | None:
+        """Log the RSS if it is time; why the emulator is gone, or None while it is alive."""
+        now = self.clock()
+        if self.rss_every > 0 and now >= self._next_rss:
+            self._next_rss = now + self.rss_every
+            self.log_rss()
+        thread = getattr(self.server, "_thread", None)
+        if thread is None or not thread.is_alive():
+            return "its server thread has ended"
+        if now < self._next_probe:
+            return None
+        self._next_probe = now + self.probe_every
+        try:
+            self.probe()
+        except Exception as exc:  # refused, timed out, 5xx: one more failure in a row
+            self.failures += 1
+            if self.failures >= self.failures_allowed:
+                return f"it did not answer {self.failures} checks in a row ({type(exc).__name__}: {exc})"
+        else:
+            self.failures = 0
+        return None
+
+    def log_rss(self) -> float:
+        value = self.rss()
+        over = value > self.rss_warn_mb
+        fields = {"event": "emulator_rss", "rss_mb": round(value, 1), "warn_mb": self.rss_warn_mb, "pid": os.getpid()}
+        message = (f"emulator RSS {value:.0f} MB is above {self.rss_warn_mb:.0f} MB (restart `make run` before the "
+                   "kernel kills it)" if over else f"emulator RSS {value:.0f} MB")
+        emulator_log.log(logging.WARNING if over else logging.INFO, message, extra={"fields": fields})
+        return value
+
+
+def watch_emulator(server: Any, moto_url: str, args: argparse.Namespace) -> EmulatorWatch:
+    return EmulatorWatch(server, lambda: _http(f"{moto_url}/moto-api/config", timeout=10),
+                         rss_every=args.rss_every, rss_warn_mb=args.rss_warn_mb)
 
 
 def start_stripe(port: int, stack: ExitStack) -> LocalStripe:
@@ -188,8 +295,9 @@ def start_api(port: int, stack: ExitStack) -> subprocess.Popen:
     """`chalice local` (through `local.api`, which keeps the runner's overrides of the stage's variables)."""
     command = [sys.executable, "-m", "local.api", "local", "--no-autoreload", "--host", HOST, "--port", str(port),
                "--stage", STAGE]
-    # Same process group as the runner: killing the group (as the e2e tests do) takes the API with it.
-    process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ))
+    # Same process group as the runner: killing the group (as the e2e tests do) takes the API with it. If the runner
+    # is killed alone (SIGKILL, the OOM killer), the API sees its parent gone and exits (api.watch_parent).
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, api.RUNNER_PID: str(os.getpid())})
     stack.callback(stop_process, process)
     return process
 
@@ -271,13 +379,13 @@ def write_runtime_file(state_dir: Path, stack: ExitStack, **facts: Any) -> None:
 # --- orchestration -------------------------------------------------------------------------------
 
 
-def start(args: argparse.Namespace, stack: ExitStack) -> subprocess.Popen:
-    """Start everything, registering each part's stop on `stack`; the running API process."""
+def start(args: argparse.Namespace, stack: ExitStack) -> tuple[subprocess.Popen, EmulatorWatch]:
+    """Start everything, registering each part's stop on `stack`; the running API process and the emulator's watch."""
     state_dir = args.state_dir.resolve()
     idp = LocalIdp.load_or_create(state_dir)
     moto_port = choose_port(args.moto_port, DEFAULT_MOTO_PORT, "emulator")
     configure_environment(moto_port, idp.env(idp.write_jwks(state_dir / "jwks.json")), args.spa_origin)
-    moto_url = start_moto(moto_port, stack)
+    moto_url, moto_server = start_moto(moto_port, stack)
     try:
         stripe = start_stripe(choose_port(args.stripe_port, DEFAULT_STRIPE_PORT, "localstripe"), stack)
     except StartupError:
@@ -305,7 +413,7 @@ def start(args: argparse.Namespace, stack: ExitStack) -> subprocess.Popen:
     write_runtime_file(state_dir, stack, api_url=api_url, moto_url=moto_url, stripe_url=stripe.url, stage=STAGE,
                        spa_origin=os.environ["CORS_ALLOW_ORIGIN"], demo=demo)
     print(banner(api_url, moto_url, state_dir, seeded, idp, pump, stripe.url, video_id), flush=True)
-    return api
+    return api, watch_emulator(moto_server, moto_url, args)
 
 
 def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: LocalIdp, pump: Pump,
@@ -368,16 +476,30 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def configure_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="[local] %(levelname)s %(name)s: %(message)s")
     logging.getLogger("local").setLevel(logging.INFO)
+    json_lines = logging.StreamHandler()  # stderr, like the other log lines
+    json_lines.setFormatter(JsonLines())
+    emulator_log.addHandler(json_lines)
+    emulator_log.propagate = False
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging()
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with ExitStack() as stack:
-            api = start(args, stack)
+            api, emulator = start(args, stack)
             while api.poll() is None:
+                gone = emulator.poll()
+                if gone is not None:
+                    emulator_log.error("the emulator is gone (%s): every API call that needs AWS would fail; "
+                                       "stopping everything (restart `make run`)", gone,
+                                       extra={"fields": {"event": "emulator_gone", "exit_code": EMULATOR_GONE}})
+                    return EMULATOR_GONE
                 time.sleep(0.5)
             log.error("chalice local exited with code %s; stopping", api.returncode)
             return 1

@@ -39,9 +39,15 @@ os.environ.update({
     **IDP.env(IDP.write_jwks(_STATE / "jwks.json")),
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)
-share_botocore_data()
-quicker_moto_responses()
-watch_aws_calls()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Speed-ups of the emulator for the test run (tests/support/emulator.py), before any botocore Session exists.
+    In pytest only: tests/bench imports this module for its environment and measures moto as it is."""
+    share_botocore_data()
+    quicker_moto_responses()
+    watch_aws_calls()
+
 
 # Session fixtures that are expensive to build, and the xdist group of the tests that use them: with
 # `--dist loadgroup` a group runs on one worker, so each is built once per run instead of once per worker.
@@ -127,6 +133,11 @@ class Api:
 
     def published(self, user: str, **fields):
         product = self.product(user, **fields)
+        if product["product_type"] == "course":  # publishing a course needs a lesson
+            path = f"/v1/products/{product['product_id']}"
+            module = self.call("POST", f"{path}/modules", user, {"title": "Module"}).json
+            assert self.call("POST", f"{path}/modules/{module['module_id']}/lessons", user,
+                             {"title": "Lesson"}).status_code == 201
         response = self.call("POST", f"/v1/products/{product['product_id']}/publish", user)
         assert response.status_code == 200, response.json
         return response.json

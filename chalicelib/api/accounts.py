@@ -13,8 +13,13 @@ def me(call: Call) -> dict:
     from chalicelib.services.accounts import users
 
     identity = call.identity
-    user = users.ensure_user(identity.user_id, identity.email, identity.name)
-    account = users.get_creator_account(identity.user_id)
+    return _me(users.ensure_user(identity.user_id, identity.email, identity.name))
+
+
+def _me(user) -> dict:
+    from chalicelib.services.accounts import users
+
+    account = users.get_creator_account(user.user_id)
     return {"user_id": user.user_id, "email": user.email, "display_name": user.display_name,
             "is_creator": account is not None, "creator_account": account}
 
@@ -35,3 +40,28 @@ def get_creator_account(call: Call):
     from chalicelib.services.accounts import users
 
     return users.require_creator(call.user_id)
+
+
+@route(bp, "/v1/me", "PATCH", summary="Set your display name (shown on your certificates)", tag="accounts",
+       body="accounts.MeUpdate", response="accounts.MeOut")
+def update_me(call: Call) -> dict:
+    from chalicelib.services.accounts import profiles
+
+    identity = call.identity
+    return _me(profiles.set_display_name(identity.user_id, identity.email, identity.name, call.body.display_name))
+
+
+@route(bp, "/v1/creator/account", "PATCH", summary="Edit your public creator profile (handle, bio, avatar, links)",
+       tag="accounts", body="accounts.CreatorProfileUpdate", response="accounts.CreatorAccountOut")
+def update_creator_profile(call: Call):
+    from chalicelib.services.accounts import profiles
+
+    return profiles.update_profile(call.user_id, call.body.model_dump(exclude_unset=True))
+
+
+@route(bp, "/v1/creators/{creator_ref}", summary="A creator's public profile, by user id or handle", tag="accounts",
+       auth="none", response="accounts.CreatorProfile")
+def creator_profile(call: Call, creator_ref: str) -> dict:
+    from chalicelib.services.accounts import profiles
+
+    return profiles.public_profile(creator_ref)

@@ -38,10 +38,11 @@ def product_preview(call: Call, product_id: str) -> dict:
 
 def _detail(product, reason: str | None, viewer_id: str | None) -> dict:
     """Product fields, the viewer's access, and for courses the outline with locks: one outline Query."""
+    from chalicelib.services.accounts.profiles import creator_profile
     from chalicelib.services.catalog import products
 
     detail = {**products.state_of(product), "user_has_access": reason is not None, "access_reason": reason,
-              "is_owner": product.creator_id == viewer_id}
+              "is_owner": product.creator_id == viewer_id, "creator": creator_profile(product.creator_id)}
     if product.product_type == "course":
         from chalicelib.services.courses.outline import lesson_access_map, outline_tree, quiz_summary
         from chalicelib.services.courses.store import load_outline

@@ -33,6 +33,15 @@ def get_order(call: Call, order_id: str):
     return checkout.get_order(call.user_id, order_id)
 
 
+@route(bp, "/v1/orders/{order_id}/cancel", "POST", summary="Cancel your pending order: its PaymentIntent is "
+       "cancelled at Stripe, its coupon and its open checkout released (idempotent; 409 once the payment is under "
+       "way)", tag="commerce", response="commerce.OrderOut", errors=(503,))
+def cancel_order(call: Call, order_id: str):
+    from chalicelib.services.commerce import checkout
+
+    return checkout.cancel_order(call.user_id, order_id)
+
+
 @route(bp, "/v1/webhooks/stripe", "POST", summary="Stripe events (signature verified on the raw body; 400 if not)",
        tag="commerce", auth="none", response="commerce.WebhookAck")
 def stripe_webhook(call: Call) -> dict:

@@ -76,6 +76,25 @@ def submit_attempt(call: Call, product_id: str, quiz_id: str) -> dict:
                                   learner_name=call.identity.name)
 
 
+@route(bp, f"{P}/quizzes/{{quiz_id}}/attempt-resets", "POST",
+       summary="Let a learner take your quiz again, even without retakes (201; 200 if already reset); the reset "
+       "records who, why and when", tag="creator", body="learning.AttemptResetCreate",
+       response="learning.AttemptResetOut", status=201)
+def reset_attempts(call: Call, product_id: str, quiz_id: str) -> Response:
+    from chalicelib.services.learning import quizzes
+
+    reset, created = quizzes.reset_attempts(call.user_id, product_id, quiz_id, call.body.user_id, call.body.reason)
+    return _created_or_existing(reset, created, "learning.AttemptResetOut")
+
+
+@route(bp, f"{P}/notes", summary="Your notes and bookmarks in a course, in course order", tag="learning",
+       response="learning.LessonNotes")
+def notes_and_bookmarks(call: Call, product_id: str) -> dict:
+    from chalicelib.services.learning import progress
+
+    return progress.notes_and_bookmarks(call.user_id, product_id)
+
+
 @route(bp, "/v1/library", summary="Everything you own, most recently used first, courses with progress",
        tag="learning", query="common.PageQuery", response="learning.LibraryPage")
 def library(call: Call) -> dict:

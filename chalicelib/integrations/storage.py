@@ -53,6 +53,21 @@ def head(key: str, bucket_name: str | None = None) -> ObjectInfo | None:
                       response.get("ETag", "").strip('"'))
 
 
+def read_prefix(key: str, length: int, bucket_name: str | None = None) -> bytes | None:
+    """The object's first `length` bytes (a ranged GET: never the whole object), or None when nothing is stored."""
+    from botocore.exceptions import ClientError
+
+    try:
+        response = client("s3").get_object(Bucket=bucket_name or bucket(), Key=key, Range=f"bytes=0-{length - 1}")
+    except ClientError as exc:
+        if _error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return None
+        if _error_code(exc) == "InvalidRange":  # an empty object
+            return b""
+        raise
+    return response["Body"].read(length)
+
+
 def delete(key: str, bucket_name: str | None = None) -> None:
     client("s3").delete_object(Bucket=bucket_name or bucket(), Key=key)
 

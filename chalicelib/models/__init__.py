@@ -11,17 +11,18 @@ from chalicelib.models.deliverables import DownloadLog, ProductFile
 from chalicelib.models.learning import Certificate, Enrollment, LessonProgress, QuizAttempt
 from chalicelib.models.rate_limits import RateLimitWindow
 from chalicelib.models.refunds import RefundRequest
-from chalicelib.models.users import CreatorAccount, User
+from chalicelib.models.users import CreatorAccount, CreatorHandle, User
 from chalicelib.models.video import VideoAsset, VideoQualityVariant
 
-ALL_MODELS = (User, CreatorAccount, Product, ProductSlug, CatalogListing, AccessGrant, CourseItem, Enrollment,
-              LessonProgress, QuizAttempt, Certificate, Order, ProcessedEvent, OpenCheckout, RefundRequest,
+ALL_MODELS = (User, CreatorAccount, CreatorHandle, Product, ProductSlug, CatalogListing, AccessGrant, CourseItem,
+              Enrollment, LessonProgress, QuizAttempt, Certificate, Order, ProcessedEvent, OpenCheckout, RefundRequest,
               Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant,
               AiLedgerEntry, RateLimitWindow, CreditPurchase)
 
 __all__ = ["ALL_MODELS", "AccessGrant", "AiLedgerEntry", "CatalogListing", "Certificate", "Coupon", "CouponRedemption",
            "CourseItem",
-           "CreatorAccount", "CreditPurchase", "DownloadLog", "Enrollment", "LessonProgress", "OpenCheckout", "Order",
+           "CreatorAccount", "CreatorHandle", "CreditPurchase", "DownloadLog", "Enrollment", "LessonProgress",
+           "OpenCheckout", "Order",
            "ProcessedEvent",
            "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RateLimitWindow", "RefundRequest", "User",
            "VideoAsset", "VideoQualityVariant"]

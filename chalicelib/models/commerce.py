@@ -2,11 +2,17 @@
 
 Amounts are integer minor units in the order's currency, copied from the product at checkout time
 (never from the client). Status: pending → paid → refunded | partially_refunded | disputed, or failed /
-abandoned when the payment never happens. A refund seen before the payment's success is recorded on the
-pending order (`refunded_cents`), so the late success is recorded without granting access.
+abandoned / cancelled (by the buyer) when the payment never happens. A refund seen before the payment's success
+is recorded on the pending order (`refunded_cents`), so the late success is recorded without granting access.
 """
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -73,6 +79,10 @@ class Order(Model):
     discount_cents = NumberAttribute(default=0)
     amount_cents = NumberAttribute()  # what the buyer pays
     refunded_cents = NumberAttribute(default=0)
+    # Stripe refunds counted one by one (the approval's answer, a webhook's refunds list) and their sum: a refund
+    # id in the set is never counted again; `refunded_cents` = max(this sum, Stripe's cumulative amount_refunded)
+    refund_ids = UnicodeSetAttribute(null=True)
+    refund_ids_cents = NumberAttribute(default=0)
     platform_fee_cents = NumberAttribute(default=0)
     coupon_code = UnicodeAttribute(null=True)
     payment_intent_id = UnicodeAttribute(null=True)

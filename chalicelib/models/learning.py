@@ -8,7 +8,8 @@ and set-ADD makes "complete the same lesson twice" count once, even concurrently
 An enrollment exists for every course grant (written in the grant's transaction) and, without a grant, for
 a learner of a paid course's free preview (`access_type = preview`); a later grant upgrades it in place,
 keeping the progress. Attempts are numbered per learner and quiz by a conditional put on
-`(attempt_key, attempt_number)`, so concurrent submissions never share a number.
+`(attempt_key, attempt_number)`, so concurrent submissions never share a number; a creator's reset of a learner's
+attempts takes the next number too (`reset_by`, `reset_reason`: the audit record) and reopens a no-retake quiz.
 """
 
 from pynamodb.attributes import (
@@ -23,6 +24,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.commerce import ProcessedEvent
 
 
 class EnrollmentsByProduct(GlobalSecondaryIndex):
@@ -72,6 +74,16 @@ def enrollment_key(user_id: str, product_id: str) -> str:
     return f"{user_id}#{product_id}"
 
 
+class ProgressReport(ProcessedEvent):
+    """A progress report's idempotency marker (`progress:<user>:<Idempotency-Key>`), in the exactly-once table
+    (`stripe-events`, owned by commerce's `ProcessedEvent`), put in the report's own transaction. It carries what
+    the key was used for, so the same key for another request is refused instead of silently replayed."""
+
+    Meta = table_meta("stripe-events")
+
+    request_hash = UnicodeAttribute(null=True)  # SHA-256 of (product, lesson, changes); the user is in the id
+
+
 class QuizAttempt(Model):
     Meta = table_meta("quiz-attempts")
 
@@ -86,6 +98,9 @@ class QuizAttempt(Model):
     quiz_id = UnicodeAttribute()
     passing_score = NumberAttribute()  # as it was when graded: later edits do not rewrite history
     submitted_at = UTCDateTimeAttribute(default=utcnow)
+    # A reset (the creator lets the learner try again): no answers, the audit of who, why and when (submitted_at).
+    reset_by = UnicodeAttribute(null=True)
+    reset_reason = UnicodeAttribute(null=True)
 
 
 class Certificate(Model):

@@ -1,6 +1,13 @@
 """People: every signed-in user, and the creator account a user opens to sell."""
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.models import Model
 
 from chalicelib.models.allowance import (
     DEFAULT_TIER,
@@ -36,8 +43,12 @@ class CreatorAccount(TimestampedModel):
     Meta = table_meta("creator-accounts")
 
     user_id = UnicodeAttribute(hash_key=True)
+    # The public profile (`GET /v1/creators/{id or handle}`, embedded in product pages and explore cards).
     display_name = UnicodeAttribute()
     bio = UnicodeAttribute(null=True)
+    handle = UnicodeAttribute(null=True)  # unique: its `CreatorHandle` row is written in the same transaction
+    avatar_url = UnicodeAttribute(null=True)
+    links = JSONAttribute(null=True)  # [{"label": str, "url": "https://…"}]
 
     ai_allowance_tier = UnicodeAttribute(null=True, default_for_new=DEFAULT_TIER)
     ai_allowance_tokens = NumberAttribute(null=True, default_for_new=lambda: TIER_TOKENS[DEFAULT_TIER])  # None: no cap
@@ -53,3 +64,13 @@ class CreatorAccount(TimestampedModel):
     ai_reset_shard = UnicodeAttribute(null=True, default_for_new=lambda: random_shard(RESET_SHARDS))
 
     allowance_resets = AllowanceResets()
+
+
+class CreatorHandle(Model):
+    """Uniqueness guard for creator handles (`handle` → owner): put if absent with the account's update, and deleted
+    in the transaction that changes or clears the handle."""
+
+    Meta = table_meta("creator-handles")
+
+    handle = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()

@@ -1,18 +1,56 @@
-"""Users and creator accounts."""
+"""Users, creator accounts and the creators' public profiles (never the email)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from chalicelib.schemas.common import StrictBody
+from chalicelib.schemas.common import StrictBody, omittable
+
+DisplayName = Annotated[str, Field(min_length=1, max_length=80)]
+Bio = Annotated[str, Field(max_length=2000)]
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _https(url: str) -> str:
+    if not url.startswith("https://"):
+        raise ValueError("must be an https:// URL")
+    return url
+
+
+# 3-30 characters: lower-case letters, digits, `_` and `-` inside; compared case-insensitively (stored lower-case).
+Handle = Annotated[str, BeforeValidator(_lower),
+                   Field(min_length=3, max_length=30, pattern=r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")]
+HttpsUrl = Annotated[str, Field(max_length=2048), AfterValidator(_https)]
+
+
+class ProfileLink(StrictBody):
+    label: Annotated[str, Field(min_length=1, max_length=40)]
+    url: HttpsUrl
 
 
 class CreatorAccountCreate(StrictBody):
-    display_name: Annotated[str, Field(min_length=1, max_length=80)]
-    bio: Annotated[str | None, Field(max_length=2000)] = None
+    display_name: DisplayName
+    bio: Bio | None = None
+
+
+class CreatorProfileUpdate(StrictBody):
+    """Partial update of the public profile: only the fields sent change; `null` clears bio, handle, avatar, links."""
+
+    display_name: DisplayName = omittable()
+    bio: Bio | None = None
+    handle: Handle | None = None
+    avatar_url: HttpsUrl | None = None
+    links: Annotated[list[ProfileLink], Field(max_length=10)] | None = None
+
+
+class MeUpdate(StrictBody):
+    display_name: DisplayName
 
 
 class CreatorAccountOut(BaseModel):
@@ -21,7 +59,26 @@ class CreatorAccountOut(BaseModel):
     user_id: str
     display_name: str
     bio: str | None = None
+    handle: str | None = None
+    avatar_url: str | None = None
+    links: list[ProfileLink] | None = None
     created_at: datetime
+
+
+class CreatorCard(BaseModel):
+    """What a product card shows of its creator."""
+
+    user_id: str
+    display_name: str
+    handle: str | None = None
+    avatar_url: str | None = None
+
+
+class CreatorProfile(CreatorCard):
+    """A creator's public profile: `GET /v1/creators/{id or handle}`, and on every product page."""
+
+    bio: str | None = None
+    links: list[ProfileLink] = []
 
 
 class MeOut(BaseModel):

@@ -11,14 +11,14 @@ from chalicelib.schemas.common import StrictBody
 
 
 class CheckoutCreate(StrictBody):
-    amount_cents: Annotated[StrictInt, Field(ge=1, le=100_000_000)] | None = Field(
-        None, description="pay-what-you-want only: what the buyer chooses to pay (at least the minimum); "
-                          "ignored for fixed prices")
+    amount_cents: Annotated[StrictInt, Field(ge=0, le=100_000_000)] | None = Field(
+        None, description="pay-what-you-want only: what the buyer chooses to pay (at least the minimum; 0 when the "
+                          "minimum is 0 claims it for free); ignored for fixed prices")
     coupon_code: Annotated[StrictStr, Field(min_length=1, max_length=64)] | None = None
 
 
 class CheckoutOut(BaseModel):
-    status: str = Field(description="granted (free, or a 100 % coupon) | payment_required")
+    status: str = Field(description="granted (free, pay-what-you-want at 0, or a 100 % coupon) | payment_required")
     product_id: str
     order_id: str | None = None
     client_secret: str | None = Field(None, description="for Stripe.js confirmCardPayment in the SPA")

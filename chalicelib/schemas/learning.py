@@ -41,6 +41,13 @@ class ProgressUpdate(StrictBody):
     bookmarked: StrictBool | None = None
 
 
+class AttemptResetCreate(StrictBody):
+    """Let a learner take a quiz again; `reason` is kept with the reset (the audit record)."""
+
+    user_id: UserId
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
 class AttemptCreate(StrictBody):
     """`answers`: question id → chosen option indexes (one for single-answer questions)."""
 
@@ -151,6 +158,33 @@ class GradedAttempt(AttemptSummary):
     quiz_id: str
     results: list[QuestionResult]
     enrollment: ProgressSummary
+
+
+class AttemptResetOut(BaseModel):
+    user_id: str
+    product_id: str
+    quiz_id: str
+    attempt_number: int  # the reset takes the learner's next attempt number
+    reset_by: str
+    reason: str
+    reset_at: datetime
+
+
+class LessonNote(BaseModel):
+    lesson_id: str
+    lesson_title: str
+    lesson_slug: str
+    module_id: str
+    module_title: str
+    notes: str | None = None
+    bookmarked: bool
+    updated_at: datetime
+
+
+class LessonNotes(BaseModel):
+    """A learner's notes and bookmarks in a course, in course order."""
+
+    items: list[LessonNote]
 
 
 class CertificateOut(BaseModel):

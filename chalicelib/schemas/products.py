@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
+from chalicelib.schemas.accounts import CreatorCard, CreatorProfile
 from chalicelib.schemas.common import StrictBody, StrictQuery, omittable
 
 ProductType = Literal["course", "prompt_pack", "template", "ebook"]
@@ -114,6 +115,7 @@ class OutlineLesson(BaseModel):
     is_free_preview: bool
     locked: bool
     access_reason: str
+    quizzes: list[OutlineQuiz] = []  # the lesson's inline quizzes
 
 
 class OutlineQuiz(BaseModel):
@@ -151,6 +153,7 @@ class ProductDetail(ProductOut):
     user_has_access: bool
     access_reason: Literal["owner", "purchased", "gifted", "promotional"] | None = None
     is_owner: bool
+    creator: CreatorProfile | None = None  # the creator's public profile (never the email)
     outline: list[OutlineModule] | None = None
     course_quizzes: list[OutlineQuiz] | None = None
     lesson_access: dict[str, LessonAccess] | None = None
@@ -172,6 +175,7 @@ class ProductCard(BaseModel):
     total_lessons: int
     total_duration_minutes: int
     user_has_access: bool
+    creator: CreatorCard | None = None  # name, handle and avatar of the creator (one BatchGet per page)
 
 
 class ProductCardPage(BaseModel):

@@ -318,8 +318,10 @@ def test_a_retry_with_the_same_key_is_answered_once_and_charged_once(api, course
 
     other = post(api, path, {**body, "topic": "Rye"}, key="outline-7f3a")
     assert other.status_code == 409 and len(model.calls) == 1
+    assert other.json["error"]["code"] == "idempotency_key_reused"
     elsewhere = post(api, f"/v1/products/{course.product_id}/ai/description", {}, key="outline-7f3a")
     assert elsewhere.status_code == 409 and len(model.calls) == 1
+    assert elsewhere.json["error"]["code"] == "idempotency_key_reused"
     fresh = post(api, path, body)  # no key: a new request every time
     assert fresh.status_code == 200 and len(model.calls) == 2
 
@@ -409,3 +411,52 @@ def test_bedrock_end_to_end_with_a_stubbed_client(api, course, monkeypatch):
     assert busy.status_code == 503 and busy.json["error"]["code"] == "ai_unavailable"
     assert int(busy.headers["Retry-After"]) > 0
     assert status()["tokens_used"] == 375 and status()["tokens_reserved"] == 0
+
+
+# --- the offline model's answers are usable: applied outlines feed quizzes, counts are met or refused up front ---
+
+
+STEPS = """Mixing: combine flour, water and starter until no dry flour remains, then rest it for an hour.
+Bulk fermentation: let the dough rise for four to six hours, folding it every half hour to build strength.
+Shaping: pre-shape the dough into a round, rest it, then shape a tight boule and place it in a floured basket.
+Proofing: retard the shaped loaf overnight in the fridge so the flavour deepens.
+Baking: bake in a preheated Dutch oven, lid on for twenty minutes, then lid off until deep brown."""
+
+
+def test_an_applied_outline_keeps_the_topics_in_order_and_its_lessons_make_a_full_quiz(api, course, model):
+    from chalicelib.services.courses.store import load_body
+
+    response = post(api, f"/v1/products/{course.product_id}/ai/outline",
+                    {"topic": "Sourdough", "description": STEPS, "modules": 5, "lessons_per_module": 2,
+                     "apply": True})
+    assert response.status_code == 200, response.json
+    assert [m["title"] for m in response.json["modules"]] == ["Mixing", "Bulk fermentation", "Shaping", "Proofing",
+                                                              "Baking"]
+    first = response.json["applied"][0]
+    bodies = [load_body(course.product_id, lesson_id).content for lesson_id in first["lesson_ids"]]
+    assert len(set(bodies)) == 2 and STEPS not in bodies  # each lesson holds its own text
+    quiz = post(api, f"/v1/products/{course.product_id}/modules/{first['module_id']}/ai/quiz",
+                {"questions": 2, "apply": True})
+    assert quiz.status_code == 200, quiz.json
+    assert len(quiz.json["questions"]) == 2 and quiz.json["applied"]["question_count"] == 2
+
+
+def test_a_quiz_the_lessons_cannot_fill_is_422_before_anything_is_reserved(api, course, model):
+    from chalicelib.services.courses.lessons import add_lesson
+    from chalicelib.services.courses.modules import add_module
+
+    module_id = add_module("alice", course.product_id, {"title": "Tips"}).module_id
+    tips = "Fold the dough gently. Rest it well. Bake it hot."  # three facts
+    add_lesson("alice", course.product_id, module_id, {"title": "Tips", "content": tips, "content_type": "text"})
+    path = f"/v1/products/{course.product_id}/modules/{module_id}/ai/quiz"
+    short = add_module("alice", course.product_id, {"title": "Short"}).module_id
+    add_lesson("alice", course.product_id, short, {"title": "Tiny", "content": "Fold. Rest. Bake!",
+                                                   "content_type": "text"})
+    for target, asked in ((path, 4), (f"/v1/products/{course.product_id}/modules/{short}/ai/quiz", 1)):
+        response = post(api, target, {"questions": asked, "apply": True})
+        assert response.status_code == 422, response.json
+        assert response.json["error"]["details"][0]["loc"] == ["body", "questions"]
+    assert model.calls == [] and ledger() == []
+    assert_nothing_charged()
+    response = post(api, path, {"questions": 3, "apply": True})  # as many as the lessons hold: met exactly
+    assert response.status_code == 200 and len(response.json["questions"]) == 3

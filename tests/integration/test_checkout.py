@@ -211,3 +211,104 @@ def test_concurrent_checkouts_by_one_buyer_open_one_order(moto_server, monkeypat
     assert len(orders) == 1 and len(created) == 1
     assert {r for r in results if r} == {orders[0].order_id}
     assert checkout.checkout("bob", None, product.product_id, None, None)["order_id"] == orders[0].order_id
+
+
+def _no_stripe(monkeypatch):
+    from chalicelib.integrations import payments
+
+    class NoStripe:
+        def __getattr__(self, name):
+            raise AssertionError(f"Stripe was called: {name}")
+
+    monkeypatch.setattr(payments, "gateway", lambda: NoStripe())
+
+
+def test_pay_what_you_want_at_zero_is_the_free_claim(api, shop, monkeypatch):
+    """PWYW with a minimum of 0: `{}` on a suggested price of 0, or amount 0, grants at once — no order, no Stripe
+    (before: a 500, yet a grant and a $0 "paid" order were written)."""
+    from chalicelib.models import Order
+
+    zero = api.published("alice", title="Name your price", product_type="template", pricing_type="pwyw",
+                         price_cents=0, min_price_cents=0, template_format="notion")["product_id"]
+    tip = api.published("alice", title="Tip jar", product_type="template", pricing_type="pwyw",
+                        price_cents=500, min_price_cents=0, template_format="notion")["product_id"]
+    _no_stripe(monkeypatch)
+    claimed = _checkout(api, zero)
+    assert claimed.status_code == 201, claimed.json
+    assert claimed.json | {"currency": None} == {"status": "granted", "product_id": zero, "amount_cents": 0,
+                                                 "order_id": None, "client_secret": None, "currency": None}
+    at_zero = _checkout(api, tip, amount_cents=0)
+    assert at_zero.status_code == 201 and at_zero.json["status"] == "granted"
+    assert list(Order.by_buyer.query("bob")) == []
+    library = {item["product"]["product_id"] for item in api.call("GET", "/v1/library", "bob").json["items"]}
+    assert library == {zero, tip}
+    assert _checkout(api, zero).status_code == 409  # already yours
+    below = _checkout(api, shop["pwyw"], user="dan", amount_cents=0)  # a minimum above 0 still holds
+    assert below.status_code == 422 and list(Order.by_buyer.query("dan")) == []
+
+
+def test_pay_what_you_want_at_zero_enrolls_in_a_course(api, monkeypatch):
+    from tests.support.courses import make_course
+
+    course = make_course(api, pricing_type="pwyw", price_cents=0, min_price_cents=0)
+    _no_stripe(monkeypatch)
+    claimed = _checkout(api, course.product_id)
+    assert claimed.status_code == 201 and claimed.json["status"] == "granted", claimed.json
+    assert api.call("GET", f"/v1/products/{course.product_id}/progress", "bob").status_code == 200
+
+
+def test_the_order_keeps_the_coupon_code_as_the_coupon_spells_it(api, shop):
+    """Typed `ma-half`, the coupon is MA-HALF: the order stores MA-HALF, and the same code typed otherwise is the
+    same terms (the open checkout comes back)."""
+    from chalicelib.services.commerce import coupons
+
+    coupons.create_coupon("alice", {"code": "MA-HALF", "kind": "percent", "percent_off": 50})
+    first = _checkout(api, shop["fixed"], coupon_code="ma-half")
+    assert first.status_code == 201 and first.json["amount_cents"] == 750, first.json
+    order = api.call("GET", f"/v1/orders/{first.json['order_id']}", "bob").json
+    assert order["coupon_code"] == "MA-HALF"
+    again = _checkout(api, shop["fixed"], coupon_code=" Ma-Half ")
+    assert again.status_code == 201 and again.json["order_id"] == first.json["order_id"]
+    blank = _checkout(api, shop["pwyw"], coupon_code="  ")
+    assert blank.status_code == 422
+
+
+def _cancel(api, order_id, user="bob"):
+    return api.call("POST", f"/v1/orders/{order_id}/cancel", user)
+
+
+def test_the_buyer_cancels_a_pending_checkout_and_starts_another(api, shop, localstripe):  # noqa: F811
+    """Before: other terms answered 409 `checkout_in_progress` for up to an hour, with no way out."""
+    from chalicelib.models import Coupon
+    from chalicelib.services.commerce import coupons
+
+    coupons.create_coupon("alice", {"code": "TEN", "kind": "percent", "percent_off": 10, "max_redemptions": 1})
+    first = _checkout(api, shop["pwyw"], amount_cents=500, coupon_code="TEN").json
+    assert int(Coupon.get("alice", "TEN").redeemed) == 1
+    blocked = _checkout(api, shop["pwyw"], amount_cents=900)
+    assert blocked.status_code == 409 and blocked.json["error"]["code"] == "checkout_in_progress"
+    assert _cancel(api, first["order_id"], "carol").status_code == 404  # someone else's order
+    cancelled = _cancel(api, first["order_id"])
+    assert cancelled.status_code == 200, cancelled.json
+    assert cancelled.json["status"] == "cancelled"
+    assert _intent(localstripe, first["client_secret"])["status"] == "canceled"  # can no longer be paid
+    assert int(Coupon.get("alice", "TEN").redeemed) == 0  # the coupon is released
+    assert _cancel(api, first["order_id"]).status_code == 200  # idempotent
+    replaced = _checkout(api, shop["pwyw"], amount_cents=900, coupon_code="TEN")
+    assert replaced.status_code == 201 and replaced.json["order_id"] != first["order_id"], replaced.json
+    assert replaced.json["amount_cents"] == 810
+    assert api.call("GET", f"/v1/orders/{first['order_id']}", "bob").json["status"] == "cancelled"
+
+
+def test_a_paid_payment_intent_cannot_be_cancelled(api, shop, localstripe):  # noqa: F811
+    from tests.support.localstripe import pay_with_test_card
+
+    order = _checkout(api, shop["fixed"]).json
+    pay_with_test_card(localstripe, order["client_secret"].split("_secret_")[0])
+    refused = _cancel(api, order["order_id"])
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "order_not_cancellable"
+    assert api.call("GET", f"/v1/orders/{order['order_id']}", "bob").json["status"] == "pending"  # for its webhook
+    from chalicelib.models import Order
+
+    Order(order["order_id"]).update(actions=[Order.status.set("paid")])
+    assert _cancel(api, order["order_id"]).json["error"]["code"] == "order_not_cancellable"

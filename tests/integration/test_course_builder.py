@@ -184,3 +184,46 @@ def test_only_courses_have_modules(api):
     api.creator("alice")
     ebook = api.product("alice")
     assert api.call("POST", f"/v1/products/{ebook['product_id']}/modules", "alice", {"title": "x"}).status_code == 422
+
+
+# --- issue 11 -------------------------------------------------------------------------------------
+
+
+def test_a_course_without_lessons_cannot_be_published_or_emptied(api, course):
+    pid = course["product_id"]
+    for _ in range(2):  # no module, then a module without lessons
+        refused = api.call("POST", f"/v1/products/{pid}/publish", "alice")
+        assert refused.status_code == 422
+        assert refused.json["error"]["details"][0]["loc"] == ["body", "total_lessons"]
+        module_id = api.call("POST", f"/v1/products/{pid}/modules", "alice", {"title": "Empty"}).json["module_id"]
+    lesson = api.call("POST", f"/v1/products/{pid}/modules/{module_id}/lessons", "alice", {"title": "One"}).json
+    assert api.call("POST", f"/v1/products/{pid}/publish", "alice").status_code == 200
+    for path in (f"lessons/{lesson['lesson_id']}", f"modules/{module_id}"):  # the last lesson stays
+        assert api.call("DELETE", f"/v1/products/{pid}/{path}", "alice").status_code == 409
+    assert product(api, course)["total_lessons"] == 1
+
+
+def test_inline_quizzes_are_listed_under_their_lesson(api, course):
+    pid = course["product_id"]
+    tree = build(api, course, modules=1, lessons=2)
+    [lessons] = tree.values()
+    quiz = api.call("POST", f"/v1/products/{pid}/quizzes", "alice",
+                    {"scope": "inline", "lesson_id": lessons[1], "title": "Check"}).json
+    outline = content(api, course)["modules"][0]
+    assert [[q["quiz_id"] for q in lesson["quizzes"]] for lesson in outline["lessons"]] == [[], [quiz["quiz_id"]]]
+    assert outline["quizzes"] == []  # not a module quiz
+    detail = product(api, course)["outline"][0]["lessons"][1]["quizzes"]
+    assert [(q["quiz_id"], q["scope"], q["lesson_id"]) for q in detail] == [(quiz["quiz_id"], "inline", lessons[1])]
+
+
+def test_a_lesson_reorder_answers_full_lessons(api, course):
+    pid = course["product_id"]
+    [(module_id, lessons)] = build(api, course, modules=1, lessons=3).items()
+    api.call("PATCH", f"/v1/products/{pid}/lessons/{lessons[0]}", "alice", {"key_takeaways": ["order matters"]})
+    reordered = api.call("PUT", f"/v1/products/{pid}/modules/{module_id}/lesson-order", "alice",
+                         {"ids": lessons[::-1]})
+    assert reordered.status_code == 200, reordered.json
+    items = reordered.json["items"]
+    assert [i["lesson_id"] for i in items] == lessons[::-1] and [i["position"] for i in items] == [0, 1, 2]
+    assert [i["content"] for i in items] == ["# Lesson 0.2", "# Lesson 0.1", "# Lesson 0.0"]
+    assert items[2]["key_takeaways"] == ["order matters"]

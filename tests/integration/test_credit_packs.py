@@ -108,8 +108,9 @@ def test_an_idempotency_key_returns_the_same_purchase(api):
     assert again.json == first.json
     assert buy(api, "bob", key="click-2").json["purchase_id"] != first.json["purchase_id"]
     assert buy(api, "carol", key="click-1").json["purchase_id"] != first.json["purchase_id"]  # keys are per user
-    other_pack = buy(api, "bob", "large", key="click-1")
-    assert other_pack.status_code == 409
+    other_pack = buy(api, "bob", "large", key="click-1")  # the same key for another request
+    assert other_pack.status_code == 409 and other_pack.json["error"]["code"] == "idempotency_key_reused"
+    assert buy(api, "bob", key="click-1").json == first.json  # the stored answer is unchanged
     assert buy(api, "bob").json["purchase_id"] != buy(api, "bob").json["purchase_id"]  # no key: a new purchase each
 
 

@@ -156,10 +156,53 @@ def test_courses_have_no_files_and_delete_removes_object(shop):
     api, product_id = shop
     course = api.product("alice", product_type="course", title="Course")
     assert start(api, course["product_id"]).status_code == 422
-    file_id = upload(api, product_id, filename="sheet.xlsx", size_bytes=5, data=b"12345",
+    file_id = upload(api, product_id, filename="sheet.xlsx", size_bytes=5, data=b"PK\x03\x04\x14",
                      content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert complete(api, product_id, file_id).status_code == 200
     assert api.call("DELETE", f"/v1/products/{product_id}/files/{file_id}", "alice").status_code == 204
     assert s3_keys() == []
     assert api.call("GET", f"/v1/products/{product_id}/files", "alice").json["items"] == []
     assert api.call("GET", f"/v1/products/{product_id}/files/{file_id}/download", "bob").status_code == 404
+
+
+ZIP = b"PK\x03\x04" + b"\x14\x00" + b"z" * 500
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+JPEG = b"\xff\xd8\xff\xe0" + b"j" * 200
+TEXT = b"a" * 4095 + "— naïve café\n".encode()  # the sniffed 4096-byte prefix ends inside "—"
+
+
+@pytest.mark.parametrize("data, content_type, filename", [
+    (ZIP, "application/pdf", "guide.pdf"),  # ZIP bytes declared as a PDF (before: `ready`)
+    (PDF, "application/zip", "pack.zip"),
+    (PDF, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "doc.docx"),
+    (JPEG, "image/png", "cover.png"),
+    (PNG, "image/jpeg", "cover.jpg"),
+    (b"plain\x00binary", "text/plain", "notes.txt"),
+    (b"caf\xe9 latin-1", "text/csv", "rows.csv"),
+])
+def test_content_that_is_not_its_declared_type_is_rejected(shop, data, content_type, filename):
+    api, product_id = shop
+    file_id = upload(api, product_id, data=data, content_type=content_type, filename=filename, size_bytes=len(data))
+    rejected = complete(api, product_id, file_id)
+    assert rejected.status_code == 422, rejected.json
+    assert s3_keys() == []
+    (listed,) = api.call("GET", f"/v1/products/{product_id}/files", "alice").json["items"]
+    assert listed["status"] == "rejected" and listed["rejection_reason"] == rejected.json["error"]["details"][0]["msg"]
+    assert api.call("GET", f"/v1/products/{product_id}/files", "bob").json["items"] == []
+    assert api.call("GET", f"/v1/products/{product_id}/files/{file_id}/download", "bob").status_code == 404
+
+
+@pytest.mark.parametrize("data, content_type, filename", [
+    (ZIP, "application/zip", "pack.zip"),
+    (ZIP, "application/epub+zip", "book.epub"),
+    (ZIP, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "sheet.xlsx"),
+    (PNG, "image/png", "cover.png"),
+    (JPEG, "image/jpeg", "cover.jpeg"),
+    (TEXT, "text/markdown", "prompts.md"),
+    (b"a,b\n1,2\n", "text/csv", "rows.csv"),
+])
+def test_content_of_its_declared_type_is_accepted(shop, data, content_type, filename):
+    api, product_id = shop
+    file_id = upload(api, product_id, data=data, content_type=content_type, filename=filename, size_bytes=len(data))
+    done = complete(api, product_id, file_id)
+    assert done.status_code == 200 and done.json["status"] == "ready", done.json

@@ -53,14 +53,15 @@ def test_filters_and_sorts(api, catalog, query, expected):
 def test_freemium_follows_the_course_stats(api, catalog):
     from chalicelib.services.catalog import products
 
-    course = api.published("alice", title="Paid course", product_type="course", price_cents=4900)
+    course = api.published("alice", title="Paid course", product_type="course", price_cents=4900)  # builder: v2
     products.update_course_stats(course["product_id"], {"has_free_preview": True, "free_preview_lesson_count": 2,
-                                                       "total_lessons": 10}, content_version=1, lesson_ids={"l1"})
+                                                       "total_lessons": 10}, content_version=11, lesson_ids={"l1"})
     assert titles(api, "?pricing=freemium") == ["Paid course"]
     card = api.call("GET", "/v1/products?pricing=freemium").json["items"][0]
     assert card["has_free_preview"] is True and card["total_lessons"] == 10
-    products.update_course_stats(course["product_id"], {"has_free_preview": False}, content_version=2, lesson_ids=set())
-    products.update_course_stats(course["product_id"], {"has_free_preview": True}, content_version=1, lesson_ids=set())
+    pid = course["product_id"]
+    products.update_course_stats(pid, {"has_free_preview": False}, content_version=12, lesson_ids=set())
+    products.update_course_stats(pid, {"has_free_preview": True}, content_version=11, lesson_ids=set())
     assert titles(api, "?pricing=freemium") == []
 
 
@@ -136,3 +137,16 @@ def test_price_changes_and_archive_move_the_listing(api, catalog):
     assert api.call("POST", f"/v1/products/{ebook}/archive", "alice").json["status"] == "archived"
     assert "Ebook" not in titles(api)
     assert "Ebook" not in titles(api, "?pricing=free")
+
+
+def test_pay_what_you_want_from_zero_is_listed_as_free_and_paid(api, catalog):
+    """Buyers may claim it at 0, so `pricing=free` finds it (before: only `paid`); a minimum above 0 stays paid."""
+    api.published("alice", title="Tip jar", product_type="template", pricing_type="pwyw", price_cents=500,
+                  min_price_cents=0, template_format="notion")
+    assert titles(api, "?pricing=free") == ["Tip jar", "Free course"]
+    assert titles(api, "?pricing=paid") == ["Tip jar", "Pack", "Template", "Ebook"]
+    assert titles(api, "?product_type=template&pricing=free") == ["Tip jar"]
+    tip = api.call("GET", "/v1/products?pricing=free", None).json["items"][0]["product_id"]
+    raised = api.call("PATCH", f"/v1/products/{tip}", "alice", {"min_price_cents": 100})
+    assert raised.status_code == 200, raised.json
+    assert titles(api, "?pricing=free") == ["Free course"]

@@ -465,3 +465,106 @@ def test_a_course_without_a_final_quiz_completes_with_its_last_lesson(api, cours
 def test_unknown_certificates_are_not_found(api, certificate_id):
     response = api.call("GET", f"/v1/certificates/{certificate_id}")
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_the_certificate_prints_the_display_name_the_learner_set(api, course, idp):
+    nameless = idp.mint("dana", email="dana@example.com")  # no `name` claim (Cognito's default): nothing names her
+    token = api.token
+    api.token = lambda user: nameless if user == "dana" else token(user)
+    assert api.call("GET", "/v1/me", token=nameless).json["display_name"] is None
+    updated = api.call("PATCH", "/v1/me", token=nameless, body={"display_name": "Dana Park"})
+    assert updated.status_code == 200 and updated.json["display_name"] == "Dana Park"
+    grant("dana", course.product_id)
+    complete_lessons(api, "dana", course)
+    passed = attempt(api, "dana", course, course.final_quiz, course.answers[course.final_quiz]).json["enrollment"]
+    certificate = api.call("GET", f"/v1/certificates/{passed['certificate_id']}").json
+    assert certificate["learner_name"] == "Dana Park"
+
+
+# --- issue 11 -------------------------------------------------------------------------------------
+
+
+def test_a_progress_key_is_bound_to_its_report(api, course):
+    grant("bob", course.product_id)
+    first, other = course.free_lesson, course.paid_lessons[0]
+    path = f"/v1/products/{course.product_id}/lessons/{{}}/progress"
+    key = {"Idempotency-Key": "report-42"}
+    assert api.call("PUT", path.format(first), "bob", {"time_spent_seconds": 60}, headers=key).status_code == 200
+    # the same key for another lesson without a progress row (was a 500), or another payload (was a silent 200)
+    for lesson_id, body in ((other, {"time_spent_seconds": 60}), (first, {"time_spent_seconds": 61}),
+                            (first, {"completed": True})):
+        reused = api.call("PUT", path.format(lesson_id), "bob", body, headers=key)
+        assert reused.status_code == 409 and reused.json["error"]["code"] == "idempotency_key_reused"
+    progress(api, "bob", course, first, {"notes": "a later change"})
+    again = api.call("PUT", path.format(first), "bob", {"time_spent_seconds": 60}, headers=key)
+    assert again.status_code == 200 and again.json["lesson"]["time_spent_seconds"] == 60
+    assert again.json["lesson"]["notes"] == "a later change"  # the retry answers with the current progress
+    summary = api.call("GET", f"/v1/products/{course.product_id}/progress", "bob").json
+    assert summary["enrollment"]["total_time_spent_seconds"] == 60
+    assert [row["lesson_id"] for row in summary["lessons"]] == [first]  # nothing written for the reused key
+    # the same report by its lesson's slug is the same request
+    by_slug = api.call("PUT", path.format("welcome"), "bob", {"time_spent_seconds": 60}, headers=key)
+    assert by_slug.status_code == 200 and by_slug.json["enrollment"]["total_time_spent_seconds"] == 60
+
+
+def test_lessons_are_read_and_reported_by_slug(api, course):
+    grant("bob", course.product_id)
+    base = f"/v1/products/{course.product_id}/lessons"
+    read = api.call("GET", f"{base}/welcome", "bob")
+    assert read.status_code == 200 and read.json["lesson_id"] == course.free_lesson
+    assert [q["quiz_id"] for q in read.json["quizzes"]] == [course.free_quiz]
+    done = api.call("PUT", f"{base}/indexes/progress", "bob", {"completed": True})
+    assert done.status_code == 200 and done.json["lesson"]["lesson_id"] == course.paid_lessons[1]
+    assert api.call("GET", f"{base}/indexes", "carol").json["error"]["code"] == "lesson_locked"
+    assert api.call("GET", f"{base}/no-such-lesson", "bob").status_code == 404
+
+
+def test_answers_no_learner_could_give_are_refused_naming_the_question(api, course):
+    grant("bob", course.product_id)
+    single, true_false, multi = course.answers[course.final_quiz]
+    for qid, chosen in ((single, [0, 1]), (single, [7]), (true_false, [0, 1]), (true_false, [2]), (multi, [0, 3])):
+        refused = attempt(api, "bob", course, course.final_quiz, {qid: chosen})
+        assert refused.status_code == 422, (qid, chosen)
+        assert refused.json["error"]["details"][0]["loc"] == ["body", "answers", qid]
+    listed = api.call("GET", f"/v1/products/{course.product_id}/quizzes/{course.final_quiz}", "bob").json
+    assert listed["attempts_total"] == 0  # nothing stored
+
+
+def test_the_owner_resets_a_learners_attempts_with_an_audit_record(api, course):
+    from chalicelib.models import QuizAttempt
+
+    grant("bob", course.product_id)
+    path = f"/v1/products/{course.product_id}/quizzes/{course.module_quiz}/attempt-resets"
+    body = {"user_id": "bob", "reason": "the question was ambiguous"}
+    assert api.call("POST", path, "alice", body).status_code == 404  # nothing to reset yet
+    assert attempt(api, "bob", course, course.module_quiz, {}).json["passed"] is False
+    assert attempt(api, "bob", course, course.module_quiz, {}).status_code == 409  # no retakes
+    for user in ("bob", "carol"):  # only the owner; anybody else sees no such quiz
+        assert api.call("POST", path, user, body).status_code == 404
+    reset = api.call("POST", path, "alice", body)
+    assert reset.status_code == 201, reset.json
+    assert (reset.json["reset_by"], reset.json["reason"], reset.json["attempt_number"]) == (
+        "alice", "the question was ambiguous", 2)
+    assert reset.json["reset_at"]
+    assert api.call("POST", path, "alice", body).status_code == 200  # already reset: the same record
+    retake = attempt(api, "bob", course, course.module_quiz, course.answers[course.module_quiz])
+    assert retake.status_code == 201 and retake.json["passed"] is True and retake.json["attempt_number"] == 3
+    assert attempt(api, "bob", course, course.module_quiz, {}).status_code == 409  # one retake per reset
+    listed = api.call("GET", f"/v1/products/{course.product_id}/quizzes/{course.module_quiz}", "bob").json
+    assert [a["attempt_number"] for a in listed["attempts"]] == [3, 1]
+    audit = QuizAttempt.get(f"bob#{course.module_quiz}", 2)
+    assert (audit.reset_by, audit.reset_reason) == ("alice", "the question was ambiguous")
+
+
+def test_notes_and_bookmarks_are_listed_across_a_course(api, course):
+    grant("bob", course.product_id)
+    path = f"/v1/products/{course.product_id}/notes"
+    assert api.call("GET", path, "carol").json["error"]["code"] == "not_enrolled"
+    assert api.call("GET", path, "bob").json == {"items": []}
+    progress(api, "bob", course, course.paid_lessons[1], {"notes": "GSIs are eventually consistent"})
+    progress(api, "bob", course, course.free_lesson, {"bookmarked": True})
+    progress(api, "bob", course, course.paid_lessons[0], {"completed": True})  # neither: not listed
+    items = api.call("GET", path, "bob").json["items"]
+    assert [(i["lesson_id"], i["notes"], i["bookmarked"]) for i in items] == [
+        (course.free_lesson, None, True), (course.paid_lessons[1], "GSIs are eventually consistent", False)]
+    assert items[0]["lesson_slug"] == "welcome" and items[0]["module_title"] == "Start here"

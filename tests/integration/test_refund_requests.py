@@ -291,3 +291,105 @@ def test_concurrent_requests_and_approvals_refund_once(moto_server, monkeypatch)
     assert {r.status for r in approved} == {"refunded"} and {r.refund_id for r in approved} == {"re_1"}
     assert {c["idempotency_key"] for c in fake.calls} == {f"refund-{request_id}"}
     assert len(fake.refunds) == 1 and {c["amount_cents"] for c in fake.calls} == {1500}
+
+
+def _stripe_event(event_type: str, obj: dict) -> str:
+    """A verified event, handed to the webhook service as `POST /v1/webhooks/stripe` would (signatures are
+    tested in test_webhooks.py)."""
+    from chalicelib.services.commerce import webhooks
+
+    return webhooks.handle({"id": f"evt_{obj['id']}_{obj['amount_refunded']}_{len(obj.get('refunds') or [])}",
+                            "type": event_type, "data": {"object": obj}})
+
+
+def _charge(order_id: str, refunded: int, refunds: list[tuple[str, int]] | None = None) -> dict:
+    charge = {"id": f"ch_{order_id}", "object": "charge", "payment_intent": f"pi_{order_id}", "amount": 1500,
+              "amount_refunded": refunded, "metadata": {}}
+    if refunds is not None:
+        charge["refunds"] = {"object": "list", "data": [{"id": rid, "amount": amount, "status": "succeeded"}
+                                                        for rid, amount in refunds]}
+    return charge
+
+
+def _owns(api, product_id: str, user: str = "bob") -> bool:
+    items = api.call("GET", "/v1/library", user).json["items"]
+    return any(item["product"]["product_id"] == product_id for item in items)
+
+
+def _sales_refunds(api) -> int:
+    [usd] = api.call("GET", "/v1/creator/sales", "alice").json["currencies"]
+    return usd["totals"]["refunds_cents"]
+
+
+def test_an_approved_refund_is_recorded_at_once_and_revokes_access(api, gateway):
+    """Stripe answered `succeeded`: the order is refunded, access revoked, sales updated in the approval itself
+    (before: nothing until a `charge.refunded` the local Stripe never sends); the later event counts nothing."""
+    from chalicelib.models import Order
+    from tests.support.courses import grant
+
+    order_id = make_order(api, paid_days_ago=0)
+    product_id = Order.get(order_id).product_id
+    grant("bob", product_id)
+    assert _owns(api, product_id)
+    request = ask(api, order_id).json
+    assert decide(api, request["request_id"], "approve").json["status"] == "refunded"
+    order = api.call("GET", f"/v1/orders/{order_id}", "bob").json
+    assert (order["status"], order["refunded_cents"]) == ("refunded", 1500)
+    assert not _owns(api, product_id)
+    assert api.call("GET", f"/v1/products/{product_id}/files", "bob").status_code == 404  # no downloads either
+    assert _sales_refunds(api) == 1500
+    # the same refund, announced later by Stripe, with its list or only the cumulative total: counted once
+    assert _stripe_event("charge.refunded", _charge(order_id, 1500, [("re_1", 1500)])) == "ignored"
+    assert _stripe_event("charge.refunded", _charge(order_id, 1500)) == "ignored"
+    assert decide(api, request["request_id"], "approve").status_code == 200  # approving again: no second count
+    assert int(Order.get(order_id).refunded_cents) == 1500 and len(gateway.calls) == 1
+
+
+def test_partial_refunds_keep_access_and_count_once_in_either_order(api, gateway):
+    from chalicelib.models import Order
+    from tests.support.courses import grant
+
+    order_id = make_order(api, paid_days_ago=0)
+    product_id = Order.get(order_id).product_id
+    grant("bob", product_id)
+    first = ask(api, order_id, amount_cents=400).json
+    too_much = decide(api, first["request_id"], "approve", body={"amount_cents": 1501})
+    assert too_much.status_code == 422
+    assert decide(api, first["request_id"], "approve", body={"amount_cents": 500}).status_code == 200
+    order = api.call("GET", f"/v1/orders/{order_id}", "bob").json
+    assert (order["status"], order["refunded_cents"]) == ("partially_refunded", 500)
+    assert _owns(api, product_id)  # a partial refund keeps access
+    assert _stripe_event("charge.refunded", _charge(order_id, 500, [("re_1", 500)])) == "ignored"
+    # the second refund's event arrives while the approval waits for Stripe's answer, before it records it
+    second = ask(api, order_id).json
+    assert second["amount_cents"] == 1000
+    create_refund, events = gateway.create_refund, []
+
+    def refund_then_event(**params):
+        result = create_refund(**params)
+        events.append(_stripe_event("charge.refunded", _charge(order_id, 1500, [("re_1", 500), (result.id, 1000)])))
+        return result
+
+    gateway.create_refund = refund_then_event
+    approved = decide(api, second["request_id"], "approve")  # Stripe answers re_2: already counted by the event
+    assert approved.status_code == 200 and approved.json["refund_id"] == "re_2", approved.json
+    assert events == ["refunded"] and not _owns(api, product_id)
+    stored = Order.get(order_id, consistent_read=True)
+    assert (stored.status, int(stored.refunded_cents), stored.refund_ids) == ("refunded", 1500, {"re_1", "re_2"})
+    assert _sales_refunds(api) == 1500
+
+
+def test_a_pending_refund_waits_for_its_event(api, gateway):
+    from chalicelib.models import Order
+    from tests.support.courses import grant
+
+    order_id = make_order(api, paid_days_ago=0)
+    product_id = Order.get(order_id).product_id
+    grant("bob", product_id)
+    request = ask(api, order_id).json
+    gateway.refunds[f"refund-{request['request_id']}"] = RefundResult("re_9", "pending", 1500)
+    assert decide(api, request["request_id"], "approve").json["status"] == "refunded"
+    order = api.call("GET", f"/v1/orders/{order_id}", "bob").json
+    assert (order["status"], order["refunded_cents"]) == ("paid", 0) and _owns(api, product_id)
+    assert _stripe_event("charge.refunded", _charge(order_id, 1500)) == "refunded"
+    assert not _owns(api, product_id)

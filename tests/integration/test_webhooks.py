@@ -188,6 +188,7 @@ def test_ten_deliveries_five_at_once_grant_and_email_once(moto_server, localstri
     from chalicelib.services.accounts import users
     from chalicelib.services.catalog import products
     from chalicelib.services.commerce import checkout
+    from chalicelib.services.courses import lessons, modules
 
     gateway = payments.StripeGateway(localstripe.api_key, ls.SECRET, localstripe.url)
     monkeypatch.setattr(payments, "gateway", lambda: gateway)
@@ -196,6 +197,9 @@ def test_ten_deliveries_five_at_once_grant_and_email_once(moto_server, localstri
         users.open_creator_account("alice", "alice@example.com", "Alice", None)
         product = products.create_product("alice", {"product_type": "course", "title": "Busy", "description": "d",
                                                    "pricing_type": "fixed", "price_cents": 1000})
+        module = modules.add_module("alice", product.product_id, {"title": "All"})
+        # publishing a course needs a lesson
+        lessons.add_lesson("alice", product.product_id, module.module_id, {"title": "One", "content_type": "text"})
         products.publish_product("alice", product.product_id)
         order = checkout.checkout("bob", "bob@example.com", product.product_id, None, None)
         intent = ls.pay_with_test_card(localstripe, order["client_secret"].split("_secret_")[0])
@@ -236,7 +240,7 @@ def test_failed_payment_releases_the_coupon(api, localstripe):  # noqa: F811
     assert order.status_code == 201 and order.json["amount_cents"] == 1600, order.json
     assert _redeemed("SAVE20") == 1
     stored = api.call("GET", f"/v1/orders/{order.json['order_id']}", "bob").json
-    assert (stored["list_price_cents"], stored["discount_cents"], stored["coupon_code"]) == (2000, 400, "save20")
+    assert (stored["list_price_cents"], stored["discount_cents"], stored["coupon_code"]) == (2000, 400, "SAVE20")
     assert api.call("POST", f"/v1/products/{product['product_id']}/checkout", "carol",
                     {"coupon_code": "SAVE20"}).status_code in (409, 422)  # exhausted while reserved
     intent = {"id": order.json["client_secret"].split("_secret_")[0], "object": "payment_intent",

@@ -124,3 +124,75 @@ def test_an_answer_longer_than_max_tokens_is_cut_like_a_real_model():
 
 def test_phrases_stay_within_clauses():
     assert phrases_of("Unit tests matter. Fixtures help, mostly.") == ["Unit tests matter", "Fixtures help", "mostly"]
+
+
+STEPS = """Mixing: combine flour, water and starter until no dry flour remains, then rest it for an hour.
+Bulk fermentation: let the dough rise for four to six hours, folding it every half hour to build strength.
+Shaping: pre-shape the dough into a round, rest it, then shape a tight boule and place it in a floured basket.
+Proofing: retard the shaped loaf overnight in the fridge so the flavour deepens.
+Baking: bake in a preheated Dutch oven, lid on for twenty minutes, then lid off until deep brown."""
+TOPICS = ["Mixing", "Bulk fermentation", "Shaping", "Proofing", "Baking"]
+
+
+def outline_of(text: str, modules: int, lessons: int) -> OutlineDraft:
+    answer, _ = ask("outline", Source("topic", "Sourdough at home"), Source("description", text), modules=modules,
+                    lessons_per_module=lessons, topic="Sourdough at home")
+    return OutlineDraft.model_validate(answer)
+
+
+def test_outline_modules_keep_the_order_of_the_source_topics():
+    assert [m.title for m in outline_of(STEPS, 5, 2).modules] == TOPICS
+    draft = outline_of(STEPS, 3, 3)
+    assert [m.title for m in draft.modules] == ["Mixing", "Shaping", "Baking"]
+    # every topic lands in the module whose sentences hold it, so the lessons read in the source's order
+    lesson_titles = [lesson.title for m in draft.modules for lesson in m.lessons]
+    positions = [lesson_titles.index(topic) for topic in TOPICS]
+    assert positions == sorted(positions)
+    for module in draft.modules:
+        for lesson in module.lessons:
+            assert lesson.summary.rstrip(".").lower() in module.summary.lower()  # from the module's own text
+
+
+def test_lesson_summaries_come_from_each_lessons_own_text_not_the_whole_description():
+    draft = outline_of(STEPS, 5, 2)
+    summaries = [lesson.summary for m in draft.modules for lesson in m.lessons]
+    assert len(set(summaries)) >= 8 and all(len(s) < len(STEPS) / 3 for s in summaries)
+    for module, topic in zip(draft.modules, TOPICS, strict=True):
+        assert module.summary.startswith(topic)
+    one_line = ("Learn to mix the dough by hand, manage bulk fermentation with folds, shape a tight boule, proof it "
+                "overnight in the fridge and bake it in a Dutch oven for a crackling crust.")
+    summaries = [lesson.summary for m in outline_of(one_line, 2, 3).modules for lesson in m.lessons]
+    assert len(set(summaries)) >= 4 and one_line not in summaries
+
+
+def test_wrapped_lines_are_not_sentence_boundaries_but_lists_are():
+    assert "A starter needs daily feeding with flour and water." in sentences(BREAD)
+    assert sentences("Mixing\nBulk fermentation\nShaping", min_words=1) == ["Mixing", "Bulk fermentation", "Shaping"]
+    assert sentences("- first point here\n- second point here", min_words=3) == ["first point here",
+                                                                               "second point here"]
+
+
+@pytest.mark.parametrize("wanted", [1, 3, 6])
+def test_a_quiz_meets_the_requested_count_from_short_sentences(wanted):
+    from chalicelib.integrations.ai.offline import facts
+
+    text = "Yeast ferments flour. Salt slows yeast. Steam browns crust. Bakers score dough. Ovens need heat. " \
+           "Starters need feeding."
+    lessons = [Source("Short", text)]
+    assert len(facts(lessons)) == 6
+    answer, _ = ask("quiz", *lessons, questions=wanted, module_title="Basics")
+    draft = QuizDraft.model_validate(answer)
+    assert len(draft.questions) == wanted
+    assert len({q.prompt for q in draft.questions}) == wanted
+    for question in draft.questions:
+        check_question(question.model_dump())
+        if question.question_type == "multiple_choice":
+            assert len(question.options) >= 3
+
+
+def test_the_description_keeps_sentence_boundaries():
+    answer, _ = ask("description", Source("title", "Sourdough at home"),
+                    Source("learning outcomes", "Bake a crusty loaf at home\nKeep a healthy starter alive"),
+                    title="Sourdough at home", learning_outcomes=["Bake a crusty loaf at home"])
+    draft = DescriptionDraft.model_validate(answer)
+    assert draft.description.startswith("Bake a crusty loaf at home. Keep a healthy starter alive.")

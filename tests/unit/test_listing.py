@@ -12,6 +12,10 @@ def test_pricing_buckets():
     assert pricing_buckets("free", True) == ["free"]
     assert pricing_buckets("fixed", False) == ["paid"]
     assert pricing_buckets("pwyw", True) == ["paid", "freemium"]
+    assert pricing_buckets("pwyw", False, 300) == ["paid"]
+    assert pricing_buckets("pwyw", False, 0) == ["free", "paid"]  # claimable at 0: free as well as paid
+    assert pricing_buckets("pwyw", True, 0) == ["free", "paid", "freemium"]
+    assert len(set(facets(state(pricing_type="pwyw", min_price_cents=0)))) == 12
 
 
 def test_a_paid_product_is_listed_under_every_matching_filter_combination():

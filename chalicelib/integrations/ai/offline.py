@@ -6,14 +6,19 @@ How it derives answers (deterministic: the same material gives the same answer):
 - keyword weight: how often the keyword occurs in all the material;
 - sentence score: the summed weight of its distinct keywords over √(its length in words), plus a small bonus for
   a source's first sentences (authors tend to lead with the point);
-- outline: one module per key sentence of the description (its first clause as the title), lessons from the key
-  phrases (runs of non-stop words) of that sentence, then of the whole material;
+- sentences: split at . ! ? and at paragraph, heading and list boundaries; a line break inside wrapped prose is
+  not a boundary (a short unpunctuated line is: "Mixing" / "Shaping" stay apart);
+- outline: the material's sentences (its topics) cut into consecutive runs, one module per run, so modules keep the
+  source's order; a module's lessons are the key phrases of its own sentences (spread over them, in order), each
+  summarized by its own clause or sentence — never the whole description; fewer sentences than modules: clauses;
 - enhance: the lesson's own markdown tidied (one bullet style, long paragraphs split, a heading if there is none)
   under an "In short" line quoting its key sentence; key takeaways are its top sentences;
-- quiz: cloze questions from the top sentences of the lessons (the blank is the sentence's heaviest keyword, the
-  other options the material's next keywords), and true/false questions built from real sentences (false ones
-  swap the keyword for another from the material);
-- description: a tagline from the key sentence, the lead sentences, then the course outline or key phrases.
+- quiz: one question per fact (`facts`: a distinct sentence of 3+ words with a keyword), the best facts first:
+  cloze questions (the blank is the sentence's heaviest keyword, the other options the material's next keywords)
+  and true/false questions built from real sentences (false ones swap the keyword for another from the material);
+  so a quiz of up to `len(facts)` questions is always met (the AI tools refuse more with 422 before reserving);
+- description: a tagline from the key sentence, the lead sentences (each closed with its punctuation), then the
+  course outline or key phrases.
 Tokens are counted as ⌈characters / 4⌉ for the input (system + prompt) and for the answer. An answer longer than
 `max_tokens` is cut there, exactly as a real model stops, and then fails validation upstream.
 """
@@ -61,10 +66,42 @@ def plain(markdown: str) -> str:
     return re.sub(r"^\s*(?:[-+•]|\d+[.)])\s+", "", text, flags=re.M)
 
 
+STRUCTURE = re.compile(r"\s*(?:[-+*•]\s|\d+[.)]\s|#|>|\|)")
+
+
+def _paragraph_units(markdown: str) -> list[str]:
+    """A paragraph's wrapped lines joined into one (a line break inside a sentence is no boundary); headings,
+    list items, quotes, table rows and short unpunctuated lines each their own unit; code blocks dropped."""
+    units, current = [], []
+    for line in re.sub(r"```.*?```", "\n\n", markdown, flags=re.S).replace("\r\n", "\n").split("\n"):
+        structural = bool(STRUCTURE.match(line))
+        if structural or not line.strip():
+            if current:
+                units.append(" ".join(current))
+            current = []
+            if structural:
+                units.append(line)
+            continue
+        if current and not _continues(current[-1], line.strip()):
+            units.append(" ".join(current))
+            current = []
+        current.append(line.strip())
+    if current:
+        units.append(" ".join(current))
+    return units
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Wrapped prose: the previous line stops mid-sentence and is long, or the next one starts lower-case (a list
+    of short lines without bullets — "Mixing", "Shaping" — stays a list)."""
+    return previous[-1] not in ".!?:" and (line[0].islower() or len(previous) > 50)
+
+
 def sentences(text: str, min_words: int = 4, max_words: int = 60) -> list[str]:
-    """Sentences (or lines) of the plain text with a sensible length."""
+    """Sentences of the plain text (split at . ! ? and at paragraph, heading and list boundaries) with a sensible
+    length."""
     found = []
-    for line in plain(text).splitlines():
+    for line in (plain(unit) for unit in _paragraph_units(text)):
         for part in re.split(r"(?<=[.!?])\s+", line.strip()):
             part = " ".join(part.split())
             if min_words <= len(WORD.findall(part)) <= max_words:
@@ -99,12 +136,12 @@ class Analysis:
     ranked: list[tuple[float, int, str, str]]  # (score, order, sentence, source title), best first
 
     @classmethod
-    def of(cls, sources: Iterable[Source]) -> Analysis:
+    def of(cls, sources: Iterable[Source], min_words: int = 4) -> Analysis:
         sources = list(sources)
         weights = Counter(word for source in sources for word in keywords_of(plain(source.text)))
         ranked, order = [], 0
         for source in sources:
-            for index, sentence in enumerate(sentences(source.text)):
+            for index, sentence in enumerate(sentences(source.text, min_words=min_words)):
                 words = WORD.findall(sentence)
                 score = sum(weights[w] for w in set(keywords_of(sentence))) / math.sqrt(len(words))
                 ranked.append((score + (0.5 if index < 2 else 0.0), order, sentence, source.title))
@@ -149,30 +186,97 @@ def _clip(text: str, limit: int) -> str:
 
 
 def outline(request: AiRequest) -> dict[str, Any]:
+    """Modules are consecutive runs of the material's sentences (so they keep the order of its topics); a module's
+    lessons are the key phrases of its own sentences, each summarized by the clause or sentence it comes from."""
     params = request.params
     module_count, lesson_count = int(params.get("modules", 4)), int(params.get("lessons_per_module", 3))
-    analysis = Analysis.of(request.sources)
-    key_sentences = analysis.top(module_count, in_order=True)
-    phrases_all = _unique(phrase for source in request.sources for phrase in phrases_of(source.text))
+    material = [s for s in request.sources if s.title not in ("topic", "audience")] or list(request.sources[:1])
+    units = [u for source in material for u in sentences(source.text, min_words=1, max_words=10_000)]
+    if len(units) < module_count:  # too few sentences: their clauses carry the topics
+        units = [c for u in units for c in _clauses(u)] or units
     used: set[str] = set()
     modules = []
-    for index in range(module_count):
-        if index < len(key_sentences):
-            sentence = key_sentences[index][0]
-            title, summary, local = _title(sentence), sentence, phrases_of(sentence)
-        else:
-            spare = [p for p in phrases_all if p.lower() not in used] or phrases_all or [str(params.get("topic"))]
-            phrase = spare[index % len(spare)]
-            title, summary, local = phrase[0].upper() + phrase[1:], _sentence_with(analysis, phrase) or phrase, []
-        candidates = _unique([*local, *phrases_all])
-        fresh = [p for p in candidates if p.lower() not in used]
-        picked = (fresh + [p for p in candidates if p not in fresh])[:lesson_count]
-        used.update(p.lower() for p in picked)
-        lessons = [{"title": _clip(p[0].upper() + p[1:], 200),
-                    "summary": _clip(_sentence_with(analysis, p) or summary, 1000)} for p in picked]
-        lessons = lessons or [{"title": _clip(title, 200), "summary": _clip(summary, 1000)}]
-        modules.append({"title": _clip(title, 200), "summary": _clip(summary, 2000), "lessons": lessons})
+    for group in _runs(units, module_count):
+        lessons = _lessons_of(group, lesson_count, used)
+        modules.append({"title": _clip(_module_title(group[0]), 200),
+                        "summary": _clip(" ".join(_closed(u) for u in group), 2000), "lessons": lessons})
+    phrases_all = _unique(phrase for source in request.sources for phrase in phrases_of(source.text))
+    analysis = Analysis.of(request.sources)
+    for index in range(len(modules), module_count):  # less material than modules asked: its remaining phrases
+        spare = [p for p in phrases_all if p.lower() not in used] or phrases_all or [str(params.get("topic"))]
+        phrase = spare[index % len(spare)]
+        used.add(phrase.lower())
+        summary = _sentence_with(analysis, phrase) or phrase
+        modules.append({"title": _clip(_capital(phrase), 200), "summary": _clip(summary, 2000),
+                        "lessons": [{"title": _clip(_capital(phrase), 200), "summary": _clip(summary, 1000)}]})
     return {"modules": modules}
+
+
+def _runs(units: list[str], count: int) -> list[list[str]]:
+    """`units` cut into at most `count` consecutive runs of near-equal length (the earlier runs one longer)."""
+    count = min(count, len(units))
+    size, extra = divmod(len(units), count) if count else (0, 0)
+    runs, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < extra else 0)
+        runs.append(units[start:end])
+        start = end
+    return runs
+
+
+def _clauses(sentence: str) -> list[str]:
+    return [c.strip(" ,;:") for c in re.split(r"[,;:]\s+|\s+[—–-]\s+", sentence) if WORD.search(c)]
+
+
+def _lessons_of(group: list[str], count: int, used: set[str]) -> list[dict[str, str]]:
+    """Up to `count` lessons from the key phrases of the module's own sentences, spread over them (each sentence's
+    first phrase, then second, …), in the sentences' order; single keywords when phrases run out."""
+    per_unit = [[(p, u) for p in _unique(phrases_of(u))] for u in group]
+    per_unit = [[(w, u) for w in _unique(keywords_of(u))] for u in group] if not any(per_unit) else per_unit
+    picked: list[tuple[int, int, str, str]] = []
+    for rank in range(max(map(len, per_unit), default=0)):
+        for index, candidates in enumerate(per_unit):
+            if rank < len(candidates) and len(picked) < count and candidates[rank][0].lower() not in used:
+                used.add(candidates[rank][0].lower())
+                picked.append((index, rank, *candidates[rank]))
+    picked.sort()
+    return [{"title": _clip(_capital(phrase), 200), "summary": _clip(_own_text(unit, phrase), 1000)}
+            for _, _, phrase, unit in picked] or [{"title": _clip(_module_title(group[0]), 200),
+                                                   "summary": _clip(_closed(group[0]), 1000)}]
+
+
+def _own_text(sentence: str, phrase: str, min_words: int = 6) -> str:
+    """What the material says about `phrase`: in a long sentence, the clause holding it, widened by its neighbours
+    until it says something (≥ `min_words` words); else the whole sentence."""
+    if len(sentence.split()) <= 12:
+        return _closed(sentence)
+    cuts = [0, *(m.end() for m in re.finditer(r"[,;:]\s+|\s+[—–]\s+", sentence)), len(sentence)]
+    spans = list(zip(cuts, cuts[1:], strict=False))
+    at = next((i for i, (a, b) in enumerate(spans) if phrase.lower() in sentence[a:b].lower()), None)
+    if at is None:
+        return _closed(sentence)
+    first = last = at
+    while len(sentence[spans[first][0]:spans[last][1]].split()) < min_words and (first, last) != (0, len(spans) - 1):
+        last, first = (last + 1, first) if last + 1 < len(spans) else (last, first - 1)
+    return _closed(_capital(sentence[spans[first][0]:spans[last][1]].strip().rstrip(",;:—–").strip()))
+
+
+def _module_title(sentence: str) -> str:
+    """A sentence's first clause when it is short ("Mixing: …" → "Mixing"), else its first key phrase."""
+    clause = re.split(r"[,;:()—–]| - ", sentence, maxsplit=1)[0]
+    if len(clause.split()) <= 6:
+        return _title(sentence)
+    return _capital(next(iter(phrases_of(sentence)), "") or _title(sentence))
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _closed(sentence: str) -> str:
+    """A sentence that ends like one, so sentences put side by side keep their boundaries."""
+    sentence = sentence.rstrip()
+    return sentence if not sentence or sentence[-1] in ".!?…:" else sentence.rstrip(",;") + "."
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -238,25 +342,49 @@ def _blocks(markdown: str) -> list[list[str]]:
     return blocks
 
 
+QUIZ_MIN_WORDS = 3
+
+
+def facts(sources: Iterable[Source]) -> list[tuple[str, str]]:
+    """The distinct sentences a question can be built from (3+ words with a keyword to ask about), with their
+    source's title. Every one yields a question, so a quiz of `len(facts)` questions can always be written."""
+    seen, found = set(), []
+    for source in sources:
+        for sentence in sentences(source.text, min_words=QUIZ_MIN_WORDS):
+            if sentence.lower() not in seen and _askable(sentence):
+                seen.add(sentence.lower())
+                found.append((sentence, source.title))
+    return found
+
+
+def _askable(sentence: str) -> list[str]:
+    """The sentence's keywords that can be blanked (they occur in it as whole words)."""
+    return [w for w in _unique(keywords_of(sentence))
+            if re.search(rf"\b{re.escape(w)}\b", sentence, flags=re.I)]
+
+
 def quiz(request: AiRequest) -> dict[str, Any]:
+    """One question per fact, the best facts first; further questions blank a fact's next keywords."""
     wanted = int(request.params.get("questions", 5))
-    analysis = Analysis.of(request.sources)
-    questions, seen = [], set()
-    for sentence, title in analysis.top(len(analysis.ranked)):
-        if sentence.lower() in seen:
-            continue
-        seen.add(sentence.lower())
-        answer = analysis.heaviest(sentence)
-        if answer is None or not re.search(rf"\b{re.escape(answer)}\b", sentence, flags=re.I):
-            continue
-        others = [w for w in analysis.keywords(exclude=keywords_of(sentence))][:3]
-        flavour = _stable(sentence)
-        if others and len(questions) % 3 != 2:
-            questions.append(_cloze(sentence, answer, others, title, flavour))
-        else:
-            questions.append(_true_false(sentence, answer, others, title, flavour))
-        if len(questions) == wanted:
-            break
+    analysis = Analysis.of(request.sources, min_words=QUIZ_MIN_WORDS)
+    usable = {sentence.lower(): title for sentence, title in facts(request.sources)}
+    ranked = _unique(sentence for sentence, _ in analysis.top(len(analysis.ranked)) if sentence.lower() in usable)
+    questions, prompts = [], set()
+    for rank in range(max((len(_askable(s)) for s in ranked), default=0)):
+        for sentence in ranked:
+            answers = sorted(_askable(sentence), key=lambda w: (-analysis.weights[w], -len(w), w))
+            if rank >= len(answers) or len(questions) == wanted:
+                continue
+            answer, title = answers[rank], usable[sentence.lower()]
+            others = analysis.keywords(exclude=keywords_of(sentence))[:3]
+            flavour = _stable(f"{sentence}#{rank}")
+            if len(others) >= 2 and len(questions) % 3 != 2:
+                question = _cloze(sentence, answer, others, title, flavour)
+            else:
+                question = _true_false(sentence, answer, others, title, flavour)
+            if question["prompt"] not in prompts:
+                prompts.add(question["prompt"])
+                questions.append(question)
     return {"title": _clip(f"Quiz: {request.params.get('module_title', 'module')}", 200), "questions": questions}
 
 
@@ -290,7 +418,7 @@ def description(request: AiRequest) -> dict[str, Any]:
     title = str(params.get("title", ""))
     keywords = analysis.keywords()[:3]
     tagline = _clip(lead[0], 140) if lead else _clip(f"{title}: {', '.join(keywords)}", 140)
-    parts = [" ".join(lead) if lead else title]
+    parts = [" ".join(_closed(sentence) for sentence in lead) if lead else title]
     outline_items = list(params.get("outline", []))
     if outline_items:
         parts.append("**What's inside**\n\n" + "\n".join(f"- {item}" for item in outline_items[:10]))

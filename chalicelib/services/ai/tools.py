@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.config import get_settings
-from chalicelib.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from chalicelib.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound, PayloadTooLarge
 from chalicelib.integrations.ai import provider
 from chalicelib.integrations.ai.types import AiRequest, Source
 from chalicelib.models.course import CourseItem, LessonBody, body_sk
@@ -83,7 +83,7 @@ def _metered(call: AiCall, feature: str, request: AiRequest, what: str,
                                    max_tokens=input_token_bound(request.system + request.prompt) + max_output,
                                    run=run))
     if result.pop("fingerprint", None) != call.fingerprint:
-        raise Conflict("this Idempotency-Key was already used for a different request")
+        raise IdempotencyKeyReused("this Idempotency-Key was already used for a different request")
     return result
 
 

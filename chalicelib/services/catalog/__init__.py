@@ -16,7 +16,10 @@ their owner only, archived products to the owner and holders of access, anyone e
 
 Explore (`explore`, rows built by `listing`, pure): publishing writes the product's card into `catalog-listings`
 once per filter combination it matches — {its type, any} × {its pricing buckets, any} × {its creator, any}: 8
-rows, 12 for a freemium product (listed under both `paid` and `freemium`). A page is ONE Query on the partition
+rows, 12 for a freemium product (listed under both `paid` and `freemium`). A pay-what-you-want product whose
+minimum is 0 is listed under both `free` and `paid` (12 rows, 16 with a free preview): buyers may claim it at 0,
+and its checkout at 0 (or `{}` when the suggested price is 0) is the free claim — access and enrollment at once, no
+order, no Stripe call. A page is ONE Query on the partition
 `type=<t|*>|pricing=<p|*>|creator=<c|*>`, by `sort_new` (`<published_at>#<id>`, descending) or the LSI's
 `sort_price` (`<zero-padded price_cents>#<id>`), plus one BatchGetItem of the viewer's grants; cards carry what
 the grid shows, so no per-card reads. Every change of a published product rewrites its rows in the product's
@@ -26,7 +29,8 @@ to the facet and sort.
 
 Deliverables (`deliverables`): POST …/files → a pending ProductFile + presigned PUT (15 min, Content-Type signed)
 → the browser PUTs to S3 → POST …/complete: HeadObject must show the declared size (≤ `MAX_FILE_BYTES`) and the
-declared allow-listed type, else the object is deleted, the file rejected, 422 (S3 does not bind the size: this
+declared allow-listed type, and the first bytes (a ranged GET) must be that type's (magic numbers; text types
+UTF-8 without NUL), else the object is deleted, the file rejected with its reason, 422 (S3 does not bind the size: this
 check is the guard). Download: owner or active grant (else 404) → a DownloadLog put (user, file, ip, user agent,
 access reason: dispute evidence) → a 300 s presigned GET with attachment disposition. No log, no URL.
 

@@ -3,8 +3,10 @@
 The emulator does not enforce presigned policies (size, type, expiry) and S3 itself only binds the
 Content-Type header to a presigned PUT, not the size: `complete_upload` is the real guard. It reads the
 stored object's metadata (HeadObject) and accepts it only when it exists, its size equals the declared size
-(≤ MAX_FILE_BYTES) and its content type is the declared, allow-listed one; anything else is deleted and the
-file marked rejected (422). Only `ready` files are ever offered to buyers.
+(≤ MAX_FILE_BYTES), its content type is the declared, allow-listed one, and its leading bytes (one ranged GET of
+`SNIFF_BYTES`) are that type's (`SIGNATURES`: PDF, ZIP and the ZIP-based EPUB/DOCX/XLSX/PPTX, PNG, JPEG; text
+types UTF-8 without NUL); anything else is deleted and the file marked rejected with the reason (422). Only
+`ready` files are ever offered to buyers.
 
 Downloads: owner or active grant (`grants.full_access_reason`); anyone else — non-buyers, revoked or
 suspended grants, strangers to a draft — gets 404. Each URL handed out is logged first (no log, no URL).
@@ -48,6 +50,51 @@ ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
     f"{_OOXML}.spreadsheetml.sheet": (".xlsx",),
     f"{_OOXML}.presentationml.presentation": (".pptx",),
 }
+
+
+SNIFF_BYTES = 4096  # how much of a stored file `complete` reads (one ranged GET) to check its real type
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # a ZIP's local file header, or an empty archive's end record
+_TEXT = "text"
+# content type → the leading bytes a file of that type starts with (`_TEXT`: UTF-8 text without NUL)
+SIGNATURES: dict[str, tuple[bytes, ...] | str] = {
+    "application/pdf": (b"%PDF-",),
+    "application/epub+zip": _ZIP,
+    "application/zip": _ZIP,
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "application/json": _TEXT,
+    "text/csv": _TEXT,
+    "text/plain": _TEXT,
+    "text/markdown": _TEXT,
+    f"{_OOXML}.wordprocessingml.document": _ZIP,
+    f"{_OOXML}.spreadsheetml.sheet": _ZIP,
+    f"{_OOXML}.presentationml.presentation": _ZIP,
+}
+
+
+def content_problem(content_type: str, head: bytes, truncated: bool) -> str | None:
+    """Why the file's leading bytes are not a `content_type` file, or None when they are (pure)."""
+    expected = SIGNATURES.get(content_type)
+    if expected is None:
+        return f"{content_type} files are not accepted"
+    if expected == _TEXT:
+        if b"\x00" in head:
+            return f"the content is binary (a NUL byte), not {content_type} text"
+        try:
+            head.decode("utf-8") if not truncated else _decode_prefix(head)
+        except UnicodeDecodeError:
+            return f"the content is not UTF-8 text, as {content_type} must be"
+        return None
+    if not any(head.startswith(magic) for magic in expected):
+        return f"the content does not start like a {content_type} file"
+    return None
+
+
+def _decode_prefix(head: bytes) -> str:
+    """Decode the first bytes of a longer text: a character cut at the end is not an error."""
+    import codecs
+
+    return codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
 
 
 def safe_filename(filename: str) -> str:
@@ -124,6 +171,11 @@ def complete_upload(creator_id: str, product_id: str, file_id: str) -> ProductFi
     stored_type = stored.content_type.split(";")[0].strip().lower()
     if stored_type != record.content_type or stored_type not in ALLOWED_TYPES:
         problems.append(f"content type is {stored_type or 'missing'}, {record.content_type} was declared")
+    elif not problems:  # the declarations hold: now what the bytes really are
+        head = storage.read_prefix(record.s3_key, SNIFF_BYTES) or b""
+        problem = content_problem(record.content_type, head, truncated=stored.size_bytes > len(head))
+        if problem:
+            problems.append(problem)
     if problems:
         storage.delete(record.s3_key)
         _set_status(record, "rejected", rejection_reason="; ".join(problems))

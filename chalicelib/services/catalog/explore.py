@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.models import CatalogListing
 from chalicelib.services.access import grants
+from chalicelib.services.accounts.profiles import card_profiles
 from chalicelib.services.catalog import listing
 from chalicelib.services.core.pagination import Page, paginate
 
@@ -22,7 +23,8 @@ class ExploreQuery:
 
 
 def explore(query: ExploreQuery, viewer_id: str | None) -> Page:
-    """One Query on one facet partition, plus one BatchGet for the viewer's access: constant calls."""
+    """One Query on one facet partition, one BatchGet of the page's creators and one for the viewer's access:
+    constant calls."""
     facet = listing.facet_key(query.product_type, query.pricing, query.creator)
 
     def rows(**page: Any):
@@ -33,6 +35,8 @@ def explore(query: ExploreQuery, viewer_id: str | None) -> Page:
     page = paginate(rows, f"explore|{facet}|{query.sort}", query.cursor, query.limit)
     cards = [dict(row.card) for row in page.items]
     owned = grants.access_map(viewer_id, cards)
+    creators = card_profiles(card["creator_id"] for card in cards)
     for card in cards:
         card["user_has_access"] = owned.get(card["product_id"], False)
+        card["creator"] = creators.get(card["creator_id"])
     return replace(page, items=cards)

@@ -1,7 +1,7 @@
 """How a published product fans out into explore rows (pure functions, unit-tested).
 
 Each product is listed under every combination of {its type, any type} x {its pricing buckets, any}
-x {its creator, any creator}: at most 2 x 3 x 2 = 12 rows, so every explore filter is one partition.
+x {its creator, any creator}: at most 2 x 4 x 2 = 16 rows, so every explore filter is one partition.
 """
 
 from __future__ import annotations
@@ -17,11 +17,15 @@ CARD_FIELDS = (
 )
 
 
-def pricing_buckets(pricing_type: str, has_free_preview: bool) -> list[str]:
-    """`free` for free products; `paid` otherwise, plus `freemium` when a paid product has a free preview."""
+def pricing_buckets(pricing_type: str, has_free_preview: bool, min_price_cents: int | None = None) -> list[str]:
+    """`free` for free products; `paid` otherwise, plus `freemium` when a paid product has a free preview. A
+    pay-what-you-want product whose minimum is 0 is both `free` (buyers may claim it at 0) and `paid`."""
     if pricing_type == "free":
         return ["free"]
-    return ["paid", "freemium"] if has_free_preview else ["paid"]
+    buckets = ["paid", "freemium"] if has_free_preview else ["paid"]
+    if pricing_type == "pwyw" and min_price_cents is not None and int(min_price_cents) == 0:
+        buckets.insert(0, "free")
+    return buckets
 
 
 def facet_key(product_type: str | None, pricing: str | None, creator_id: str | None) -> str:
@@ -30,7 +34,8 @@ def facet_key(product_type: str | None, pricing: str | None, creator_id: str | N
 
 def facets(state: dict[str, Any]) -> list[str]:
     types = [state["product_type"], None]
-    pricings = [*pricing_buckets(state["pricing_type"], bool(state.get("has_free_preview"))), None]
+    pricings = [*pricing_buckets(state["pricing_type"], bool(state.get("has_free_preview")),
+                                 state.get("min_price_cents")), None]
     creators = [state["creator_id"], None]
     return [facet_key(t, p, c) for t, p, c in cartesian(types, pricings, creators)]
 

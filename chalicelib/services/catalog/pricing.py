@@ -53,4 +53,7 @@ def publish_problems(state: dict[str, Any]) -> list[dict[str, Any]]:
     problems = pricing_problems(state) + type_problems(state)
     if not (state.get("description") or "").strip():
         problems.append(_detail("description", "a published product needs a description"))
+    if state["product_type"] == "course" and not state.get("total_lessons"):
+        problems.append(_detail("total_lessons", "a published course needs at least one lesson (a course "
+                                "without lessons could be sold and never completed)"))
     return problems

@@ -6,14 +6,22 @@ Owns the tables `orders` (GSIs `by_buyer`, `by_creator`, `by_payment_intent`, sp
 revoked through `access.grants`, inside commerce's transactions; AI credits move through
 `ai.credits.credit_writes`, likewise.
 
-Checkout (`checkout`): free → a grant (+ course enrollment) at once; fixed / pay-what-you-want → a pending Order
+Checkout (`checkout`): free, or pay-what-you-want at 0 (its minimum is 0; `{}` on a suggested price of 0) → a grant
+(+ course enrollment) at once, no order, no Stripe call; fixed / pay-what-you-want → a pending Order
 (amount from the database, PWYW ≥ its minimum; platform fee = amount × `PLATFORM_FEE_BPS` / 10 000 stored) + a
 Stripe PaymentIntent (idempotency key `order-<order_id>`, metadata order/product/buyer ids). A 100 % coupon pays
 the order at 0 in one transaction with the grant. Access for paid orders comes only from a verified webhook,
 never from a client redirect. A buyer has at most one open checkout per product (`open-checkouts`, put in the
 order's transaction): a double click, a retry or a second tab gets the same order and PaymentIntent back; other
 terms (another PWYW amount or coupon) while it is pending answer 409 `checkout_in_progress`; a lock whose order
-is no longer pending is released. Stripe down → 503 `payment_unavailable` (Retry-After), the order failed.
+is no longer pending is released, so a new checkout replaces an abandoned or cancelled one. Coupon codes are
+normalized (upper case) before anything: the order stores the coupon's own spelling. Stripe down → 503
+`payment_unavailable` (Retry-After), the order failed.
+Cancel (`checkout.cancel_order`, `POST /v1/orders/{id}/cancel`, the buyer's own pending order): the PaymentIntent
+is cancelled at Stripe FIRST (idempotency key `cancel-<order>`); an intent Stripe refuses to cancel (succeeded,
+processing) leaves the order pending for its webhook → 409 `order_not_cancellable`; else → cancelled (conditional
+on pending), the open-checkout lock and the coupon released. Idempotent. A success arriving after a cancel still
+grants (the money was taken), as after abandonment.
 
 Webhook (`webhooks`): `POST /v1/webhooks/stripe` verifies `stripe.Webhook.construct_event` on the raw body
 (tolerance 300 s; else 400 `invalid_webhook`, nothing written). The event goes to its planner (`credit_packs.plan`
@@ -22,7 +30,8 @@ plan's write is applied in ONE TransactWriteItems with the conditional put of `P
 write in a plan is conditioned on the state it was planned from (an order's status; a purchase's status and refund
 total; a grant's status), so a duplicate delivery finds the marker or loses the race, and a concurrent change
 cancels and re-plans (`core.db.retry_on_conflict`, 6 attempts, then 409).
-Orders: pending → paid → partially_refunded | refunded | disputed → paid (won) | dispute_lost; failed; abandoned.
+Orders: pending → paid → partially_refunded | refunded | disputed → paid (won) | dispute_lost; failed; abandoned;
+cancelled.
 A refund seen before the success is kept on the order and the late success grants nothing. A full refund or a
 lost dispute revokes the purchased grant, an open dispute suspends it; enrollments and progress are kept. The
 purchase email is an outbox flag (`confirmation_pending`) set in the transaction; after the commit it is claimed
@@ -47,10 +56,17 @@ request is a conditional put of the next `seq` after a consistent Query of the o
 one open request (409 `refund_request_open`). Approval: conditional pending → approved (amount fixed) BEFORE
 Stripe, then `create_refund` with the idempotency key `refund-<request_id>`, then approved → refunded with the
 refund id; retries and concurrent approvals reuse the key (409 `refund_not_issued` when Stripe fails: approve
-again). Access is revoked by the `charge.refunded` webhook, not by the approval.
+again). A refund Stripe answers `succeeded` is recorded on the order in the approval itself
+(`order_events.record_refund`): refunded amount, status, the purchased grant revoked on a full refund (kept on a
+partial one), so sales and the dashboard see it; a `pending` one waits for its `charge.refunded`. Exactly once in
+either order: every refund counted by id goes into the order's `refund_ids` with its sum in `refund_ids_cents`,
+under the condition that both are still what was read; the webhook counts the charge's refunds list (ids not yet
+counted) and Stripe's cumulative `amount_refunded`; `refunded_cents` = max(counted sum, cumulative), so an event
+without a list and the approval of the same refund never add up (`order_events.refund_plan`).
 
 Credit packs (`credit_packs`): the catalogue is `AI_CREDIT_PACKS`; checkout puts a pending `CreditPurchase` (its id
-derived from the user and the `Idempotency-Key`, so a retry finds it) + a PaymentIntent with metadata
+derived from the user and the `Idempotency-Key`, so a retry finds it; the key is bound to its request: the same key
+for another pack → 409 `idempotency_key_reused`, the stored purchase unchanged) + a PaymentIntent with metadata
 {kind: credit_pack, purchase_id, user_id, pack_id, tokens}, idempotency key `credit-pack-<purchase_id>`; a purchase
 without an intent answers 409 `checkout_in_progress` for 30 s, then a retry resumes it. Webhooks: success → the
 amount, currency and metadata must equal the purchase's, then purchase → paid + ledger `C#<purchase_id>` + balance

@@ -1,16 +1,18 @@
 """Checkout and the buyer's orders: free products are granted at once, paid ones become an Order + PaymentIntent.
 
 The amount always comes from the database; access for a paid order comes only from its verified webhook
-(`order_events`), except when a coupon makes the order free.
+(`order_events`), except when a coupon makes the order free. Pay-what-you-want at 0 (allowed when the minimum is
+0) is the free claim: access at once, no order, no Stripe call. The buyer may cancel their pending order.
 """
 
 from __future__ import annotations
 
 import contextlib
 import zlib
+from datetime import timedelta
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, InvalidInput, NotFound
@@ -21,10 +23,12 @@ from chalicelib.models.commerce import PENDING_SHARDS, OpenCheckout
 from chalicelib.services.access import grants
 from chalicelib.services.catalog import products
 from chalicelib.services.commerce import coupons
-from chalicelib.services.commerce.errors import CheckoutInProgress, PaymentUnavailable
-from chalicelib.services.core.db import lost_race, transaction
+from chalicelib.services.commerce.errors import CheckoutInProgress, OrderNotCancellable, PaymentUnavailable
+from chalicelib.services.core.db import condition_failed, lost_race, transaction
 from chalicelib.services.core.ids import new_id
 from chalicelib.services.core.pagination import Page, paginate
+
+CREATE_GRACE = timedelta(seconds=60)  # a pending order without a PaymentIntent younger than this is being created
 
 
 def pending_shard(order_id: str) -> str:
@@ -60,13 +64,15 @@ def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int
     product = _product_for_sale(buyer_id, ref)
     state = products.state_of(product)
     if product.pricing_type == "free":
-        grants.grant(buyer_id, state, "purchased")
-        return {"status": "granted", "product_id": product.product_id}
+        return _claim_free(buyer_id, state)
 
     list_price = _list_price(product, amount_cents)
+    coupon_code = _coupon_code(coupon_code) if list_price else None  # nothing to discount on a zero amount
     reopened = _reopen(buyer_id, product.product_id, list_price, coupon_code)
     if reopened is not None:
         return reopened
+    if list_price == 0:  # pay-what-you-want at 0: the free claim (the open checkout was checked above)
+        return _claim_free(buyer_id, state)
     order_id = new_id("ord")
     discount = 0
     if coupon_code:
@@ -87,6 +93,25 @@ def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int
         raise
 
 
+def _claim_free(buyer_id: str, state: dict[str, Any]) -> dict[str, Any]:
+    """Nothing to pay (a free product, or pay-what-you-want at 0): access (+ enrollment) at once, no order, no
+    Stripe call."""
+    grants.grant(buyer_id, state, "purchased")
+    return {"status": "granted", "product_id": state["product_id"], "amount_cents": 0,
+            "currency": state.get("currency")}
+
+
+def _coupon_code(typed: str | None) -> str | None:
+    """The code as coupons store it (upper case, trimmed): what the order records and the terms compare."""
+    if typed is None:
+        return None
+    code = coupons.normalize(typed)
+    if not code:
+        raise InvalidInput("coupon code is empty", [{"loc": ["body", "coupon_code"], "msg": "empty",
+                                                      "type": "value_error"}])
+    return code
+
+
 def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]:
     """A 100 % coupon: the order is paid at 0 and access granted in one transaction, no Stripe call."""
     now = utcnow()
@@ -94,7 +119,8 @@ def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]
     with transaction() as tx:
         tx.save(order, condition=Order.order_id.does_not_exist())
         grants.add_grant(tx, order.buyer_id, state, "purchased", now)
-    coupons.confirm(order.coupon_code, order.buyer_id, order.order_id)
+    if order.coupon_code:
+        coupons.confirm(order.coupon_code, order.buyer_id, order.order_id)
     return {"status": "granted", "product_id": order.product_id, "order_id": order.order_id,
             "amount_cents": 0, "currency": order.currency}
 
@@ -119,7 +145,8 @@ def _reopen(buyer_id: str, product_id: str, list_price: int, coupon_code: str | 
 
 
 def _in_progress(order: Order) -> Conflict:
-    return CheckoutInProgress("a checkout of this product is already in progress; pay it or wait for it to expire",
+    return CheckoutInProgress("a checkout of this product is already in progress; pay it, or cancel it "
+                              f"(POST /v1/orders/{order.order_id}/cancel) to start another",
                               [{"order_id": order.order_id}])
 
 
@@ -160,6 +187,43 @@ def _start_payment(order: Order) -> dict[str, Any]:
 
 
 # --- the buyer's orders ------------------------------------------------------------------------------
+
+
+def cancel_order(buyer_id: str, order_id: str) -> Order:
+    """The buyer gives up their pending order: the PaymentIntent is cancelled at Stripe FIRST (so it can no longer
+    be paid), then the order → cancelled (conditional on pending), its coupon released and its open-checkout lock
+    released, so a checkout on other terms can start. Idempotent. An intent Stripe will not cancel (succeeded or
+    processing) leaves the order pending for its webhook: 409."""
+    order = get_order(buyer_id, order_id)
+    if order.status == "cancelled":
+        return order
+    if order.status != "pending":
+        raise OrderNotCancellable(f"an order that is {order.status} cannot be cancelled")
+    if not order.payment_intent_id and order.created_at + CREATE_GRACE > utcnow():
+        raise _in_progress(order)  # its PaymentIntent is being created right now
+    if order.payment_intent_id:
+        try:
+            status = payments.gateway().cancel_payment_intent(payment_intent_id=order.payment_intent_id,
+                                                              idempotency_key=f"cancel-{order.order_id}")
+        except payments.PaymentProviderError as exc:
+            raise PaymentUnavailable(str(exc)) from None
+        if status != "canceled":
+            raise OrderNotCancellable("the payment of this order is already under way; it cannot be cancelled",
+                                      [{"order_id": order.order_id, "payment_status": status}])
+    try:
+        order.update(actions=[Order.status.set("cancelled"), Order.failure_reason.set("cancelled_by_buyer"),
+                              Order.pending_shard.remove(), Order.updated_at.set(utcnow())],
+                     condition=Order.status == "pending")
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+        order.refresh(consistent_read=True)
+        if order.status != "cancelled":
+            raise OrderNotCancellable(f"an order that is {order.status} cannot be cancelled") from None
+    _unlock(order.buyer_id, order.product_id, order.order_id)
+    if order.coupon_code:
+        coupons.release(order.coupon_code, order.buyer_id, order.order_id)
+    return order
 
 
 def get_order(buyer_id: str, order_id: str) -> Order:

@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import IdempotencyKeyReused, NotFound
 from chalicelib.integrations import payments
 from chalicelib.models.base import utcnow
 from chalicelib.models.credits import CreditPurchase
@@ -55,9 +55,10 @@ def checkout(user_id: str, email: str | None, name: str | None, pack_id: str,
                               tokens=pack["tokens"], amount_cents=pack["price_cents"], currency=pack["currency"])
     if not put_once(purchase, CreditPurchase.purchase_id):
         purchase = CreditPurchase.get(purchase.purchase_id, consistent_read=True)
-        if purchase.user_id != user_id or purchase.pack_id != pack_id:
-            raise Conflict(f"this Idempotency-Key was used to buy the pack {purchase.pack_id}",
-                           [{"purchase_id": purchase.purchase_id}])
+        if purchase.user_id != user_id or purchase.pack_id != pack_id:  # the key is bound to its request
+            raise IdempotencyKeyReused("this Idempotency-Key was used for another request (another pack)",
+                                       [{"loc": ["header", "Idempotency-Key"], "msg": "reused for another request",
+                                         "type": "idempotency_key_reused"}])
         if purchase.client_secret:
             return _checkout_out(purchase)
         if purchase.status != "pending":
@@ -71,6 +72,8 @@ def checkout(user_id: str, email: str | None, name: str | None, pack_id: str,
 
 
 def _purchase_id(user_id: str, idempotency_key: str | None) -> str:
+    """Bound to the caller and this route (the purchase table): the target pack is checked against the stored
+    purchase (the route has no body to hash)."""
     if idempotency_key is None:
         return new_id("cp")
     return "cp_" + hashlib.sha256(f"{user_id}\n{idempotency_key}".encode()).hexdigest()[:32]

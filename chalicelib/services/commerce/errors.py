@@ -31,6 +31,13 @@ class CheckoutInProgress(Conflict):
     code = "checkout_in_progress"
 
 
+class OrderNotCancellable(Conflict):
+    """Only a pending order whose payment has not started can be cancelled (a paid or processing one cannot)."""
+
+    code = "order_not_cancellable"
+
+
+
 class RefundWindowClosed(InvalidInput):
     code = "refund_window_closed"
 

@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.errors import Conflict
 from chalicelib.models import Order, Product
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
 from chalicelib.services.commerce import confirmation, coupons
 from chalicelib.services.commerce.events import Plan, Planner, decline_reason, latest_charge_id
+from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
 
-UNPAID = ("pending", "failed", "abandoned")
+UNPAID = ("pending", "failed", "abandoned", "cancelled")
+_ATTEMPTS = 6
 
 
 def _order_for_intent(intent_id: str | None, metadata: dict[str, Any] | None = None) -> Order | None:
@@ -93,28 +96,91 @@ def _charge_refunded(charge: dict[str, Any]) -> Plan:
     order = _order_for_intent(charge.get("payment_intent"), charge.get("metadata"))
     if order is None:
         return Plan("ignored")
-    refunded = min(int(charge.get("amount_refunded") or 0), int(order.amount_cents))
-    if refunded <= int(order.refunded_cents or 0):
-        return Plan("ignored")  # an older, smaller refund total arriving late
-    full = refunded >= int(order.amount_cents)
+    charge_id = charge["id"] if isinstance(charge.get("id"), str) else None
+    return refund_plan(order, _listed_refunds(charge), int(charge.get("amount_refunded") or 0), charge_id)
+
+
+def _listed_refunds(charge: dict[str, Any]) -> dict[str, int]:
+    """The charge's refunds (when the event carries them) that moved money: Stripe refund id → amount."""
+    refunds = charge.get("refunds")
+    items = refunds.get("data") if isinstance(refunds, dict) else refunds
+    return {r["id"]: int(r.get("amount") or 0) for r in items or []
+            if isinstance(r, dict) and isinstance(r.get("id"), str) and r.get("status") not in ("failed", "canceled")}
+
+
+def refund_plan(order: Order, refunds: dict[str, int], amount_refunded: int = 0, charge_id: str | None = None) -> Plan:
+    """Record refunds on the order, each Stripe refund exactly once: the approval's answer and the later
+    `charge.refunded` (its refunds list, else its cumulative `amount_refunded`) in either order.
+
+    Refunds named by id are added to `refund_ids` and their sum to `refund_ids_cents`, under the condition that the
+    set is still the one read (a refund counted once is never counted again); `refunded_cents` is the larger of that
+    sum and Stripe's cumulative total, so an event without a list and an approval of the same refund never add up.
+    A full refund revokes the purchased grant; a partial one keeps it.
+    """
+    counted = set(order.refund_ids or ())
+    new = {rid: amount for rid, amount in refunds.items() if rid not in counted}
+    by_ids = int(order.refund_ids_cents or 0) + sum(new.values())
+    amount = int(order.amount_cents)
+    refunded = min(max(int(order.refunded_cents or 0), by_ids, amount_refunded), amount)
+    if not new and refunded <= int(order.refunded_cents or 0):
+        return Plan("ignored")  # counted already, or an older, smaller refund total arriving late
+    full = refunded >= amount
     actions = [Order.refunded_cents.set(refunded)]
-    if isinstance(charge.get("id"), str):
-        actions.append(Order.charge_id.set(charge["id"]))
+    if new:
+        actions += [Order.refund_ids.add(set(new)), Order.refund_ids_cents.set(by_ids)]
+    if charge_id:
+        actions.append(Order.charge_id.set(charge_id))
     if order.status in UNPAID:
         if full:  # seen before the success: the order can never be fulfilled; it stays out of the pending sweep
             actions += [Order.status.set("refunded"), Order.pending_shard.remove()]
-        return Plan("refund_recorded", lambda tx: _guarded(tx, order, actions))
+        return Plan("refund_recorded", lambda tx: _refund_guarded(tx, order, actions))
     if order.status not in ("disputed", "dispute_lost"):
         actions.append(Order.status.set("refunded" if full else "partially_refunded"))
     grant = grants.current_grant(order.buyer_id, order.product_id) if full else None
     revoke = grant is not None and grant.access_type == "purchased" and grant.status != "revoked"
 
     def write(tx: TransactWrite) -> None:
-        _guarded(tx, order, actions)
+        _refund_guarded(tx, order, actions)
         if revoke:
             grants.revoke(tx, grant)
 
     return Plan("refunded" if full else "partially_refunded", write)
+
+
+def _refund_guarded(tx: TransactWrite, order: Order, actions: list[Any]) -> None:
+    """Like `_guarded`, and only if the counted refunds and the total are still the ones read."""
+    condition = (Order.status == order.status) & (Order.refunded_cents == int(order.refunded_cents or 0))
+    if order.refund_ids:
+        condition &= Order.refund_ids_cents == int(order.refund_ids_cents)
+    else:
+        condition &= Order.refund_ids.does_not_exist()
+    tx.update(order, actions=[*actions, Order.updated_at.set(utcnow())], condition=condition)
+
+
+def record_refund(order_id: str, refund_id: str, amount_cents: int) -> str:
+    """Record one Stripe refund that succeeded (the approval's answer) on its order at once, exactly once with the
+    `charge.refunded` event about it (whichever comes first counts it; see `refund_plan`). The outcome."""
+    for _ in retry_on_conflict(_ATTEMPTS, 0.01, too_contended, max_delay=0.64):
+        try:
+            order = Order.get(order_id, consistent_read=True)
+        except DoesNotExist:
+            return "ignored"
+        plan = refund_plan(order, {refund_id: amount_cents})
+        if plan.write is None:
+            return plan.outcome
+        try:
+            with transaction() as tx:
+                plan.write(tx)
+        except TransactWriteError as exc:
+            if not lost_race(exc):
+                raise
+            continue
+        return plan.outcome
+    raise AssertionError("unreachable")  # pragma: no cover - retry_on_conflict raises when exhausted
+
+
+def too_contended() -> Conflict:
+    return Conflict("too many simultaneous updates of this order; retry")
 
 
 def _dispute(change: str) -> Planner:

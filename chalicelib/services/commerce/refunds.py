@@ -1,7 +1,9 @@
 """Refund requests: the buyer asks within the product's refund window; the order's creator approves or denies.
 
 Money moves once: a request is approved under a condition BEFORE Stripe is called, and every call for it carries
-the same idempotency key (`refund-<request_id>`). Access is revoked later, by the `charge.refunded` webhook.
+the same idempotency key (`refund-<request_id>`). A refund Stripe answers `succeeded` is recorded on the order in
+the same call (`order_events.record_refund`: refunded amount, status, access revoked on a full refund), counted by
+its Stripe refund id so the later `charge.refunded` event does not count it again; a `pending` one waits for it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from chalicelib.integrations import payments
 from chalicelib.models import Order, Product, RefundRequest
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
+from chalicelib.services.commerce import order_events
 from chalicelib.services.commerce.errors import (
     OrderNotRefundable,
     RefundNotIssued,
@@ -185,6 +188,8 @@ def approve(creator_id: str, request_id: str, amount_cents: int | None = None) -
                 and amount_cents != request.approved_amount_cents:
             raise Conflict(f"already approved for {request.approved_amount_cents}")
         if request.status == "refunded":
+            if request.refund_id and request.refund_status == "succeeded":  # recorded once, by refund id
+                order_events.record_refund(request.order_id, request.refund_id, int(request.approved_amount_cents))
             return request  # done: no second refund
         order = _order(request.order_id)
         if order is None or not order.payment_intent_id:
@@ -220,6 +225,8 @@ def _issue(request: RefundRequest, order: Order) -> RefundRequest:
         logger.warning("refund not issued", extra={"refund_request_id": request.request_id,
                                                     "error": type(exc).__name__})
         raise RefundNotIssued("the payment provider did not issue the refund; approve again to retry") from exc
+    if result.status == "succeeded":  # recorded now (a pending refund waits for its charge.refunded event)
+        order_events.record_refund(request.order_id, result.id, result.amount_cents)
     _transition(request, "refunded", "approved", refund_id=result.id, refund_status=result.status,
                 refunded_at=utcnow())
     return request

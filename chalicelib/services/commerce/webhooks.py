@@ -13,7 +13,6 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib.errors import Conflict
 from chalicelib.integrations import payments
 from chalicelib.models import ProcessedEvent
 from chalicelib.observability import logger
@@ -45,7 +44,7 @@ def handle(event: dict[str, Any]) -> str:
     if event_type not in order_events.PLANNERS:
         return "ignored"
     obj = (event.get("data") or {}).get("object") or {}
-    for _ in retry_on_conflict(ATTEMPTS, 0.01, _too_contended, max_delay=0.64):
+    for _ in retry_on_conflict(ATTEMPTS, 0.01, order_events.too_contended, max_delay=0.64):
         if _processed(event_id):
             if event_type == "payment_intent.succeeded":
                 order_events.resend_pending_confirmation(obj)  # the first delivery committed, its mail did not go
@@ -68,10 +67,6 @@ def handle(event: dict[str, Any]) -> str:
         logger.info("stripe event applied", extra={"event_id": event_id, "event_type": event_type,
                                                    "outcome": plan.outcome})
         return plan.outcome
-
-
-def _too_contended() -> Conflict:
-    return Conflict("too many simultaneous updates of this order; retry")
 
 
 def _processed(event_id: str) -> bool:

@@ -21,6 +21,10 @@ Invariants:
   This package never imports the video package: video calls `lessons.attach_video` when an upload named for a lesson
   becomes ready (the lesson switches to `video`, drops an embed URL, unless it already shows it or a newer upload).
 
+- A published course keeps at least one lesson (publishing needs one: `catalog.pricing.publish_problems`);
+  deleting its last lesson or module is 409.
+- Outlines list each lesson's inline quizzes under it; a lesson reorder answers the full lessons (bodies included).
+
 Concurrency protocol (`store.apply_change`): every write reads the outline, validates and plans, and commits ONE
 transaction conditioned on `ROOT.content_version` that also bumps it. Concurrent edits of one course serialize:
 the loser re-reads and re-validates (`core.db.retry_on_conflict`, 5 attempts, then 409); a reorder must list

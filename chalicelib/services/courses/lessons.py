@@ -151,10 +151,11 @@ def attach_video(creator_id: str, product_id: str, lesson_id: str, video_id: str
 
 
 def delete_lesson(creator_id: str, product_id: str, lesson_id: str) -> None:
-    store.owned_course(creator_id, product_id)
+    product = store.owned_course(creator_id, product_id)
 
     def build(outline: Outline):
         lesson = store.require(outline.lesson(lesson_id), "lesson")
+        store.keep_a_lesson(product, outline, {lesson_id})
         inline = [q for q in outline.quizzes if q.lesson_id == lesson_id]
         store.delete_in_batches(product_id, [], inline)
         siblings = outline.lessons_of(lesson.module_id)
@@ -164,14 +165,17 @@ def delete_lesson(creator_id: str, product_id: str, lesson_id: str) -> None:
     store.apply_change(product_id, build)
 
 
-def reorder_lessons(creator_id: str, product_id: str, module_id: str, lesson_ids: list[str]) -> list[LessonNode]:
+def reorder_lessons(creator_id: str, product_id: str, module_id: str, lesson_ids: list[str]) -> list[dict[str, Any]]:
+    """The module's lessons in their new order, each in the full lesson shape (bodies in one BatchGetItem)."""
     store.owned_course(creator_id, product_id)
 
     def build(outline: Outline):
         store.require(outline.module(module_id), "module")
         return store.reorder(outline.lessons_of(module_id), lesson_ids, "lesson_id")
 
-    return store.apply_change(product_id, build)
+    ordered = store.apply_change(product_id, build)
+    bodies = store.load_bodies(product_id, [lesson.lesson_id for lesson in ordered])
+    return [lesson_view(lesson, bodies.get(lesson.lesson_id)) for lesson in ordered]
 
 
 def move_lesson(creator_id: str, product_id: str, lesson_id: str, target_module_id: str,

@@ -30,12 +30,13 @@ def update_module(creator_id: str, product_id: str, module_id: str, fields: dict
 def delete_module(creator_id: str, product_id: str, module_id: str) -> None:
     """Children go first (in batches: a module can exceed one transaction), then the module itself
     under the lock; a crash in between leaves a smaller module, never an orphan."""
-    store.owned_course(creator_id, product_id)
+    product = store.owned_course(creator_id, product_id)
 
     def build(outline: Outline):
         module = store.require(outline.module(module_id), "module")
         lessons = outline.lessons_of(module_id)
         lesson_ids = {lesson.lesson_id for lesson in lessons}
+        store.keep_a_lesson(product, outline, lesson_ids)
         quizzes = [q for q in outline.quizzes if q.module_id == module_id or q.lesson_id in lesson_ids]
         store.delete_in_batches(product_id, lessons, quizzes)
         return [store.plan_delete(module), *store.densify(outline.modules, module_id, "module_id")], None

@@ -53,6 +53,13 @@ class Outline:
     def lesson(self, lesson_id: str) -> LessonNode | None:
         return next((lesson for lesson in self.lessons if lesson.lesson_id == lesson_id), None)
 
+    def lesson_by_ref(self, ref: str) -> LessonNode | None:
+        """A lesson by its id or by its slug (slugs are unique in a course and never look like an id: no `_`)."""
+        return self.lesson(ref) or next((lesson for lesson in self.lessons if lesson.slug == ref), None)
+
+    def inline_quizzes(self, lesson_id: str) -> list[QuizNode]:
+        return [q for q in self.quizzes if q.scope == "inline" and q.lesson_id == lesson_id]
+
     def quiz(self, quiz_id: str) -> QuizNode | None:
         return next((q for q in self.quizzes if q.quiz_id == quiz_id), None)
 
@@ -120,7 +127,8 @@ def lesson_access_map(outline: Outline, full_access: str | None) -> dict[str, di
 
 
 def outline_tree(outline: Outline, full_access: str | None) -> list[dict[str, Any]]:
-    """Modules → lessons and quizzes with titles, types, minutes and lock state; never content."""
+    """Modules → lessons (each with its inline quizzes) and module quizzes, with titles, types, minutes and lock
+    state; never content."""
     tree = []
     for module in outline.modules:
         lessons = []
@@ -130,7 +138,9 @@ def outline_tree(outline: Outline, full_access: str | None) -> list[dict[str, An
                             "content_type": lesson.content_type, "estimated_minutes": lesson_minutes(lesson),
                             "has_video": has_video(lesson), "video_duration_seconds": lesson.video_duration_seconds,
                             "position": lesson.position, "is_free_preview": bool(lesson.is_free_preview),
-                            "locked": not accessible, "access_reason": reason})
+                            "locked": not accessible, "access_reason": reason,
+                            "quizzes": [quiz_summary(outline, q, full_access)
+                                        for q in outline.inline_quizzes(lesson.lesson_id)]})
         tree.append({"module_id": module.module_id, "title": module.title, "description": module.description,
                      "position": module.position, "is_free_preview": bool(module.is_free_preview),
                      "estimated_minutes": module.estimated_minutes, "lessons": lessons,

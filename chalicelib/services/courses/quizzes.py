@@ -13,7 +13,7 @@ from chalicelib.services.courses.outline import Outline
 
 def _siblings(outline: Outline, quiz: QuizNode) -> list[QuizNode]:
     if quiz.scope == "inline":
-        return [q for q in outline.quizzes if q.scope == "inline" and q.lesson_id == quiz.lesson_id]
+        return outline.inline_quizzes(quiz.lesson_id)
     return outline.quizzes_of(quiz.scope, quiz.module_id if quiz.scope == "module" else None)
 
 

@@ -60,6 +60,12 @@ def load_body(product_id: str, lesson_id: str) -> LessonBody | None:
     return item if isinstance(item, LessonBody) else None
 
 
+def load_bodies(product_id: str, lesson_ids: list[str]) -> dict[str, LessonBody]:
+    """Several lessons' bodies in one BatchGetItem (a module holds at most MAX_CHILDREN lessons)."""
+    items = CourseItem.batch_get([(product_id, body_sk(lesson_id)) for lesson_id in lesson_ids])
+    return {item.lesson_id: item for item in items if isinstance(item, LessonBody)}
+
+
 def owned_course(creator_id: str, product_id: str) -> Product:
     product = products.get_owned(creator_id, product_id)
     if product.product_type != "course":
@@ -142,6 +148,12 @@ def require(found: Any, what: str) -> Any:
     if found is None:
         raise NotFound(f"{what} not found")
     return found
+
+
+def keep_a_lesson(product: Product, outline: Outline, removed: set[str]) -> None:
+    """A published course keeps at least one lesson (publishing needs one: an empty course is never completable)."""
+    if product.status == "published" and not any(lesson.lesson_id not in removed for lesson in outline.lessons):
+        raise Conflict("a published course keeps at least one lesson; archive the course instead")
 
 
 def check_room(count: int, what: str) -> None:

@@ -27,9 +27,17 @@ existing. A transaction cancelled for TransactionConflict applied nothing and is
 report). Progress (`progress`): counters are derived — `lessons_completed = |completed ∩ product.lesson_ids|` with
 `completed_lesson_ids` a string SET grown by ADD, time by ADD of a delta (≤ 4 h per call) — so repeats,
 concurrency and later content edits never skew them; calls: 1 GetItem product + 1 GetItem grant + 1 outline
-Query + 1 GetItem enrollment + 1 TransactWriteItems. An `Idempotency-Key` is recorded in the same transaction.
+Query + 1 GetItem enrollment + 1 TransactWriteItems. An `Idempotency-Key` is recorded in the same transaction
+(`ProgressReport`: `progress:<user>:<key>` with the SHA-256 of product, lesson and changes): the same report again
+changes nothing and answers the current progress; the key with any other report is 409 `idempotency_key_reused`.
+Lessons are named by id or slug in every learner route (`rules.lesson`); ids stay canonical in what is stored.
+`GET …/notes`: the learner's notes and bookmarks in course order (outline + one Query of the progress rows).
 Quizzes (`quizzes`): graded on the server (multi-select = exact set); `attempt_number` is a conditional put, so
-concurrent submits never share one; retakes only if allowed (else 409 `retake_not_allowed`).
+concurrent submits never share one; retakes only if allowed (else 409 `retake_not_allowed`). Answers no learner
+could give (an unknown question, an index outside the options, several options on a single-answer question) are
+422 naming the question, nothing stored. The owner may reset a learner's attempts (`POST …/attempt-resets`, with a
+reason): the reset takes the next attempt number and records who, why and when (the audit record); the learner may
+then attempt once more; earlier attempts and passes stay.
 
 Completion (`certificates`): every current lesson completed and every course-scope quiz passed sets
 `completed_at` under `attribute_not_exists` in the same transaction as the certificate put: exactly one

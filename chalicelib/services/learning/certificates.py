@@ -52,12 +52,12 @@ def complete_if_done(user_id: str, course: Course, learner_name: str | None) -> 
 
 
 def _learner_name(user_id: str, given: str | None) -> str:
-    if given:
-        return given
+    """The name the learner chose (`PATCH /v1/me`) wins over the identity provider's, then "Learner"."""
     try:
-        return User.get(user_id).display_name or "Learner"
+        chosen = User.get(user_id).display_name
     except DoesNotExist:
-        return "Learner"
+        chosen = None
+    return chosen or given or "Learner"
 
 
 def certificate(certificate_id: str) -> Certificate:

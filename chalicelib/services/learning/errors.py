@@ -44,3 +44,4 @@ class OwnerCannotEnroll(Conflict):
 
 class RetakeNotAllowed(Conflict):
     code = "retake_not_allowed"
+

@@ -4,15 +4,18 @@ concurrent reports never double-count; an `Idempotency-Key` makes a retried repo
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.models import Enrollment, LessonProgress, ProcessedEvent
+from chalicelib.errors import IdempotencyKeyReused
+from chalicelib.models import Enrollment, LessonProgress
 from chalicelib.models.base import utcnow
-from chalicelib.models.learning import enrollment_key
+from chalicelib.models.learning import ProgressReport, enrollment_key
 from chalicelib.services.catalog import products
 from chalicelib.services.courses import store
 from chalicelib.services.courses.lessons import lesson_view
@@ -28,7 +31,8 @@ def read_lesson(user_id: str | None, ref: str, lesson_id: str) -> dict[str, Any]
     """An accessible lesson with its body, video reference, inline quizzes and the caller's progress."""
     course = rules.course(ref, user_id)
     lesson, reason = rules.lesson(course, lesson_id)
-    inline = [q for q in course.outline.quizzes if q.scope == "inline" and q.lesson_id == lesson_id]
+    lesson_id = lesson.lesson_id  # the path may name the lesson by its slug
+    inline = course.outline.inline_quizzes(lesson_id)
     progress = _progress_row(enrollment_key(user_id, course.product_id), lesson_id) if user_id else None
     return {**lesson_view(lesson, store.load_body(course.product_id, lesson_id)), "product_id": course.product_id,
             "access_reason": reason, "quizzes": [quiz_summary(course.outline, q, course.full_access) for q in inline],
@@ -41,25 +45,27 @@ def record_progress(user_id: str, ref: str, lesson_id: str, changes: dict[str, A
 
     `changes`: completed (set/unset), time_spent_seconds (a delta to add), video_progress_seconds (resume
     position), notes, bookmarked. Unsetting `completed` after the course was completed keeps the certificate.
-    `request_key` (the client's Idempotency-Key): the report is recorded once, in the same transaction, so a
-    retried report never adds its time delta twice; the retry gets the current progress back.
+    `request_key` (the client's Idempotency-Key): the report is recorded once, in the same transaction, bound to
+    (learner, product, lesson, changes), so a retried report never adds its time delta twice and gets the current
+    progress back, and the key reused for any other report is refused (409 `idempotency_key_reused`).
     """
     course = rules.course(ref, user_id)
-    rules.lesson(course, lesson_id)
+    lesson, _ = rules.lesson(course, lesson_id)
+    lesson_id = lesson.lesson_id  # the canonical id, whether the path named it or its slug
     enrollments.learner(user_id, course)
     now = utcnow()
     key = enrollment_key(user_id, course.product_id)
     lesson_actions, enrollment_actions = _progress_actions(lesson_id, changes, now)
-
-    report = ProcessedEvent(f"progress:{user_id}:{request_key}", event_type="lesson_progress") if request_key else None
+    report = _report(user_id, request_key, course.product_id, lesson_id, changes) if request_key else None
 
     def write(tx: TransactWrite) -> None:
         tx.update(LessonProgress(key, lesson_id), actions=lesson_actions)
         enrollments.touch(tx, user_id, course, now, enrollment_actions)
         if report:
-            tx.save(report, condition=ProcessedEvent.event_id.does_not_exist())
+            tx.save(report, condition=ProgressReport.event_id.does_not_exist())
 
-    if enrollments.commit(write) and not (report and _recorded(report)):
+    # Refused: a retry of this report (applied the first time), the key reused (409), or a changed enrollment.
+    if enrollments.commit(write) and not (report and _replayed(report)):
         raise enrollments.changed_meanwhile()
     enrollment = certificates.complete_if_done(user_id, course, learner_name)
     return {"lesson": _progress_view(_progress_row(key, lesson_id)),
@@ -76,6 +82,22 @@ def course_progress(user_id: str, ref: str) -> dict[str, Any]:
     rows = LessonProgress.query(enrollment_key(user_id, product.product_id), consistent_read=True)
     return {"enrollment": progress_summary(enrollment, current),
             "lessons": [_progress_view(row) for row in rows if row.lesson_id in current]}
+
+
+def notes_and_bookmarks(user_id: str, ref: str) -> dict[str, Any]:
+    """The caller's notes and bookmarks across a course, in course order (lessons with neither are left out):
+    1 outline Query + 1 GetItem enrollment + 1 Query of the course's progress rows, whatever the course size."""
+    course = rules.course(ref, user_id)
+    if enrollments.find(user_id, course.product_id) is None:
+        raise NotEnrolled("you are not enrolled in this course")
+    rows = {row.lesson_id: row for row in LessonProgress.query(enrollment_key(user_id, course.product_id),
+                                                               consistent_read=True)}
+    modules = {module.module_id: module for module in course.outline.modules}
+    ordered = sorted(course.outline.lessons, key=lambda lesson: (modules[lesson.module_id].position, lesson.position))
+    return {"items": [{"lesson_id": lesson.lesson_id, "lesson_title": lesson.title, "lesson_slug": lesson.slug,
+                       "module_id": lesson.module_id, "module_title": modules[lesson.module_id].title,
+                       "notes": row.notes, "bookmarked": bool(row.bookmarked), "updated_at": row.updated_at}
+                      for lesson in ordered if (row := rows.get(lesson.lesson_id)) and (row.notes or row.bookmarked)]}
 
 
 def _progress_row(key: str, lesson_id: str) -> LessonProgress | None:
@@ -108,10 +130,23 @@ def _progress_actions(lesson_id: str, changes: dict[str, Any], now: datetime) ->
     return lesson, enrollment
 
 
-def _recorded(report: ProcessedEvent) -> bool:
-    """A refused progress write whose report is already recorded was a retry, applied the first time."""
+def _report(user_id: str, request_key: str, product_id: str, lesson_id: str,
+            changes: dict[str, Any]) -> ProgressReport:
+    """The marker of one report: the key is the learner's (in the id), bound to what it reported (the hash)."""
+    request = json.dumps([product_id, lesson_id, changes], sort_keys=True, separators=(",", ":"))
+    return ProgressReport(f"progress:{user_id}:{request_key}", event_type="lesson_progress",
+                          request_hash=hashlib.sha256(request.encode()).hexdigest())
+
+
+def _replayed(report: ProgressReport) -> bool:
+    """True when this very report was already applied (a retry: nothing to write, the current progress is the
+    answer); False when the key is new; 409 `idempotency_key_reused` when it was used for another request."""
     try:
-        ProcessedEvent.get(report.event_id, consistent_read=True)
-        return True
+        recorded = ProgressReport.get(report.event_id, consistent_read=True)
     except DoesNotExist:
         return False
+    if recorded.request_hash != report.request_hash:
+        raise IdempotencyKeyReused("this Idempotency-Key was already used for a different progress report",
+                                   [{"loc": ["header", "Idempotency-Key"], "msg": "used for another request",
+                                     "type": "idempotency_key_reused"}])
+    return True

@@ -13,11 +13,12 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import Enrollment, QuizAttempt
 from chalicelib.models.base import utcnow
 from chalicelib.models.course import QuestionNode, QuizNode
-from chalicelib.services.core.db import CONDITION_FAILED, retry_on_conflict
+from chalicelib.services.catalog import products
+from chalicelib.services.core.db import CONDITION_FAILED, put_once, retry_on_conflict
 from chalicelib.services.courses import store
 from chalicelib.services.courses.outline import quiz_summary
 from chalicelib.services.learning import certificates, enrollments, rules
@@ -44,14 +45,13 @@ def grade(questions: Sequence[QuestionNode], answers: Mapping[str, Sequence[int]
 
     A question is right when the set of chosen options equals the set of correct ones: for
     multiple_choice and true_false (exactly one correct index, enforced by the builder) that means exactly
-    that index; for multi_select, the exact set. Unanswered questions are wrong; answers naming questions
-    that are not in the quiz are refused.
+    that index; for multi_select, the exact set. Unanswered questions (absent or `[]`) are wrong; answers that
+    could not be given in the quiz are refused (422 naming each question): questions not in it, an index outside
+    a question's options, or several options for a single-answer question (an option repeated counts once).
     """
-    unknown = sorted(set(answers) - {q.question_id for q in questions})
-    if unknown:
-        raise InvalidInput("answers name questions that are not in this quiz",
-                           [{"loc": ["body", "answers", qid], "msg": "unknown question", "type": "unknown_question"}
-                            for qid in unknown])
+    problems = answer_problems(questions, answers)
+    if problems:
+        raise InvalidInput("some answers are not possible in this quiz", problems)
     results = []
     for question in questions:
         chosen = sorted(set(answers.get(question.question_id, ())))
@@ -64,17 +64,42 @@ def grade(questions: Sequence[QuestionNode], answers: Mapping[str, Sequence[int]
                  max_score > 0 and 100 * score >= passing_score * max_score, results)
 
 
+SINGLE_ANSWER_TYPES = ("multiple_choice", "true_false")
+
+
+def answer_problems(questions: Sequence[QuestionNode], answers: Mapping[str, Sequence[int]]) -> list[dict[str, Any]]:
+    """Each answer that no learner could give through the quiz, as an error detail naming its question."""
+    by_id = {q.question_id: q for q in questions}
+
+    def problem(qid: str, msg: str, kind: str) -> dict[str, Any]:
+        return {"loc": ["body", "answers", qid], "msg": msg, "type": kind}
+
+    problems = []
+    for qid, chosen in answers.items():
+        question = by_id.get(qid)
+        if question is None:
+            problems.append(problem(qid, "unknown question", "unknown_question"))
+        elif any(not 0 <= index < len(question.options) for index in chosen):
+            problems.append(problem(qid, f"option indexes go from 0 to {len(question.options) - 1}",
+                                    "option_out_of_range"))
+        elif question.question_type in SINGLE_ANSWER_TYPES and len(set(chosen)) > 1:
+            problems.append(problem(qid, f"a {question.question_type} question takes one answer",
+                                    "too_many_answers"))
+    return problems
+
+
 def read_quiz(user_id: str | None, ref: str, quiz_id: str) -> dict[str, Any]:
     """An accessible quiz's questions without answers or explanations, and the caller's latest attempts."""
     course = rules.course(ref, user_id)
     quiz = rules.quiz(course, quiz_id)
     questions = store.load_questions(course.product_id, quiz_id)
-    attempts = _recent_attempts(user_id, quiz_id, RECENT_ATTEMPTS) if user_id else []
+    numbered = _recent_attempts(user_id, quiz_id, RECENT_ATTEMPTS) if user_id else []
+    attempts = [a for a in numbered if not a.reset_by]
     return {**quiz_summary(course.outline, quiz, course.full_access),
             "questions": [{"question_id": q.question_id, "question_type": q.question_type, "prompt": q.prompt,
                            "options": list(q.options), "position": q.position} for q in questions],
             "attempts": [_attempt_view(a) for a in attempts],
-            "attempts_total": int(attempts[0].attempt_number) if attempts else 0}
+            "attempts_total": int(attempts[0].attempt_number) if attempts else 0}  # numbers used (resets take one)
 
 
 def submit_attempt(user_id: str, ref: str, quiz_id: str, answers: dict[str, list[int]],
@@ -114,7 +139,7 @@ def _save_attempt(user_id: str, course: Course, quiz: QuizNode, answers: dict[st
     key = _attempt_key(user_id, quiz.quiz_id)
     for _ in retry_on_conflict(NUMBER_RETRIES, NUMBER_DELAY, _too_many_at_once):
         latest = _recent_attempts(user_id, quiz.quiz_id, 1)
-        if latest and not quiz.allow_retakes:
+        if latest and not quiz.allow_retakes and not latest[0].reset_by:
             raise RetakeNotAllowed("this quiz allows a single attempt")
         number = int(latest[0].attempt_number) + 1 if latest else 1
         attempt = QuizAttempt(key, number, product_id=course.product_id, quiz_id=quiz.quiz_id,
@@ -136,6 +161,40 @@ def _attempt_write(user_id: str, course: Course, attempt: QuizAttempt) -> Write:
         enrollments.touch(tx, user_id, course, attempt.submitted_at, passed)
 
     return write
+
+
+def reset_attempts(creator_id: str, product_id: str, quiz_id: str, user_id: str,
+                   reason: str) -> tuple[dict[str, Any], bool]:
+    """The course's owner lets a learner take a quiz again (a no-retake quiz included): `(reset, created)`.
+
+    The reset is the audit record: the next attempt number of that learner and quiz, put under the same condition
+    as an attempt (so it never overwrites one, and an attempt racing it renumbers), carrying who reset, why and
+    when. Past attempts and passes are kept. A learner whose latest entry is already a reset gets that one back.
+    Anybody but the owner: 404, as for a missing course, quiz or attempt.
+    """
+    product = products.get_owned(creator_id, product_id)
+    quiz = store.load_outline(product.product_id).quiz(quiz_id) if product.product_type == "course" else None
+    if quiz is None:
+        raise NotFound("quiz not found")
+    key = _attempt_key(user_id, quiz_id)
+    for _ in retry_on_conflict(NUMBER_RETRIES, NUMBER_DELAY, _too_many_at_once):
+        latest = _recent_attempts(user_id, quiz_id, 1)
+        if not latest:
+            raise NotFound("this learner has no attempts at this quiz")
+        if latest[0].reset_by:
+            return _reset_view(user_id, latest[0]), False
+        reset = QuizAttempt(key, int(latest[0].attempt_number) + 1, product_id=product_id, quiz_id=quiz_id,
+                            answers={}, score=0, max_score=0, percentage=0, passed=False,
+                            passing_score=int(quiz.passing_score), submitted_at=utcnow(), reset_by=creator_id,
+                            reset_reason=reason)
+        if put_once(reset, QuizAttempt.attempt_number):
+            return _reset_view(user_id, reset), True
+
+
+def _reset_view(user_id: str, reset: QuizAttempt) -> dict[str, Any]:
+    return {"user_id": user_id, "product_id": reset.product_id, "quiz_id": reset.quiz_id,
+            "attempt_number": reset.attempt_number,
+            "reset_by": reset.reset_by, "reason": reset.reset_reason, "reset_at": reset.submitted_at}
 
 
 def _too_many_at_once() -> Conflict:

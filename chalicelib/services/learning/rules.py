@@ -35,12 +35,13 @@ def course(ref: str, user_id: str | None) -> Course:
     return Course(product, reason, store.load_outline(product.product_id, consistent=False))
 
 
-def lesson(course: Course, lesson_id: str) -> tuple[LessonNode, str]:
-    """An open lesson and why it is open (its owner, a grant, or a free preview); else 404 or 403 `lesson_locked`."""
-    found = course.outline.lesson(lesson_id)
+def lesson(course: Course, lesson_ref: str) -> tuple[LessonNode, str]:
+    """An open lesson, named by its id or its slug, and why it is open (its owner, a grant, or a free preview);
+    else 404 or 403 `lesson_locked`. Callers go on with `node.lesson_id`: ids stay canonical."""
+    found = course.outline.lesson_by_ref(lesson_ref)
     if found is None:
         raise NotFound("lesson not found")
-    return found, _unlocked(course, LessonLocked, lesson_id, course.outline.lesson_is_free(found))
+    return found, _unlocked(course, LessonLocked, found.lesson_id, course.outline.lesson_is_free(found))
 
 
 def quiz(course: Course, quiz_id: str) -> QuizNode:

@@ -163,7 +163,7 @@ def grant(user_id: str | None, product_ref: str, lesson_id: str, base_url: str) 
         "poster_url": signer.sign(asset.thumbnail_key, window) if asset.thumbnail_key else None,
         "storyboard": storyboard,
         "duration_seconds": int(asset.duration_ms or 0) / 1000,
-        "resume_position_seconds": _resume_position(user_id, product.product_id, lesson_id),
+        "resume_position_seconds": _resume_position(user_id, product.product_id, lesson.lesson_id),
         "variants": variants(asset.video_id),
     }
 
