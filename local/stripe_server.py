@@ -17,10 +17,14 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
+from local import ROOT
+
 HOST = "127.0.0.1"
 API_KEY = "sk_test_localstripe"  # localstripe accepts any key that starts with sk_
 WEBHOOK_SECRET = "whsec_local_development_only"
 _SERVE = ("import logging, sys\n"
+          "from local.api import watch_parent\n"
+          "watch_parent()  # never outlive the runner (SIGKILL, OOM killer): the port would stay taken\n"
           "from aiohttp import web\n"
           "from localstripe.server import app\n"
           "logging.getLogger('aiohttp.access').setLevel(logging.WARNING)\n"
@@ -66,7 +70,7 @@ def free_port() -> int:
 def start(port: int = 0, timeout: float = 20.0) -> LocalStripe:
     """Start localstripe on `port` (0 = any free port) and wait until it accepts connections."""
     port = port or free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, HOST, str(port)], stdin=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-c", _SERVE, HOST, str(port)], stdin=subprocess.DEVNULL, cwd=ROOT)
     server = LocalStripe(process, f"http://{HOST}:{port}")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

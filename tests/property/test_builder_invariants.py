@@ -116,7 +116,7 @@ class CourseBuilderMachine(RuleBasedStateMachine):
         module_id = data.draw(st.sampled_from(self.modules), label="module")
         order = data.draw(st.permutations(self.lessons[module_id]), label="order")
         returned = lessons.reorder_lessons(CREATOR, self.product_id, module_id, order)
-        assert [lesson.lesson_id for lesson in returned] == order
+        assert [lesson["lesson_id"] for lesson in returned] == order
         self.lessons[module_id] = list(order)
 
     @precondition(lambda self: self.lesson_count() > 0)

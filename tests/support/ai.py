@@ -26,6 +26,9 @@ class SpyModel:
     def model_for(self, tier: str) -> str:
         return self._offline.model_for(tier)
 
+    def max_questions(self, sources) -> int:
+        return self._offline.max_questions(sources)
+
     def generate(self, request: AiRequest, *, model: str, max_tokens: int) -> Completion:
         self.calls.append(request)
         completion = self._offline.generate(request, model=model, max_tokens=max_tokens)

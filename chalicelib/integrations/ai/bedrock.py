@@ -36,6 +36,10 @@ class BedrockModel:
         self._jitter = jitter
         self._max_attempts = max_attempts
 
+    def max_questions(self, sources: Any) -> None:
+        """A generative model writes as many questions as asked."""
+        return None
+
     def _bedrock(self) -> Any:
         if self._client is None:
             import boto3

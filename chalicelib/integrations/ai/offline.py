@@ -30,7 +30,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -438,6 +438,10 @@ TASK_ANSWERS = {"outline": outline, "enhance": enhance, "quiz": quiz, "descripti
 class OfflineModel:
     def model_for(self, tier: str) -> str:
         return MODEL
+
+    def max_questions(self, sources: Sequence[Source]) -> int:
+        """One question per fact: an extractive model cannot ask about what the lessons do not say."""
+        return len(facts(sources))
 
     def generate(self, request: AiRequest, *, model: str, max_tokens: int) -> Completion:
         text = json.dumps(TASK_ANSWERS[request.task](request), ensure_ascii=False)

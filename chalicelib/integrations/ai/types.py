@@ -9,7 +9,7 @@ is untrusted input.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -60,6 +60,10 @@ class Completion:
 class TextModel(Protocol):
     def model_for(self, tier: str) -> str:
         """The model id used for an allowance tier (what the ledger records)."""
+        ...
+
+    def max_questions(self, sources: Sequence[Source]) -> int | None:
+        """How many quiz questions this model can write from `sources`; None when it has no limit of its own."""
         ...
 
     def generate(self, request: AiRequest, *, model: str, max_tokens: int) -> Completion:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.errors import Conflict, IdempotencyKeyReused, InvalidInput
 from chalicelib.models import AiLedgerEntry, CreatorAccount, User
 from chalicelib.models.allowance import INFLIGHT_SHARDS, random_shard
 from chalicelib.models.base import utcnow
@@ -170,7 +170,8 @@ def _previous_attempt(entry: AiLedgerEntry, feature: str, now: datetime) -> AiLe
     """The committed row to answer with; None when a new reservation may be made (released, or stale and now
     released). An attempt still in flight answers 409."""
     if entry.feature != feature:
-        raise Conflict(f"idempotency key {entry.request_id} was used for another kind of request ({entry.feature})")
+        raise IdempotencyKeyReused(f"idempotency key {entry.request_id} was used for another kind of request "
+                                   f"({entry.feature})")
     if entry.status == "committed":
         return entry
     if entry.status == "reserved":

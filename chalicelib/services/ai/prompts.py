@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.errors import InvalidInput
-from chalicelib.integrations.ai.offline import facts
 from chalicelib.integrations.ai.types import AiRequest, Source
 
 SYSTEM = (
@@ -74,15 +72,6 @@ def enhance(lesson_title: str, content: str, instructions: str) -> AiRequest:
 
 
 def quiz(module_title: str, lessons: Sequence[Source], questions: int) -> AiRequest:
-    """Each question checks its own fact (a distinct sentence of the lessons with something to ask about): asking
-    for more questions than the lessons hold facts is refused here, before anything is reserved or charged."""
-    available = len(facts(lessons))
-    if available < questions:
-        raise InvalidInput(
-            f"the module's lessons hold {available} sentence(s) a question can be built from; ask for at most "
-            f"{available} question(s) or add lesson text",
-            [{"loc": ["body", "questions"], "msg": f"at most {available}", "type": "too_many_questions",
-              "available": available}])
     return _request(
         "quiz",
         f"Write exactly {questions} questions that check understanding of the lessons, answerable from them "

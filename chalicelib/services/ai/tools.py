@@ -156,6 +156,18 @@ def apply_enhancement(user_id: str, product_id: str, lesson_id: str, body: dict[
                                  {"content": body["content"], "key_takeaways": body["key_takeaways"]})
 
 
+def _check_question_capacity(sources: list[Source], questions: int) -> None:
+    """A model that cannot write `questions` questions from these lessons (the offline one writes one per fact)
+    is refused here, before anything is reserved or charged; Bedrock has no such limit."""
+    available = provider().max_questions(sources)
+    if available is not None and available < questions:
+        raise InvalidInput(
+            f"the module's lessons hold {available} sentence(s) a question can be built from; ask for at most "
+            f"{available} question(s) or add lesson text",
+            [{"loc": ["body", "questions"], "msg": f"at most {available}", "type": "too_many_questions",
+              "available": available}])
+
+
 def quiz(user_id: str, product_id: str, module_id: str, body: dict[str, Any],
          idempotency_key: str | None) -> dict[str, Any]:
     """Questions from the module's lessons, each checked like a creator's own; with `apply`, saved as a quiz."""
@@ -170,6 +182,7 @@ def quiz(user_id: str, product_id: str, module_id: str, body: dict[str, Any],
         raise InvalidInput("the module's lessons have no text to build questions from")
     if body["apply"]:
         check_room(len(current.quizzes_of("module", module_id)) + 1, "module's quiz list")
+    _check_question_capacity(sources, body["questions"])
     request = prompts.quiz(module.title, sources, body["questions"])
 
     def finish(data: dict[str, Any]) -> dict[str, Any]:
