@@ -22,9 +22,9 @@ from tests.support.emulator import (
     free_port,
     fresh_aws,
     install_tables,
+    isolate_dynamodb,
     quicker_moto_responses,
     reset_moto,
-    serialize_moto_writes,
     share_botocore_data,
     watch_aws_calls,
 )
@@ -47,6 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
     share_botocore_data()
     quicker_moto_responses()
     watch_aws_calls()
+    isolate_dynamodb()
 
 
 # Session fixtures that are expensive to build, and the xdist group of the tests that use them: with
@@ -168,12 +169,11 @@ def api(aws, idp):
 @pytest.fixture
 def moto_server(monkeypatch):
     """moto in server mode on a free 127.0.0.1 port, with every table: the in-process mock is not thread-safe,
-    so every concurrency test runs here (the server is in this process: see `serialize_moto_writes`)."""
+    so every concurrency test runs here (in this process, isolated like DynamoDB by `isolate_dynamodb`)."""
     from moto.server import ThreadedMotoServer
 
     from local.resources import create_tables
 
-    serialize_moto_writes(monkeypatch)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -47,3 +47,33 @@ def test_demo_buyer_pays_with_a_test_card_and_finds_the_product_in_the_library(s
     assert product_id in [item["product"]["product_id"] for item in library]
     again = stack.call("POST", f"/v1/products/{product_id}/checkout", "demo-buyer", body={})
     assert again.status_code == 409
+
+
+def test_ten_concurrent_deliveries_of_one_payment_grant_once(stack):
+    """Against `make run` (moto server with local/moto_fixes.py): ten simultaneous deliveries of the same signed
+    `payment_intent.succeeded` → exactly one `granted`, the rest `duplicate`, one paid order, access once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from local.stripe_server import WEBHOOK_SECRET
+    from tests.support.localstripe import event, intent, signature
+
+    buyer = "e2e-concurrent-buyer"
+    explore = stack.call("GET", "/v1/products", params={"product_type": "ebook"}).json()["items"]
+    paid = [item for item in explore if item["price_cents"] > 0 and item["pricing_type"] == "fixed"]
+    product = paid[0] if paid else stack.call("GET", "/v1/products", params={"pricing": "paid"}).json()["items"][0]
+    order = stack.call("POST", f"/v1/products/{product['product_id']}/checkout", buyer, body={}).json()
+    intent_id = order["client_secret"].split("_secret_")[0]
+    body = event("payment_intent.succeeded", intent(order, intent_id))
+    headers = {"Content-Type": "application/json", "Stripe-Signature": signature(body, WEBHOOK_SECRET)}
+
+    def deliver(_: int) -> str:
+        response = requests.post(f"{stack.base_url}/v1/webhooks/stripe", data=body, headers=headers, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["outcome"]
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(deliver, range(10)))
+    assert sorted(outcomes) == ["duplicate"] * 9 + ["granted"], outcomes
+    assert stack.call("GET", f"/v1/orders/{order['order_id']}", buyer).json()["status"] == "paid"
+    owned = [item["product"]["product_id"] for item in stack.call("GET", "/v1/library", buyer).json()["items"]]
+    assert owned.count(product["product_id"]) == 1

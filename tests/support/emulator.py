@@ -10,7 +10,6 @@ import contextlib
 import copy
 import functools
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -246,21 +245,13 @@ def fresh_aws(**config: Any) -> Iterator[None]:
 # --- server mode -------------------------------------------------------------------------------------------
 
 
-def serialize_moto_writes(monkeypatch) -> None:
-    """Give moto DynamoDB's isolation: moto 5.2.5 applies a transaction item by item without a lock and, when
-    one item fails, restores table snapshots taken when it began, wiping writes other threads committed
-    meanwhile. DynamoDB never does either, so writes are serialized here (reads stay concurrent)."""
-    from moto.dynamodb.models import DynamoDBBackend
+def isolate_dynamodb() -> None:
+    """DynamoDB's isolation for moto, in process and in server mode: the one implementation the local runtime also
+    applies (`local/moto_fixes.py`: a lock per DynamoDB request, transactions checked first and undone item by
+    item instead of copying whole tables — which also makes every transactional test faster)."""
+    from local import moto_fixes
 
-    lock = threading.RLock()
-    for name in ("transact_write_items", "put_item", "update_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(*args, _original=original, **kwargs):
-            with lock:
-                return _original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
+    moto_fixes.isolate_dynamodb()
 
 
 # --- DynamoDB call counting ----------------------------------------------------------------------------------
