@@ -12,9 +12,9 @@ NPM_STAMP := $(BROWSER)/node_modules/.installed-$(shell cat $(BROWSER)/package-l
 
 # pytest-xdist: one worker per core; `--dist loadgroup` keeps each xdist_group on one worker, so the tests sharing an
 # expensive session fixture (the local runtime, the CDK synth: see tests/README.md) build it once. PYTEST_WORKERS=0
-# runs in one process; PYTEST_ARGS adds options (e.g. PYTEST_ARGS="-k webhook --durations=20").
+# runs in one process; PYTEST_ARGS adds options (e.g. PYTEST_ARGS="-k webhook"); the 25 slowest tests are printed at the end.
 PYTEST_WORKERS ?= auto
-PYTEST := $(strip $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS))
+PYTEST := $(strip $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS))
 # `make test` reports its wall time: from make's start (installs and lint included) and of pytest alone.
 MAKE_STARTED := $(shell date +%s)
 
