@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib.integrations.ai.offline import sentences
+from chalicelib.integrations.ai.text import sentences
 from tests.support.ai import FERMENTATION, STARTERS, SpyModel
 from tests.support.emulator import prebuilt_fixture
 

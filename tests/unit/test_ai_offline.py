@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from chalicelib.integrations.ai.offline import MODEL, OfflineModel, phrases_of, sentences, tidy_markdown
+from chalicelib.integrations.ai.offline import MODEL, OfflineModel, tidy_markdown
+from chalicelib.integrations.ai.text import phrases_of, sentences
 from chalicelib.integrations.ai.types import AiRequest, Source
 from chalicelib.schemas.ai import DescriptionDraft, EnhanceDraft, OutlineDraft, QuizDraft
 from chalicelib.services.courses.quizzes import check_question

@@ -21,165 +21,34 @@ How it derives answers (deterministic: the same material gives the same answer):
   course outline or key phrases.
 Tokens are counted as ⌈characters / 4⌉ for the input (system + prompt) and for the answer. An answer longer than
 `max_tokens` is cut there, exactly as a real model stops, and then fails validation upstream.
+The text analysis (sentences, keywords, phrases, `Analysis`) is in `text`; this module holds the four tasks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.integrations.ai.text import (
+    WORD,
+    Analysis,
+    clip,
+    heading_of,
+    keywords_of,
+    phrases_of,
+    sentences,
+    stable_number,
+)
 from chalicelib.integrations.ai.types import AiRequest, Completion, Source
 
 MODEL = "offline-extractive-v1"
 CHARS_PER_TOKEN = 4
-# Only words of 4+ letters can be keywords, so only those are listed.
-_STOPWORD_TEXT = """
-able about above after again against also because been before being below between both could does doing down
-during each even every first from further gets have having here hers however into itself just like lots made
-make keep many might more most much must need needs often once only onto other ours over really same second shall
-should some such than that their them then there these they thing things this those through under until upon
-used uses using very ways well were what when where which while whom will with within without would your yours
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
-
-
 def count_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
-
-# --- text analysis ---------------------------------------------------------------------------------
-
-
-def plain(markdown: str) -> str:
-    """Markdown without code blocks, images, link targets, emphasis, heading and list markers."""
-    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"[*_`>#|]+", " ", text)
-    return re.sub(r"^\s*(?:[-+•]|\d+[.)])\s+", "", text, flags=re.M)
-
-
-STRUCTURE = re.compile(r"\s*(?:[-+*•]\s|\d+[.)]\s|#|>|\|)")
-
-
-def _paragraph_units(markdown: str) -> list[str]:
-    """A paragraph's wrapped lines joined into one (a line break inside a sentence is no boundary); headings,
-    list items, quotes, table rows and short unpunctuated lines each their own unit; code blocks dropped."""
-    units, current = [], []
-    for line in re.sub(r"```.*?```", "\n\n", markdown, flags=re.S).replace("\r\n", "\n").split("\n"):
-        structural = bool(STRUCTURE.match(line))
-        if structural or not line.strip():
-            if current:
-                units.append(" ".join(current))
-            current = []
-            if structural:
-                units.append(line)
-            continue
-        if current and not _continues(current[-1], line.strip()):
-            units.append(" ".join(current))
-            current = []
-        current.append(line.strip())
-    if current:
-        units.append(" ".join(current))
-    return units
-
-
-def _continues(previous: str, line: str) -> bool:
-    """Wrapped prose: the previous line stops mid-sentence and is long, or the next one starts lower-case (a list
-    of short lines without bullets — "Mixing", "Shaping" — stays a list)."""
-    return previous[-1] not in ".!?:" and (line[0].islower() or len(previous) > 50)
-
-
-def sentences(text: str, min_words: int = 4, max_words: int = 60) -> list[str]:
-    """Sentences of the plain text (split at . ! ? and at paragraph, heading and list boundaries) with a sensible
-    length."""
-    found = []
-    for line in (plain(unit) for unit in _paragraph_units(text)):
-        for part in re.split(r"(?<=[.!?])\s+", line.strip()):
-            part = " ".join(part.split())
-            if min_words <= len(WORD.findall(part)) <= max_words:
-                found.append(part)
-    return found
-
-
-def keywords_of(text: str) -> list[str]:
-    return [w for w in (m.lower().strip("'’-") for m in WORD.findall(text)) if len(w) >= 4 and w not in STOPWORDS]
-
-
-def phrases_of(text: str, max_words: int = 3) -> list[str]:
-    """Runs of up to `max_words` consecutive keywords within a clause, in order ("unit tests", "fixtures")."""
-    found = []
-    for clause in re.split(r"[.!?,;:()\n]+", plain(text)):
-        run: list[str] = []
-        for word in [m.strip("'’-") for m in WORD.findall(clause)] + [""]:
-            if len(word) >= 4 and word.lower() not in STOPWORDS:
-                run.append(word)
-                continue
-            if run:
-                found.append(" ".join(run[:max_words]))
-            run = []
-    return found
-
-
-@dataclass
-class Analysis:
-    """Keyword weights over all the material, and every sentence ranked by its score."""
-
-    weights: Counter[str]
-    ranked: list[tuple[float, int, str, str]]  # (score, order, sentence, source title), best first
-
-    @classmethod
-    def of(cls, sources: Iterable[Source], min_words: int = 4) -> Analysis:
-        sources = list(sources)
-        weights = Counter(word for source in sources for word in keywords_of(plain(source.text)))
-        ranked, order = [], 0
-        for source in sources:
-            for index, sentence in enumerate(sentences(source.text, min_words=min_words)):
-                words = WORD.findall(sentence)
-                score = sum(weights[w] for w in set(keywords_of(sentence))) / math.sqrt(len(words))
-                ranked.append((score + (0.5 if index < 2 else 0.0), order, sentence, source.title))
-                order += 1
-        ranked.sort(key=lambda item: (-item[0], item[1]))
-        return cls(weights, ranked)
-
-    def top(self, n: int, in_order: bool = False) -> list[tuple[str, str]]:
-        chosen = self.ranked[:n]
-        if in_order:
-            chosen = sorted(chosen, key=lambda item: item[1])
-        return [(sentence, title) for _, _, sentence, title in chosen]
-
-    def keywords(self, exclude: Iterable[str] = ()) -> list[str]:
-        skip = {w.lower() for w in exclude}
-        return [w for w, _ in sorted(self.weights.items(), key=lambda kv: (-kv[1], kv[0])) if w not in skip]
-
-    def heaviest(self, text: str) -> str | None:
-        candidates = keywords_of(text)
-        return max(candidates, key=lambda w: (self.weights[w], len(w)), default=None)
-
-
-def _stable(text: str) -> int:
-    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-
-
-def _title(text: str, max_words: int = 8) -> str:
-    """A heading from a sentence: its first clause, at most `max_words` words, no final punctuation."""
-    clause = re.split(r"[,;:()—–]| - ", text, maxsplit=1)[0]
-    words = clause.split()[:max_words]
-    heading = " ".join(words).rstrip(".!?") or text[:60]
-    return heading[0].upper() + heading[1:]
-
-
-def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 # --- tasks -----------------------------------------------------------------------------------------
@@ -198,8 +67,8 @@ def outline(request: AiRequest) -> dict[str, Any]:
     modules = []
     for group in _runs(units, module_count):
         lessons = _lessons_of(group, lesson_count, used)
-        modules.append({"title": _clip(_module_title(group[0]), 200),
-                        "summary": _clip(" ".join(_closed(u) for u in group), 2000), "lessons": lessons})
+        modules.append({"title": clip(_module_title(group[0]), 200),
+                        "summary": clip(" ".join(_closed(u) for u in group), 2000), "lessons": lessons})
     phrases_all = _unique(phrase for source in request.sources for phrase in phrases_of(source.text))
     analysis = Analysis.of(request.sources)
     for index in range(len(modules), module_count):  # less material than modules asked: its remaining phrases
@@ -207,8 +76,8 @@ def outline(request: AiRequest) -> dict[str, Any]:
         phrase = spare[index % len(spare)]
         used.add(phrase.lower())
         summary = _sentence_with(analysis, phrase) or phrase
-        modules.append({"title": _clip(_capital(phrase), 200), "summary": _clip(summary, 2000),
-                        "lessons": [{"title": _clip(_capital(phrase), 200), "summary": _clip(summary, 1000)}]})
+        modules.append({"title": clip(_capital(phrase), 200), "summary": clip(summary, 2000),
+                        "lessons": [{"title": clip(_capital(phrase), 200), "summary": clip(summary, 1000)}]})
     return {"modules": modules}
 
 
@@ -240,9 +109,9 @@ def _lessons_of(group: list[str], count: int, used: set[str]) -> list[dict[str, 
                 used.add(candidates[rank][0].lower())
                 picked.append((index, rank, *candidates[rank]))
     picked.sort()
-    return [{"title": _clip(_capital(phrase), 200), "summary": _clip(_own_text(unit, phrase), 1000)}
-            for _, _, phrase, unit in picked] or [{"title": _clip(_module_title(group[0]), 200),
-                                                   "summary": _clip(_closed(group[0]), 1000)}]
+    return [{"title": clip(_capital(phrase), 200), "summary": clip(_own_text(unit, phrase), 1000)}
+            for _, _, phrase, unit in picked] or [{"title": clip(_module_title(group[0]), 200),
+                                                   "summary": clip(_closed(group[0]), 1000)}]
 
 
 def _own_text(sentence: str, phrase: str, min_words: int = 6) -> str:
@@ -265,8 +134,8 @@ def _module_title(sentence: str) -> str:
     """A sentence's first clause when it is short ("Mixing: …" → "Mixing"), else its first key phrase."""
     clause = re.split(r"[,;:()—–]| - ", sentence, maxsplit=1)[0]
     if len(clause.split()) <= 6:
-        return _title(sentence)
-    return _capital(next(iter(phrases_of(sentence)), "") or _title(sentence))
+        return heading_of(sentence)
+    return _capital(next(iter(phrases_of(sentence)), "") or heading_of(sentence))
 
 
 def _capital(text: str) -> str:
@@ -297,7 +166,7 @@ def _sentence_with(analysis: Analysis, phrase: str) -> str | None:
 def enhance(request: AiRequest) -> dict[str, Any]:
     source = request.sources[0]
     analysis = Analysis.of(request.sources)
-    takeaways = [_clip(sentence, 500) for sentence, _ in analysis.top(5, in_order=True)]
+    takeaways = [clip(sentence, 500) for sentence, _ in analysis.top(5, in_order=True)]
     lead = analysis.top(1) if len(analysis.ranked) >= 3 else []
     return {"content": tidy_markdown(source.text, source.title, lead),
             "key_takeaways": takeaways}
@@ -377,7 +246,7 @@ def quiz(request: AiRequest) -> dict[str, Any]:
                 continue
             answer, title = answers[rank], usable[sentence.lower()]
             others = analysis.keywords(exclude=keywords_of(sentence))[:3]
-            flavour = _stable(f"{sentence}#{rank}")
+            flavour = stable_number(f"{sentence}#{rank}")
             if len(others) >= 2 and len(questions) % 3 != 2:
                 question = _cloze(sentence, answer, others, title, flavour)
             else:
@@ -385,7 +254,7 @@ def quiz(request: AiRequest) -> dict[str, Any]:
             if question["prompt"] not in prompts:
                 prompts.add(question["prompt"])
                 questions.append(question)
-    return {"title": _clip(f"Quiz: {request.params.get('module_title', 'module')}", 200), "questions": questions}
+    return {"title": clip(f"Quiz: {request.params.get('module_title', 'module')}", 200), "questions": questions}
 
 
 def _blank(sentence: str, word: str, replacement: str) -> str:
@@ -396,19 +265,19 @@ def _cloze(sentence: str, answer: str, others: list[str], title: str, flavour: i
     options = [answer, *others]
     shift = flavour % len(options)
     options = options[shift:] + options[:shift]
-    prompt = _clip(f"Fill in the blank: {_blank(sentence, answer, '_____')}", 2000)
+    prompt = clip(f"Fill in the blank: {_blank(sentence, answer, '_____')}", 2000)
     return {"question_type": "multiple_choice", "prompt": prompt,
             "options": options, "correct": [options.index(answer)],
-            "explanation": _clip(f"From “{title}”: {sentence}", 2000)}
+            "explanation": clip(f"From “{title}”: {sentence}", 2000)}
 
 
 def _true_false(sentence: str, answer: str, others: list[str], title: str, flavour: int) -> dict[str, Any]:
     false = bool(others) and flavour % 2 == 1
     statement = _blank(sentence, answer, others[0]) if false else sentence
     statement = statement[0].upper() + statement[1:]
-    return {"question_type": "true_false", "prompt": _clip(f"True or false: {statement}", 2000),
+    return {"question_type": "true_false", "prompt": clip(f"True or false: {statement}", 2000),
             "options": ["True", "False"], "correct": [1 if false else 0],
-            "explanation": _clip(f"From “{title}”: {sentence}", 2000)}
+            "explanation": clip(f"From “{title}”: {sentence}", 2000)}
 
 
 def description(request: AiRequest) -> dict[str, Any]:
@@ -417,7 +286,7 @@ def description(request: AiRequest) -> dict[str, Any]:
     lead = [sentence for sentence, _ in analysis.top(2, in_order=True)]
     title = str(params.get("title", ""))
     keywords = analysis.keywords()[:3]
-    tagline = _clip(lead[0], 140) if lead else _clip(f"{title}: {', '.join(keywords)}", 140)
+    tagline = clip(lead[0], 140) if lead else clip(f"{title}: {', '.join(keywords)}", 140)
     parts = [" ".join(_closed(sentence) for sentence in lead) if lead else title]
     outline_items = list(params.get("outline", []))
     if outline_items:
@@ -429,7 +298,7 @@ def description(request: AiRequest) -> dict[str, Any]:
     outcomes = list(params.get("learning_outcomes", []))
     if outcomes:
         parts.append("**You will**\n\n" + "\n".join(f"- {o}" for o in outcomes[:10]))
-    return {"tagline": tagline, "description": _clip("\n\n".join(parts), 5000)}
+    return {"tagline": tagline, "description": clip("\n\n".join(parts), 5000)}
 
 
 TASK_ANSWERS = {"outline": outline, "enhance": enhance, "quiz": quiz, "description": description}
