@@ -73,8 +73,9 @@ def start(state_dir: Path) -> Stack:
     spa_socket = socket.socket()
     spa_socket.bind(("127.0.0.1", 0))
     spa_origin = f"http://127.0.0.1:{spa_socket.getsockname()[1]}"
-    command = [sys.executable, "-m", "local.run", "--api-port", "0", "--moto-port", "0", "--state-dir", str(state_dir),
-               "--spa-origin", spa_origin]
+    # Every port free (0): another runner (a second worker's, another session's) may hold any default port.
+    command = [sys.executable, "-m", "local.run", "--api-port", "0", "--moto-port", "0", "--stripe-port", "0",
+               "--state-dir", str(state_dir), "--spa-origin", spa_origin]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
