@@ -4,9 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
-# The browser test's npm packages (hls.js, playwright-core), pinned by tests/browser/package-lock.json.
+# npm packages of two test folders, each pinned by its package-lock.json and installed once per lock (a stamp):
+# the browser test's (hls.js, playwright-core) and the typed-client check's (openapi-typescript, typescript).
 BROWSER := tests/browser
-NPM_STAMP := $(BROWSER)/node_modules/.installed-$(shell cat $(BROWSER)/package-lock.json | sha1sum | cut -c1-12)
+TYPESCRIPT := tests/typescript
+npm_stamp = $(1)/node_modules/.installed-$(shell cat $(1)/package-lock.json | sha1sum | cut -c1-12)
+NPM_STAMP := $(call npm_stamp,$(BROWSER))
+TS_STAMP := $(call npm_stamp,$(TYPESCRIPT))
 
 .PHONY: install run test check lint unit integration e2e browser bench synth deploy token clean ffmpeg chromium
 
@@ -43,8 +47,10 @@ chromium:
 	$(call debian,chromium,chromium)
 
 $(NPM_STAMP): $(BROWSER)/package.json $(BROWSER)/package-lock.json
+$(TS_STAMP): $(TYPESCRIPT)/package.json $(TYPESCRIPT)/package-lock.json
+$(NPM_STAMP) $(TS_STAMP):
 	$(call debian,npm,npm)
-	cd $(BROWSER) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	cd $(dir $(@D)) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
 run: install ffmpeg
@@ -54,7 +60,7 @@ lint: install
 	$(BIN)/ruff check .
 
 # pytest exits 5 when it collects nothing; the recipe exits with pytest's code, so make fails on any non-zero exit.
-test: install lint ffmpeg chromium $(NPM_STAMP)
+test: install lint ffmpeg chromium $(NPM_STAMP) $(TS_STAMP)
 	@echo '$(PYTEST) tests'; started=$$(date +%s); $(PYTEST) tests; code=$$?; now=$$(date +%s); \
 	echo "make test: pytest $$(( (now - started) / 60 ))m$$(( (now - started) % 60 ))s wall," \
 	     "make test $$(( (now - $(MAKE_STARTED)) / 60 ))m$$(( (now - $(MAKE_STARTED)) % 60 ))s wall (pytest exit code $$code)"; \
@@ -90,4 +96,4 @@ token: install
 	@$(BIN)/python -m local.token --user $(if $(filter command line,$(origin USER)),$(USER),demo-buyer)
 
 clean:
-	rm -rf $(VENV) .local infra/cdk.out infra/chalice.out infra/.build $(BROWSER)/node_modules
+	rm -rf $(VENV) .local infra/cdk.out infra/chalice.out infra/.build $(BROWSER)/node_modules $(TYPESCRIPT)/node_modules

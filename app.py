@@ -8,8 +8,10 @@ from chalicelib.handlers.abandoned_orders import abandon_stale_orders
 from chalicelib.handlers.allowance_reset import reset_ai_allowances
 from chalicelib.handlers.video_events import on_mediaconvert_event, on_video_uploaded
 from chalicelib.handlers.video_tasks import run_video_task
+from chalicelib.observability import invocation
 
 app = Chalice(app_name="creator-marketplace")
+app.register_middleware(invocation, "all")  # outermost: every function's trace and its metrics flushed at the end
 register(app)
 
 app.schedule(Rate(15, unit=Rate.MINUTES), name="abandon_stale_orders")(abandon_stale_orders)

@@ -2,6 +2,12 @@
 
 Every knob the app reads lives here so a newcomer can see the whole surface at once. Values come from
 `.chalice/config.json` (per stage) on AWS and from the local runtime's environment on a laptop.
+
+Secrets (the Stripe key and webhook secret, the cursor and playback signing keys, the CDN private key) are not in
+the environment on AWS: it names them (`*_SECRET_ID`, a Secrets Manager name or ARN) and `Settings.secret` reads
+them at run time (Powertools Parameters, cached for `SECRET_MAX_AGE_SECONDS`), so reading a function's
+configuration reveals no secret and each function is granted only the secrets it reads. The local runtime does
+the same against the emulator; tests and scripts may pass values directly (`CURSOR_SECRET=...`), prod may not.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 
 
 class ConfigError(RuntimeError):
@@ -19,6 +26,20 @@ class ConfigError(RuntimeError):
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
+
+SECRET_MAX_AGE_SECONDS = 300  # a rotated secret is in use everywhere within five minutes
+SecretName = Literal["cursor_secret", "stripe_api_key", "stripe_webhook_secret", "playback_secret",
+                     "media_cdn_private_key"]
+# Each secret: the field naming its Secrets Manager secret, and its key when that secret is a JSON object.
+SECRETS: dict[str, tuple[str, str]] = {
+    "cursor_secret": ("cursor_secret_id", ""),
+    "stripe_api_key": ("stripe_secret_id", "api_key"),
+    "stripe_webhook_secret": ("stripe_secret_id", "webhook_secret"),
+    "playback_secret": ("playback_secret_id", ""),
+    "media_cdn_private_key": ("media_cdn_key_secret_id", ""),
+}
+SECRET_IDS = {"cursor_secret_id": "CURSOR_SECRET_ID", "stripe_secret_id": "STRIPE_SECRET_ID",
+              "playback_secret_id": "PLAYBACK_SECRET_ID", "media_cdn_key_secret_id": "MEDIA_CDN_PRIVATE_KEY_SECRET_ID"}
 
 CreditPack = tuple[str, int, int, str]  # (pack id, tokens, price in minor units, ISO currency)
 
@@ -95,6 +116,22 @@ class Settings:
     video_max_bytes: int = 5 * 1024 * 1024 * 1024
     video_min_seconds: int = 1
     video_max_seconds: int = 4 * 60 * 60
+    # Where the secrets above live in Secrets Manager (names or ARNs; see the module docstring).
+    cursor_secret_id: str = ""
+    stripe_secret_id: str = ""  # a JSON object: {"api_key": ..., "webhook_secret": ...}
+    playback_secret_id: str = ""
+    media_cdn_key_secret_id: str = ""
+
+    def secret(self, name: SecretName) -> str:
+        """A secret's value: from Secrets Manager when its id is set (cached), else the value given directly."""
+        id_field, key = SECRETS[name]
+        secret_id = getattr(self, id_field)
+        if not secret_id:
+            return str(getattr(self, name))
+        from aws_lambda_powertools.utilities import parameters
+
+        value = parameters.get_secret(secret_id, max_age=SECRET_MAX_AGE_SECONDS, transform="json" if key else None)
+        return str(value[key] if key else value)
 
     def queue_name(self, purpose: str) -> str:
         """The stage's SQS queue for `purpose` (video-uploads | video-tasks | mediaconvert-events); DLQs add `-dlq`."""
@@ -162,6 +199,7 @@ class Settings:
             video_max_bytes=int(env.get("VIDEO_MAX_BYTES", cls.video_max_bytes)),
             video_min_seconds=int(env.get("VIDEO_MIN_SECONDS", cls.video_min_seconds)),
             video_max_seconds=int(env.get("VIDEO_MAX_SECONDS", cls.video_max_seconds)),
+            **{field_name: env.get(variable, "") for field_name, variable in SECRET_IDS.items()},
         )
         settings.check()
         return settings
@@ -181,17 +219,16 @@ class Settings:
             raise ConfigError("CORS_ALLOW_ORIGIN must name the SPA origin in prod, never '*'")
         if not (self.auth_issuer and self.auth_jwks_url and self.auth_audiences):
             raise ConfigError("prod needs COGNITO_USER_POOL_ID and COGNITO_APP_CLIENT_IDS (or AUTH_*)")
-        if self.cursor_secret == Settings.cursor_secret:
-            raise ConfigError("prod needs its own CURSOR_SECRET")
-        if not (self.stripe_api_key and self.stripe_webhook_secret):
-            raise ConfigError("prod needs STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET")
-        if self.playback_secret == Settings.playback_secret:
-            raise ConfigError("prod needs its own PLAYBACK_SECRET")
+        missing = [variable for field_name, variable in SECRET_IDS.items() if not getattr(self, field_name)]
+        if missing:
+            raise ConfigError(f"prod reads its secrets from Secrets Manager: set {', '.join(missing)}")
+        if any(getattr(self, name) != getattr(Settings, name) for name in SECRETS):
+            raise ConfigError("prod keeps secrets out of the environment: CURSOR_SECRET, STRIPE_API_KEY, "
+                              "STRIPE_WEBHOOK_SECRET, PLAYBACK_SECRET and MEDIA_CDN_PRIVATE_KEY must not be set")
         if self.transcoder != "mediaconvert" or not self.mediaconvert_role_arn:
             raise ConfigError("prod transcodes with MediaConvert: TRANSCODER=mediaconvert and MEDIACONVERT_ROLE_ARN")
-        if not (self.media_cdn_domain and self.media_cdn_key_id and self.media_cdn_private_key):
-            raise ConfigError("prod serves video through CloudFront: MEDIA_CDN_DOMAIN, MEDIA_CDN_KEY_ID and "
-                              "MEDIA_CDN_PRIVATE_KEY")
+        if not (self.media_cdn_domain and self.media_cdn_key_id):
+            raise ConfigError("prod serves video through CloudFront: MEDIA_CDN_DOMAIN and MEDIA_CDN_KEY_ID")
         if self.stripe_api_base:
             raise ConfigError("prod talks to Stripe itself: STRIPE_API_BASE is for localstripe only")
         if self.ai_provider != "bedrock":

@@ -5,7 +5,6 @@ The stage comes from the `stage` context, else `$STAGE`, else dev.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -16,8 +15,9 @@ ROOT = INFRA.parent
 
 def table_prefix(stage: str) -> str:
     """The stage's TABLE_PREFIX from `.chalice/config.json`, the same value `chalice deploy` would use."""
-    stages = json.loads((ROOT / ".chalice" / "config.json").read_text()).get("stages", {})
-    return stages.get(stage, {}).get("environment_variables", {}).get("TABLE_PREFIX", f"cm-{stage}")
+    from infra import chalice_stage
+
+    return chalice_stage.variable(stage, "TABLE_PREFIX", f"cm-{stage}")
 
 
 def main() -> None:

@@ -8,12 +8,10 @@ answers) and whether S3 reports its object events to EventBridge. The video buck
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from infra import chalice_stage
 
 PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
                        "RestrictPublicBuckets": True}
@@ -30,6 +28,8 @@ class BucketSpec:
     cors_headers: tuple[str, ...] = ("Content-Type",)
     cors_expose: tuple[str, ...] = ("ETag",)
     event_bridge: bool = False  # S3 sends "Object Created" (and other) events to the default event bus
+    # Versioned, an overwritten or deleted object's old version kept this many days (None: not versioned).
+    noncurrent_version_days: int | None = None
 
     def cors_rules(self, origin: str) -> list[dict[str, Any]]:
         """`PutBucketCors` rules for the SPA origin (never '*')."""
@@ -45,8 +45,9 @@ class BucketSpec:
                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ABORT_INCOMPLETE_UPLOADS_DAYS}}]}
 
 
-# Deliverable files: the browser PUTs uploads to presigned URLs and GETs downloads.
-FILES = BucketSpec(cors_methods=("PUT", "GET", "HEAD"))
+# Deliverable files: the browser PUTs uploads to presigned URLs and GETs downloads. Creators' only copy of what
+# they sell: versioned, so a deleted or overwritten file can be restored for 30 days (README: Data that is kept).
+FILES = BucketSpec(cors_methods=("PUT", "GET", "HEAD"), noncurrent_version_days=30)
 
 
 def cors_rules(origin: str) -> list[dict[str, Any]]:
@@ -56,5 +57,4 @@ def cors_rules(origin: str) -> list[dict[str, Any]]:
 
 def stage_cors_origin(stage: str) -> str:
     """The stage's CORS_ALLOW_ORIGIN from `.chalice/config.json`: the same origin the API answers."""
-    stages = json.loads((ROOT / ".chalice" / "config.json").read_text()).get("stages", {})
-    return stages.get(stage, {}).get("environment_variables", {}).get("CORS_ALLOW_ORIGIN", "")
+    return chalice_stage.variable(stage, "CORS_ALLOW_ORIGIN")

@@ -99,7 +99,7 @@ def chalice_app(scope: Construct, environment: dict[str, str]) -> Chalice:
     return api
 
 
-def attach_media_tools(scope: Construct, api: Chalice, function_name: str) -> None:
+def attach_media_tools(scope: Construct, api: Chalice, function_name: str) -> lambda_.LayerVersion:
     """The media-tools layer (PyAV) on the one function that probes uploads, told to probe with it."""
     from chalice.package import to_cfn_resource_name
 
@@ -108,3 +108,4 @@ def attach_media_tools(scope: Construct, api: Chalice, function_name: str) -> No
     function = api.sam_template.get_resource(to_cfn_resource_name(function_name))
     function.layers = [*(function.layers or []), layer.layer_version_arn]
     function.add_property_override("Environment.Variables.VIDEO_PROBE", "pyav")
+    return layer

@@ -12,6 +12,11 @@ keep answering 500 to every call that needs AWS.
 `chalice local` serves each request on a new thread, and PynamoDB opens a botocore Session per thread: each request
 parsed endpoints.json and the DynamoDB model again (~0.2 s). `share_botocore_loader` lets the Sessions share one
 loader (read-only data), as the test suite does.
+
+Unknown routes: chalice's local gateway answers them like API Gateway does by default (403 "Missing Authentication
+Token", echoing the caller's Authorization header in one variant). `Gateway` answers 404 in the API's error envelope
+with CORS headers instead (`chalicelib.api.routing.unknown_route`), as the deployed stack's gateway responses do; a
+known path with a method it does not serve reaches the app, which answers 405 with `Allow`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ import threading
 import time
 from collections.abc import MutableMapping
 from typing import Any
+
+from chalice.local import LocalGateway, RouteMatcher
+
+from local import logs
 
 OVERRIDES = "LOCAL_STAGE_OVERRIDES"
 RUNNER_PID = "LOCAL_RUNNER_PID"  # set by the runner: the parent this process lives and dies with
@@ -81,6 +90,49 @@ def watch_parent(parent: int | None = None, interval: float = 0.5, use_prctl: bo
     return thread
 
 
+class Gateway(LocalGateway):
+    """chalice's local API Gateway, with the API's own 404 for a path no route serves."""
+
+    def __init__(self, app_object: Any, config: Any) -> None:
+        super().__init__(app_object, config)
+        self._routes = RouteMatcher(list(app_object.routes))
+
+    def handle_request(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        try:
+            self._routes.match_route(path)
+        except ValueError:
+            from chalicelib.api.routing import unknown_route
+
+            return unknown_route().to_dict()
+        return super().handle_request(method, path, headers, body)
+
+
+def use_gateway() -> None:
+    """Make `chalice local` serve through `Gateway` (its request handler builds a LocalGateway per request), for
+    every HTTP method."""
+    import chalice.local
+
+    chalice.local.LocalGateway = Gateway
+    chalice.local.ChaliceRequestHandler.__getattr__ = _any_method
+
+
+def _any_method(handler: Any, name: str) -> Any:
+    """`do_<METHOD>` for a method chalice's handler does not list (TRACE, QUERY, ...): the gateway and the app answer
+    it (405 with `Allow`) instead of http.server's 501."""
+    if name.startswith("do_"):
+        return handler._generic_handle
+    raise AttributeError(name)
+
+
+def quiet_chalice() -> None:
+    """Only JSON lines on the console (`local/logs.py`): no access log line per request from `chalice local` (the
+    app logs one as JSON) and no "Serving on" (the runner's banner says where the API is)."""
+    import chalice.local
+
+    chalice.local.ChaliceRequestHandler.log_message = lambda self, format, *args: None  # type: ignore[method-assign]
+    chalice.local.LocalDevServer.serve_forever = lambda self: self.server.serve_forever()  # type: ignore[method-assign]
+
+
 def share_botocore_loader() -> None:
     import botocore.loaders
     import botocore.session
@@ -100,8 +152,11 @@ def main() -> int:
             return super().load_chalice_app({**(environment_variables or {}), **overrides}, *args, **kwargs)
 
     chalice.cli.CLIFactory = Factory  # what `chalice.cli.cli` builds its factory from
+    logs.configure()  # before `chalice local`'s own logging.basicConfig, which then changes nothing
+    quiet_chalice()
     watch_parent()
     share_botocore_loader()
+    use_gateway()
     return chalice.cli.main()
 
 

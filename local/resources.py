@@ -2,7 +2,8 @@
 
 Tables come from `chalicelib.models`, buckets from `infra/buckets.py` and `infra/video.py`, the video queues, their
 dead-letter queues and the EventBridge rules from `infra/video.py`, the state machine from the ASL file rendered by
-`infra/state_machine.py`. Every function is idempotent and returns what it created (a second start changes
+`infra/state_machine.py`, the secrets the app reads (by name, as `*_SECRET_ID` says) with the runner's values. Every
+function is idempotent and returns what it created (a second start changes
 nothing; an existing state machine gets the current definition).
 """
 
@@ -153,8 +154,22 @@ def create_state_machine() -> list[str]:
     return []
 
 
-def create_all() -> dict[str, list[str]]:
-    """Every resource the stage needs, by kind, in dependency order. The runner calls only this: new kinds are
-    added here."""
+def create_secrets(values: dict[str, str]) -> list[str]:
+    """Each secret (name → value) in Secrets Manager: created, or given this value when it exists already."""
+    secretsmanager = _client("secretsmanager")
+    created = []
+    for name, value in values.items():
+        try:
+            secretsmanager.create_secret(Name=name, SecretString=value)
+            created.append(name)
+        except secretsmanager.exceptions.ResourceExistsException:
+            secretsmanager.put_secret_value(SecretId=name, SecretString=value)
+    return created
+
+
+def create_all(secrets: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """Every resource the stage needs, by kind, in dependency order, and `secrets` (name → value). The runner calls
+    only this: new kinds are added here."""
     return {"tables": create_tables(), "buckets": create_buckets(), "queues": create_queues(),
-            "rules": create_rules(), "state machines": create_state_machine()}
+            "rules": create_rules(), "state machines": create_state_machine(),
+            "secrets": create_secrets(secrets or {})}

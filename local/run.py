@@ -12,8 +12,15 @@ and 0 means any free port. The URLs in use are printed and written to `<state-di
 once everything is ready (tests wait for that file); it is removed on exit.
 
 Payments: localstripe (a Stripe-compatible server, `local/stripe_server.py`) runs on 127.0.0.1; the API gets
-STRIPE_API_BASE/STRIPE_API_KEY/STRIPE_WEBHOOK_SECRET, and localstripe's webhook points at the API's
-/v1/webhooks/stripe with that secret, so a confirmed PaymentIntent is fulfilled like on Stripe.
+STRIPE_API_BASE, and localstripe's webhook points at the API's /v1/webhooks/stripe with the webhook secret, so a
+confirmed PaymentIntent is fulfilled like on Stripe.
+
+Secrets: as on AWS, the app reads them from Secrets Manager by name (`*_SECRET_ID`, see chalicelib/config.py), here
+the emulator's: localstripe's key and webhook secret, and cursor and playback signing keys drawn afresh at each start.
+
+Output: JSON lines only (the app's request and handler lines, EMF metric lines, the runner's own records; see
+`local/logs.py`), and the banner. Library chatter stays quiet; over-long emulator lines are cut, their full text is
+in `<state-dir>/debug.log`.
 
 Video: the uploads and media buckets, the video queues with their DLQs, the EventBridge rules and the state
 machine exist in moto (`local/resources.py`); moto executes the state machine, the pump serves the queues and
@@ -52,7 +59,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from local import ROOT, STATE_DIR, api
+from local import ROOT, STATE_DIR, api, logs
 from local.identity import LocalIdp
 
 if TYPE_CHECKING:
@@ -70,11 +77,13 @@ DEFAULT_RSS_EVERY = 300.0
 DEFAULT_RSS_WARN_MB = 2048.0
 EMULATOR_GONE = 3  # the exit code when the emulator died under a running runtime
 # Variables from a developer's shell that could point the app at real AWS or another identity provider.
+# The secrets the app reads from the emulator's Secrets Manager: variable → name under the stage's prefix.
+SECRETS = {"CURSOR_SECRET_ID": "cursor", "PLAYBACK_SECRET_ID": "playback", "STRIPE_SECRET_ID": "stripe"}
 DROPPED_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
                      "COGNITO_USER_POOL_ID", "COGNITO_APP_CLIENT_IDS", "AUTH_JWKS_URL")
 
 log = logging.getLogger("local.run")
-emulator_log = logging.getLogger("local.emulator")  # JSON lines (see `JsonLines`)
+emulator_log = logging.getLogger("local.emulator")
 
 
 class StartupError(RuntimeError):
@@ -164,7 +173,10 @@ def configure_environment(moto_port: int, idp_env: dict[str, str], spa_origin: s
         "MOTO_PORT": str(moto_port),  # the Step Functions interpreter calls back to localhost:$MOTO_PORT
         **stage_environment(STAGE),  # STAGE, TABLE_PREFIX, CORS_ALLOW_ORIGIN, Powertools settings
         **idp_env,  # AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_FILE
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
     })
+    prefix = os.environ["TABLE_PREFIX"]
+    os.environ.update({variable: f"{prefix}/{name}" for variable, name in SECRETS.items()})
     overrides = {"CORS_ALLOW_ORIGIN": spa_origin} if spa_origin else {}
     os.environ.update(overrides)
     os.environ[api.OVERRIDES] = json.dumps(overrides)  # the API process applies them over the stage's variables
@@ -199,15 +211,6 @@ def stop_moto(server: Any, timeout: float = 5.0) -> None:
 
 
 # --- emulator health -----------------------------------------------------------------------------
-
-
-class JsonLines(logging.Formatter):
-    """One JSON object per record: time, level, logger, message and the record's `fields`."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)),
-                           "level": record.levelname, "logger": record.name, "message": record.getMessage(),
-                           **getattr(record, "fields", {})})
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -279,7 +282,8 @@ def watch_emulator(server: Any, moto_url: str, args: argparse.Namespace) -> Emul
 
 
 def start_stripe(port: int, stack: ExitStack) -> LocalStripe:
-    """localstripe on 127.0.0.1; this process and the API (started after) get its URL, key and webhook secret."""
+    """localstripe on 127.0.0.1; this process and the API (started after) get its URL (its key and webhook secret go
+    to the emulator's Secrets Manager: `local_secrets`)."""
     from local import stripe_server
 
     try:
@@ -287,8 +291,19 @@ def start_stripe(port: int, stack: ExitStack) -> LocalStripe:
     except RuntimeError as exc:
         raise StartupError(str(exc)) from None
     stack.callback(server.stop)
-    os.environ.update(server.env())
+    os.environ["STRIPE_API_BASE"] = server.url
     return server
+
+
+def local_secrets(stripe: LocalStripe) -> dict[str, str]:
+    """The value of each secret the app reads, by its name in the emulator (what `*_SECRET_ID` says)."""
+    from secrets import token_urlsafe
+
+    env = stripe.env()
+    values = {"CURSOR_SECRET_ID": token_urlsafe(32), "PLAYBACK_SECRET_ID": token_urlsafe(32),
+              "STRIPE_SECRET_ID": json.dumps({"api_key": env["STRIPE_API_KEY"],
+                                              "webhook_secret": env["STRIPE_WEBHOOK_SECRET"]})}
+    return {os.environ[variable]: value for variable, value in values.items()}
 
 
 def start_api(port: int, stack: ExitStack) -> subprocess.Popen:
@@ -359,7 +374,7 @@ def upload_demo_video(api_url: str, idp: LocalIdp, seeded: Seeded, state_dir: Pa
                 log.warning("demo video %s: status unknown (%s)", video_id, exc)
                 return
             if video["status"] == "ready":
-                log.info("demo video %s is ready (%d ms, %dx%d)", video_id, video["duration_ms"], video["width"],
+                log.info("demo video %s is ready (%d s, %dx%d)", video_id, video["duration_seconds"], video["width"],
                          video["height"])
                 return
             if video["status"] == "failed" or time.monotonic() > deadline:
@@ -401,7 +416,7 @@ def start(args: argparse.Namespace, stack: ExitStack) -> tuple[subprocess.Popen,
     from local.resources import create_all
     from local.seed import seed
 
-    created = create_all()
+    created = create_all(local_secrets(stripe))
     seeded = seed()
     log.info("created %s; seeded %d product(s)", {kind: len(names) for kind, names in created.items()},
              seeded.created)
@@ -412,16 +427,16 @@ def start(args: argparse.Namespace, stack: ExitStack) -> tuple[subprocess.Popen,
             "video_id": video_id}
     write_runtime_file(state_dir, stack, api_url=api_url, moto_url=moto_url, stripe_url=stripe.url, stage=STAGE,
                        spa_origin=os.environ["CORS_ALLOW_ORIGIN"], demo=demo)
-    print(banner(api_url, moto_url, state_dir, seeded, idp, pump, stripe.url, video_id), flush=True)
+    print(banner(api_url, moto_url, state_dir, seeded, idp, pump, stripe, video_id), flush=True)
     return api, watch_emulator(moto_server, moto_url, args)
 
 
 def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: LocalIdp, pump: Pump,
-           stripe_url: str, video_id: str | None) -> str:
+           stripe: LocalStripe, video_id: str | None) -> str:
     creator, buyer = seeded.creator, seeded.buyer
     creator_token = idp.mint(creator.user_id, email=creator.email, name=creator.name)
     buyer_token = idp.mint(buyer.user_id, email=buyer.email, name=buyer.name)
-    key = os.environ["STRIPE_API_KEY"]
+    key, stripe_url = stripe.api_key, stripe.url
     return "\n".join([
         "",
         f"Creator Marketplace is running (stage {STAGE}). Ctrl-C stops everything.",
@@ -476,18 +491,14 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.WARNING, format="[local] %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("local").setLevel(logging.INFO)
-    json_lines = logging.StreamHandler()  # stderr, like the other log lines
-    json_lines.setFormatter(JsonLines())
-    emulator_log.addHandler(json_lines)
-    emulator_log.propagate = False
+def configure_logging(state_dir: Path) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    logs.configure(state_dir / "debug.log")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    configure_logging()
+    configure_logging(args.state_dir.resolve())
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -97,13 +97,13 @@ GRANTED_TYPE = "course"  # the demo buyer owns the course
 # The course's outline; the first lesson is a free preview and gets the demo video.
 COURSE_OUTLINE: tuple[dict[str, Any], ...] = (
     {"title": "Getting started", "lessons": (
-        {"title": "Welcome: what we will build", "is_free_preview": True, "estimated_minutes": 1,
+        {"title": "Welcome: what we will build", "is_free_preview": True, "estimated_duration_seconds": 60,
          "content": "A tour of the API we ship in this course, and how the lessons fit together."},
-        {"title": "Your first Chalice handler", "estimated_minutes": 12,
+        {"title": "Your first Chalice handler", "estimated_duration_seconds": 720,
          "content": "Create the app, add a route, run it locally and call it with curl."},
     )},
     {"title": "Data with DynamoDB", "lessons": (
-        {"title": "Access patterns first", "estimated_minutes": 15,
+        {"title": "Access patterns first", "estimated_duration_seconds": 900,
          "content": "List what the app reads and writes before you design a single table."},
     )},
 )

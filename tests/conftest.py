@@ -36,6 +36,7 @@ os.environ.update({
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
     "STAGE": "test", "TABLE_PREFIX": "cm-test", "CORS_ALLOW_ORIGIN": "https://app.test",
     "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    "POWERTOOLS_TRACE_DISABLED": "true",  # X-Ray is for Lambda; tests/integration/test_tracing.py turns it on
     **IDP.env(IDP.write_jwks(_STATE / "jwks.json")),
 })
 os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -1,8 +1,8 @@
 """The caller's user record and creator account."""
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
-from chalicelib.api.routing import Call, render, route
+from chalicelib.api.routing import Call, route
 
 # Services are imported inside views: importing the app must stay cheap (see routing.py).
 bp = Blueprint(__name__)
@@ -25,17 +25,16 @@ def _me(user) -> dict:
 
 
 @route(bp, "/v1/creator/account", "POST", summary="Become a creator (idempotent: 201 first, then 200)",
-       tag="accounts", body="accounts.CreatorAccountCreate", response="accounts.CreatorAccountOut", status=201)
-def open_creator_account(call: Call) -> Response:
+       tag="accounts", body="accounts.CreatorAccountCreate", response="accounts.CreatorAccountOut", status=201,
+       repeat=200)
+def open_creator_account(call: Call) -> tuple:
     from chalicelib.services.accounts import users
 
-    account, created = users.open_creator_account(call.user_id, call.identity.email, call.body.display_name,
-                                                  call.body.bio)
-    return render(account, "accounts.CreatorAccountOut", 201 if created else 200)
+    return users.open_creator_account(call.user_id, call.identity.email, call.body.display_name, call.body.bio)
 
 
 @route(bp, "/v1/creator/account", summary="The caller's creator account", tag="accounts",
-       response="accounts.CreatorAccountOut")
+       response="accounts.CreatorAccountOut", errors=(403,))
 def get_creator_account(call: Call):
     from chalicelib.services.accounts import users
 
@@ -52,7 +51,8 @@ def update_me(call: Call) -> dict:
 
 
 @route(bp, "/v1/creator/account", "PATCH", summary="Edit your public creator profile (handle, bio, avatar, links)",
-       tag="accounts", body="accounts.CreatorProfileUpdate", response="accounts.CreatorAccountOut")
+       tag="accounts", body="accounts.CreatorProfileUpdate", response="accounts.CreatorAccountOut",
+       errors=(403, 409))
 def update_creator_profile(call: Call):
     from chalicelib.services.accounts import profiles
 

@@ -18,7 +18,7 @@ def _tools():
     return tools
 
 
-AI_ERRORS = (402, 429, 502, 503)
+AI_ERRORS = (402, 403, 409, 429, 502, 503)  # 403: not a creator; 409: archived, or the same key running
 
 
 @route(bp, f"{P}/ai/outline", "POST", summary="Draft a course outline with AI (apply: add it to the course)",
@@ -36,7 +36,7 @@ def enhance(call: Call, product_id: str, lesson_id: str) -> dict:
 
 @route(bp, f"{P}/lessons/{{lesson_id}}/ai/enhance/apply", "POST",
        summary="Write the reviewed text and takeaways into the lesson", tag="ai", body="ai.EnhanceApply",
-       response="course.LessonOut", errors=(429,))
+       response="course.LessonOut", errors=(403, 409, 429))
 def apply_enhancement(call: Call, product_id: str, lesson_id: str) -> dict:
     return _tools().apply_enhancement(call.user_id, product_id, lesson_id, call.body.model_dump())
 

@@ -41,7 +41,7 @@ def _detail(product, reason: str | None, viewer_id: str | None) -> dict:
     from chalicelib.services.accounts.profiles import creator_profile
     from chalicelib.services.catalog import products
 
-    detail = {**products.state_of(product), "user_has_access": reason is not None, "access_reason": reason,
+    detail = {**products.state_of(product), "has_access": reason is not None, "access_reason": reason,
               "is_owner": product.creator_id == viewer_id, "creator": creator_profile(product.creator_id)}
     if product.product_type == "course":
         from chalicelib.services.courses.outline import lesson_access_map, outline_tree, quiz_summary
@@ -55,7 +55,7 @@ def _detail(product, reason: str | None, viewer_id: str | None) -> dict:
 
 
 @route(bp, "/v1/products", "POST", summary="Create a draft product", tag="creator",
-       body="products.ProductCreate", response="products.ProductOut", status=201)
+       body="products.ProductCreate", response="products.ProductOut", status=201, errors=(403, 409))
 def create_product(call: Call):
     from chalicelib.services.accounts import users
     from chalicelib.services.catalog import products
@@ -65,7 +65,7 @@ def create_product(call: Call):
 
 
 @route(bp, "/v1/products/{product_id}", "PATCH", summary="Update a product you own", tag="creator",
-       body="products.ProductUpdate", response="products.ProductOut")
+       body="products.ProductUpdate", response="products.ProductOut", errors=(409,))
 def update_product(call: Call, product_id: str):
     from chalicelib.services.catalog import products
 
@@ -73,7 +73,7 @@ def update_product(call: Call, product_id: str):
 
 
 @route(bp, "/v1/products/{product_id}", "DELETE", summary="Delete a never-published draft", tag="creator",
-       status=204)
+       status=204, errors=(409,))
 def delete_product(call: Call, product_id: str) -> None:
     from chalicelib.services.catalog import products
 
@@ -81,7 +81,7 @@ def delete_product(call: Call, product_id: str) -> None:
 
 
 @route(bp, "/v1/products/{product_id}/publish", "POST", summary="Publish a product you own", tag="creator",
-       response="products.ProductOut")
+       response="products.ProductOut", errors=(409, 422))
 def publish_product(call: Call, product_id: str):
     from chalicelib.services.catalog import products
 
@@ -89,7 +89,7 @@ def publish_product(call: Call, product_id: str):
 
 
 @route(bp, "/v1/products/{product_id}/archive", "POST", summary="Archive a product (buyers keep access)",
-       tag="creator", response="products.ProductOut")
+       tag="creator", response="products.ProductOut", errors=(409,))
 def archive_product(call: Call, product_id: str):
     from chalicelib.services.catalog import products
 

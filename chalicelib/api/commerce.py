@@ -2,14 +2,15 @@
 
 from chalice import Blueprint
 
-from chalicelib.api.routing import Call, page_limit, route
+from chalicelib.api.routing import RAW, Call, page_limit, route
 
 bp = Blueprint(__name__)
 
 
 @route(bp, "/v1/products/{product_id}/checkout", "POST", summary="Buy a product: free → granted at once (201); "
        "paid → an order and a PaymentIntent client_secret (access arrives with the payment's webhook)",
-       tag="commerce", body="commerce.CheckoutCreate", response="commerce.CheckoutOut", status=201, errors=(503,))
+       tag="commerce", body="commerce.CheckoutCreate", body_required=False, response="commerce.CheckoutOut", status=201,
+       errors=(409, 503))
 def checkout(call: Call, product_id: str) -> dict:
     from chalicelib.services.commerce import checkout
 
@@ -35,7 +36,7 @@ def get_order(call: Call, order_id: str):
 
 @route(bp, "/v1/orders/{order_id}/cancel", "POST", summary="Cancel your pending order: its PaymentIntent is "
        "cancelled at Stripe, its coupon and its open checkout released (idempotent; 409 once the payment is under "
-       "way)", tag="commerce", response="commerce.OrderOut", errors=(503,))
+       "way)", tag="commerce", response="commerce.OrderOut", errors=(409, 503))
 def cancel_order(call: Call, order_id: str):
     from chalicelib.services.commerce import checkout
 
@@ -43,10 +44,11 @@ def cancel_order(call: Call, order_id: str):
 
 
 @route(bp, "/v1/webhooks/stripe", "POST", summary="Stripe events (signature verified on the raw body; 400 if not)",
-       tag="commerce", auth="none", response="commerce.WebhookAck")
+       tag="commerce", auth="none", body=RAW, headers=("Stripe-Signature",), response="commerce.WebhookAck",
+       errors=(409,))
 def stripe_webhook(call: Call) -> dict:
     from chalicelib.services.commerce import webhooks
 
     request = call.request
     outcome = webhooks.receive(request.raw_body or b"", request.headers.get("stripe-signature", ""))
-    return {"received": True, "outcome": outcome}
+    return {"is_received": True, "outcome": outcome}

@@ -9,7 +9,7 @@ bp = Blueprint(__name__)
 
 
 @route(bp, "/v1/creator/coupons", "POST", summary="Create a coupon code for one or all of your products",
-       tag="creator", body="coupons.CouponCreate", response="coupons.CouponOut", status=201)
+       tag="creator", body="coupons.CouponCreate", response="coupons.CouponOut", status=201, errors=(403, 409))
 def create_coupon(call: Call):
     from chalicelib.services.accounts import users
     from chalicelib.services.commerce import coupons

@@ -7,10 +7,12 @@ from chalicelib.api.routing import Call, route
 # Services are imported inside views: importing the app must stay cheap (see routing.py).
 bp = Blueprint(__name__)
 P = "/v1/products/{product_id}"
+READ_ERRORS = (422,)  # 422: the product is not a course
+WRITE_ERRORS = (409, 422)  # 409: an archived course, or a concurrent change
 
 
 @route(bp, f"{P}/content", summary="The course tree as its owner edits it", tag="builder",
-       response="course.CourseContent")
+       response="course.CourseContent", errors=READ_ERRORS)
 def course_content(call: Call, product_id: str) -> dict:
     from chalicelib.services.courses.outline import outline_tree, quiz_summary
     from chalicelib.services.courses.store import load_outline, owned_course
@@ -23,7 +25,7 @@ def course_content(call: Call, product_id: str) -> dict:
 
 
 @route(bp, f"{P}/modules", "POST", summary="Add a module at the end", tag="builder", body="course.ModuleCreate",
-       response="course.ModuleOut", status=201)
+       response="course.ModuleOut", status=201, errors=WRITE_ERRORS)
 def add_module(call: Call, product_id: str):
     from chalicelib.services.courses import modules
 
@@ -31,7 +33,7 @@ def add_module(call: Call, product_id: str):
 
 
 @route(bp, f"{P}/modules/{{module_id}}", "PATCH", summary="Update a module", tag="builder",
-       body="course.ModuleUpdate", response="course.ModuleOut")
+       body="course.ModuleUpdate", response="course.ModuleOut", errors=WRITE_ERRORS)
 def update_module(call: Call, product_id: str, module_id: str):
     from chalicelib.services.courses import modules
 
@@ -39,7 +41,7 @@ def update_module(call: Call, product_id: str, module_id: str):
 
 
 @route(bp, f"{P}/modules/{{module_id}}", "DELETE", summary="Delete a module with its lessons and quizzes",
-       tag="builder", status=204)
+       tag="builder", status=204, errors=WRITE_ERRORS)
 def delete_module(call: Call, product_id: str, module_id: str) -> None:
     from chalicelib.services.courses import modules
 
@@ -47,7 +49,7 @@ def delete_module(call: Call, product_id: str, module_id: str) -> None:
 
 
 @route(bp, f"{P}/module-order", "PUT", summary="Reorder all modules (list exactly the current ones)",
-       tag="builder", body="course.Order", response="course.ModuleList")
+       tag="builder", body="course.Order", response="course.ModuleList", errors=WRITE_ERRORS)
 def reorder_modules(call: Call, product_id: str) -> dict:
     from chalicelib.services.courses import modules
 
@@ -55,7 +57,7 @@ def reorder_modules(call: Call, product_id: str) -> dict:
 
 
 @route(bp, f"{P}/modules/{{module_id}}/lessons", "POST", summary="Add a lesson at the end of a module",
-       tag="builder", body="course.LessonCreate", response="course.LessonOut", status=201)
+       tag="builder", body="course.LessonCreate", response="course.LessonOut", status=201, errors=WRITE_ERRORS)
 def add_lesson(call: Call, product_id: str, module_id: str):
     from chalicelib.services.courses import lessons
 
@@ -63,7 +65,7 @@ def add_lesson(call: Call, product_id: str, module_id: str):
 
 
 @route(bp, f"{P}/modules/{{module_id}}/lesson-order", "PUT", summary="Reorder a module's lessons",
-       tag="builder", body="course.Order", response="course.LessonList")
+       tag="builder", body="course.Order", response="course.LessonList", errors=WRITE_ERRORS)
 def reorder_lessons(call: Call, product_id: str, module_id: str) -> dict:
     from chalicelib.services.courses import lessons
 
@@ -71,14 +73,15 @@ def reorder_lessons(call: Call, product_id: str, module_id: str) -> dict:
 
 
 @route(bp, f"{P}/lessons/{{lesson_id}}", "PATCH", summary="Update a lesson", tag="builder",
-       body="course.LessonUpdate", response="course.LessonOut")
+       body="course.LessonUpdate", response="course.LessonOut", errors=WRITE_ERRORS)
 def update_lesson(call: Call, product_id: str, lesson_id: str):
     from chalicelib.services.courses import lessons
 
     return lessons.update_lesson(call.user_id, product_id, lesson_id, call.body.model_dump(exclude_unset=True))
 
 
-@route(bp, f"{P}/lessons/{{lesson_id}}", "DELETE", summary="Delete a lesson", tag="builder", status=204)
+@route(bp, f"{P}/lessons/{{lesson_id}}", "DELETE", summary="Delete a lesson", tag="builder", status=204,
+       errors=WRITE_ERRORS)
 def delete_lesson(call: Call, product_id: str, lesson_id: str) -> None:
     from chalicelib.services.courses import lessons
 
@@ -86,7 +89,7 @@ def delete_lesson(call: Call, product_id: str, lesson_id: str) -> None:
 
 
 @route(bp, f"{P}/lessons/{{lesson_id}}/move", "POST", summary="Move a lesson to a module and position",
-       tag="builder", body="course.LessonMove", response="course.LessonOut")
+       tag="builder", body="course.LessonMove", response="course.LessonOut", errors=WRITE_ERRORS)
 def move_lesson(call: Call, product_id: str, lesson_id: str):
     from chalicelib.services.courses import lessons, store
 
@@ -95,7 +98,7 @@ def move_lesson(call: Call, product_id: str, lesson_id: str):
 
 
 @route(bp, f"{P}/quizzes", "POST", summary="Add a module, course or inline quiz", tag="builder",
-       body="course.QuizCreate", response="course.QuizOut", status=201)
+       body="course.QuizCreate", response="course.QuizOut", status=201, errors=WRITE_ERRORS)
 def add_quiz(call: Call, product_id: str):
     from chalicelib.services.courses import quizzes
 
@@ -103,7 +106,7 @@ def add_quiz(call: Call, product_id: str):
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}", "PATCH", summary="Update a quiz", tag="builder",
-       body="course.QuizUpdate", response="course.QuizOut")
+       body="course.QuizUpdate", response="course.QuizOut", errors=WRITE_ERRORS)
 def update_quiz(call: Call, product_id: str, quiz_id: str):
     from chalicelib.services.courses import quizzes
 
@@ -111,7 +114,7 @@ def update_quiz(call: Call, product_id: str, quiz_id: str):
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}", "DELETE", summary="Delete a quiz and its questions", tag="builder",
-       status=204)
+       status=204, errors=WRITE_ERRORS)
 def delete_quiz(call: Call, product_id: str, quiz_id: str) -> None:
     from chalicelib.services.courses import quizzes
 
@@ -119,7 +122,7 @@ def delete_quiz(call: Call, product_id: str, quiz_id: str) -> None:
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}/questions", summary="A quiz's questions with answers (owner only)",
-       tag="builder", response="course.QuizWithQuestions")
+       tag="builder", response="course.QuizWithQuestions", errors=READ_ERRORS)
 def quiz_questions(call: Call, product_id: str, quiz_id: str) -> dict:
     from chalicelib.services.courses import quizzes
 
@@ -128,7 +131,7 @@ def quiz_questions(call: Call, product_id: str, quiz_id: str) -> dict:
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}/questions", "POST", summary="Add a question", tag="builder",
-       body="course.QuestionCreate", response="course.QuestionOut", status=201)
+       body="course.QuestionCreate", response="course.QuestionOut", status=201, errors=WRITE_ERRORS)
 def add_question(call: Call, product_id: str, quiz_id: str):
     from chalicelib.services.courses import quizzes
 
@@ -136,7 +139,7 @@ def add_question(call: Call, product_id: str, quiz_id: str):
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}/question-order", "PUT", summary="Reorder a quiz's questions",
-       tag="builder", body="course.Order", response="course.QuestionList")
+       tag="builder", body="course.Order", response="course.QuestionList", errors=WRITE_ERRORS)
 def reorder_questions(call: Call, product_id: str, quiz_id: str) -> dict:
     from chalicelib.services.courses import quizzes
 
@@ -144,7 +147,7 @@ def reorder_questions(call: Call, product_id: str, quiz_id: str) -> dict:
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}/questions/{{question_id}}", "PATCH", summary="Update a question",
-       tag="builder", body="course.QuestionUpdate", response="course.QuestionOut")
+       tag="builder", body="course.QuestionUpdate", response="course.QuestionOut", errors=WRITE_ERRORS)
 def update_question(call: Call, product_id: str, quiz_id: str, question_id: str):
     from chalicelib.services.courses import quizzes
 
@@ -153,7 +156,7 @@ def update_question(call: Call, product_id: str, quiz_id: str, question_id: str)
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}/questions/{{question_id}}", "DELETE", summary="Delete a question",
-       tag="builder", status=204)
+       tag="builder", status=204, errors=WRITE_ERRORS)
 def delete_question(call: Call, product_id: str, quiz_id: str, question_id: str) -> None:
     from chalicelib.services.courses import quizzes
 

@@ -1,19 +1,19 @@
 """Legacy course import (product owner only; anybody else gets 404)."""
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
-from chalicelib.api.routing import Call, render, route
+from chalicelib.api.routing import Call, route
 
 # Services are imported inside views: importing the app must stay cheap (see routing.py).
 bp = Blueprint(__name__)
-RESULT = "course_import.ImportResult"
 
 
 @route(bp, "/v1/products/{product_id}/import", "POST", summary="Import a legacy course document into an empty course",
-       tag="builder", body="course_import.CourseImport", response=RESULT, status=201)
-def import_course(call: Call, product_id: str) -> dict | Response:
-    """201 with the new ids; re-sending the same document answers 200 with the same ids and `already_imported`."""
+       tag="builder", body="course_import.CourseImport", response="course_import.ImportResult", status=201,
+       repeat=200, errors=(409,))
+def import_course(call: Call, product_id: str) -> tuple:
+    """201 with the new ids; re-sending the same document answers 200 with the same ids and `is_already_imported`."""
     from chalicelib.services.courses import importer
 
     result = importer.import_course(call.user_id, product_id, call.body.model_dump(mode="json"))
-    return render(result, RESULT, 200) if result["already_imported"] else result
+    return result, not result["is_already_imported"]

@@ -39,7 +39,7 @@ def get_purchase(call: Call, purchase_id: str):
 
 @route(bp, "/v1/creator/ai/usage", summary="Your AI ledger, newest first: every AI call (feature, model, tokens "
        "from the allowance and from credits) and every credit purchase or clawback", tag="ai",
-       query="common.PageQuery", response="credits.AiUsagePage")
+       query="common.PageQuery", response="credits.AiUsagePage", errors=(403,))
 def usage(call: Call) -> dict:
     from chalicelib.services.ai.usage import ledger_page
 

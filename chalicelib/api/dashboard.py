@@ -9,7 +9,7 @@ bp = Blueprint(__name__)
 
 @route(bp, "/v1/creator/dashboard", summary="Your AI allowance and usage, products by type, and the last 30 UTC "
        "days of sales per currency: totals, revenue per day, top products", tag="creator",
-       response="dashboard.CreatorDashboard")
+       response="dashboard.CreatorDashboard", errors=(403,))
 def creator_dashboard(call: Call) -> dict:
     from chalicelib.services.creator import dashboard
 

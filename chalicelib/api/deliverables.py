@@ -16,7 +16,8 @@ def _deliverables():
 
 
 @route(bp, f"{P}/files", "POST", summary="Start a file upload: a pending file and a presigned PUT URL",
-       tag="creator", body="deliverables.FileUploadCreate", response="deliverables.FileUploadOut", status=201)
+       tag="creator", body="deliverables.FileUploadCreate", response="deliverables.FileUploadOut", status=201,
+       errors=(409,))
 def start_upload(call: Call, product_id: str) -> dict:
     body = call.body
     record, upload = _deliverables().start_upload(call.user_id, product_id, body.filename, body.content_type,
@@ -25,7 +26,8 @@ def start_upload(call: Call, product_id: str) -> dict:
 
 
 @route(bp, f"{P}/files/{{file_id}}/complete", "POST", summary="Verify an uploaded file (size, type); "
-       "mismatches are deleted and answer 422", tag="creator", response="deliverables.ProductFileOut")
+       "mismatches are deleted and answer 422", tag="creator", response="deliverables.ProductFileOut",
+       errors=(409, 422))
 def complete_upload(call: Call, product_id: str, file_id: str):
     return _deliverables().complete_upload(call.user_id, product_id, file_id)
 
@@ -36,7 +38,8 @@ def list_files(call: Call, product_id: str) -> dict:
     return {"items": _deliverables().list_files(call.user_id, product_id)}
 
 
-@route(bp, f"{P}/files/{{file_id}}", "DELETE", summary="Delete a file of your product", tag="creator", status=204)
+@route(bp, f"{P}/files/{{file_id}}", "DELETE", summary="Delete a file of your product", tag="creator", status=204,
+       errors=(409,))
 def delete_file(call: Call, product_id: str, file_id: str) -> None:
     _deliverables().delete_file(call.user_id, product_id, file_id)
 

@@ -1,39 +1,35 @@
 """The learner's endpoints: enroll, read lessons and quizzes, record progress, attempt quizzes, the library,
 certificate verification; and the creator's grants. Access rules live in `services/learning/rules.py`."""
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
-from chalicelib.api.routing import Call, page_limit, render, route
+from chalicelib.api.routing import Call, page_limit, route
 
 # Services are imported inside views: importing the app must stay cheap (see routing.py).
 bp = Blueprint(__name__)
 P = "/v1/products/{product_id}"
 
 
-def _created_or_existing(result, created: bool, ref: str) -> Response:
-    return render(result, ref, 201 if created else 200)
-
-
 @route(bp, f"{P}/enroll", "POST", summary="Claim a free product, or start a paid course's free preview "
        "(201 first, then 200; paid products answer 402 payment_required)", tag="learning",
-       response="learning.EnrollOut", status=201, errors=(402,))
-def enroll(call: Call, product_id: str) -> Response:
+       response="learning.EnrollOut", status=201, repeat=200, errors=(402, 409))
+def enroll(call: Call, product_id: str) -> tuple:
     from chalicelib.services.learning import enrollments
 
-    return _created_or_existing(*enrollments.enroll(call.user_id, product_id), "learning.EnrollOut")
+    return enrollments.enroll(call.user_id, product_id)
 
 
 @route(bp, f"{P}/grants", "POST", summary="Gift or promote your product to a user (201, then 200 if they hold it)",
-       tag="creator", body="learning.GrantCreate", response="learning.GrantOut", status=201)
-def grant_access(call: Call, product_id: str) -> Response:
+       tag="creator", body="learning.GrantCreate", response="learning.GrantOut", status=201, repeat=200,
+       errors=(409,))
+def grant_access(call: Call, product_id: str) -> tuple:
     from chalicelib.services.learning import enrollments
 
-    grant, created = enrollments.give_access(call.user_id, product_id, call.body.user_id, call.body.access_type)
-    return _created_or_existing(grant, created, "learning.GrantOut")
+    return enrollments.give_access(call.user_id, product_id, call.body.user_id, call.body.access_type)
 
 
 @route(bp, f"{P}/lessons/{{lesson_id}}", summary="Read a lesson (owner, holders, or free preview; else 403)",
-       tag="learning", auth="optional", response="learning.LessonRead")
+       tag="learning", auth="optional", response="learning.LessonRead", errors=(403,))
 def read_lesson(call: Call, product_id: str, lesson_id: str) -> dict:
     from chalicelib.services.learning import progress
 
@@ -43,7 +39,7 @@ def read_lesson(call: Call, product_id: str, lesson_id: str) -> dict:
 @route(bp, f"{P}/lessons/{{lesson_id}}/progress", "PUT",
        summary="Record your progress on a lesson (send an Idempotency-Key header so a retried report never adds "
        "its time twice)", tag="learning", idempotent=True, body="learning.ProgressUpdate",
-       response="learning.ProgressUpdateOut")
+       response="learning.ProgressUpdateOut", errors=(403, 409))
 def record_progress(call: Call, product_id: str, lesson_id: str) -> dict:
     from chalicelib.services.learning import progress
 
@@ -60,7 +56,7 @@ def course_progress(call: Call, product_id: str) -> dict:
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}", summary="A quiz's questions (no answers) and your attempts", tag="learning",
-       auth="optional", response="learning.LearnerQuiz")
+       auth="optional", response="learning.LearnerQuiz", errors=(403,))
 def read_quiz(call: Call, product_id: str, quiz_id: str) -> dict:
     from chalicelib.services.learning import quizzes
 
@@ -68,7 +64,8 @@ def read_quiz(call: Call, product_id: str, quiz_id: str) -> dict:
 
 
 @route(bp, f"{P}/quizzes/{{quiz_id}}/attempts", "POST", summary="Submit answers; graded with explanations",
-       tag="learning", body="learning.AttemptCreate", response="learning.GradedAttempt", status=201)
+       tag="learning", body="learning.AttemptCreate", response="learning.GradedAttempt", status=201,
+       errors=(403, 409))
 def submit_attempt(call: Call, product_id: str, quiz_id: str) -> dict:
     from chalicelib.services.learning import quizzes
 
@@ -79,12 +76,11 @@ def submit_attempt(call: Call, product_id: str, quiz_id: str) -> dict:
 @route(bp, f"{P}/quizzes/{{quiz_id}}/attempt-resets", "POST",
        summary="Let a learner take your quiz again, even without retakes (201; 200 if already reset); the reset "
        "records who, why and when", tag="creator", body="learning.AttemptResetCreate",
-       response="learning.AttemptResetOut", status=201)
-def reset_attempts(call: Call, product_id: str, quiz_id: str) -> Response:
+       response="learning.AttemptResetOut", status=201, repeat=200, errors=(409,))
+def reset_attempts(call: Call, product_id: str, quiz_id: str) -> tuple:
     from chalicelib.services.learning import quizzes
 
-    reset, created = quizzes.reset_attempts(call.user_id, product_id, quiz_id, call.body.user_id, call.body.reason)
-    return _created_or_existing(reset, created, "learning.AttemptResetOut")
+    return quizzes.reset_attempts(call.user_id, product_id, quiz_id, call.body.user_id, call.body.reason)
 
 
 @route(bp, f"{P}/notes", summary="Your notes and bookmarks in a course, in course order", tag="learning",

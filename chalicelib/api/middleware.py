@@ -1,4 +1,6 @@
-"""HTTP middleware: correlation id, body-size limit, uniform errors and one access log line per request."""
+"""HTTP middleware: correlation id, uniform errors with CORS headers, and one access log line per request.
+
+The body-size limit (413) is checked by the routes that read a body (`routing.parse_body`)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from typing import Any
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib.api.errors import error_response, from_chalice
-from chalicelib.config import get_settings
+from chalicelib.api.errors import from_chalice
+from chalicelib.api.routing import cors
 from chalicelib.observability import logger
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -31,11 +33,9 @@ def http_middleware(request: Request, get_response: Callable[[Request], Response
     logger.clear_state()
     cid = correlation_id(request)
     logger.set_correlation_id(cid)
-    limit = get_settings().max_body_bytes
-    if len(request.raw_body or b"") > limit:
-        response = error_response(413, "payload_too_large", f"request body exceeds {limit} bytes")
-    else:
-        response = from_chalice(get_response(request))
+    response = from_chalice(get_response(request))
+    for name, value in cors().get_access_control_headers().items():  # Chalice's own 405 and 500 lack them
+        response.headers.setdefault(name, value)
     response.headers["X-Correlation-Id"] = cid
     log: dict[str, Any] = {"method": request.method, "path": request.path, "status": response.status_code,
                            "duration_ms": round((time.perf_counter() - started) * 1000, 1)}

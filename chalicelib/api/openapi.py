@@ -8,19 +8,31 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.api.routing import ROUTE_DOCS, RouteDoc, schema
+from chalicelib.api.routing import RAW, ROUTE_DOCS, RouteDoc, schema
 
 REF = "#/components/schemas/{model}"
-ERROR_STATUSES = {"400": "Malformed request", "404": "Not found (or not yours)",
-                  "409": "Conflict", "413": "Body too large", "422": "Validation error"}
-EXTRA_STATUSES = {402: "Payment required (a paid product, or not enough AI allowance or credits): nothing was done",
-                  429: "Rate limited: retry after the Retry-After header's seconds",
-                  502: "An upstream service (the AI model) answered something unusable: nothing was written or charged",
-                  503: "An upstream service (payments, the AI model) is unavailable: nothing was done or charged; "
-                       "retry after the Retry-After header's seconds"}
+STATUS_TEXT = {400: "Malformed request (not JSON, no body where one is required, a bad header or cursor)",
+               401: "Missing or invalid bearer token",
+               402: "Payment required (a paid product, or not enough AI allowance or credits): nothing was done",
+               403: "Not allowed for this account",
+               404: "Not found (or not yours)",
+               409: "Conflict with the current state",
+               413: "Body too large",
+               415: "Unsupported media type: send `Content-Type: application/json`",
+               422: "Validation error",
+               429: "Rate limited: retry after the Retry-After header's seconds",
+               502: "An upstream service (the AI model) answered something unusable: nothing was written or charged",
+               503: "An upstream service (payments, the AI model) is unavailable: nothing was done or charged; "
+                    "retry after the Retry-After header's seconds (when given)"}
+RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
 IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "in": "header", "required": False,
                       "description": "Send the same key when retrying: the request takes effect once",
                       "schema": {"type": "string", "pattern": "^[A-Za-z0-9_\\-:.]{1,128}$"}}
+RAW_BODY = {"type": "object", "description": "The event exactly as Stripe sent it (its signature covers the raw bytes)"}
+ROUTING = ("Every error is `{\"error\": {\"code\", \"message\", \"details\"}}` with CORS headers. A path no "
+           "operation serves answers 404 `not_found`; a served path called with a method it does not list answers "
+           "405 `method_not_allowed` with an `Allow` header (behind API Gateway: 404, the gateway cannot tell the "
+           "two apart).")
 
 
 def _operation_id(doc: RouteDoc) -> str:
@@ -37,33 +49,35 @@ def _query_parameters(ref: str) -> list[dict[str, Any]]:
     ]
 
 
-def _operation(doc: RouteDoc, refs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _operation(doc: RouteDoc, refs: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
     parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in re.findall(r"{(\w+)}", doc.path)]
     if doc.query:
         parameters += _query_parameters(doc.query)
+    parameters += [{"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+                   for name in doc.headers]
     if doc.idempotent:
         parameters.append(IDEMPOTENCY_HEADER)
     success: dict[str, Any] = {"description": doc.summary}
     if doc.media_type != "application/json":
         success["content"] = {doc.media_type: {"schema": {"type": "string"}}}
     elif doc.status != 204:
-        body_schema = refs[doc.response] if doc.response else {"type": "object"}
+        body_schema = refs[(doc.response, "serialization")] if doc.response else {"type": "object"}
         success["content"] = {"application/json": {"schema": body_schema}}
     responses = {str(doc.status): success}
-    error = {"content": {"application/json": {"schema": refs["common.ErrorEnvelope"]}}}
-    for status, description in ERROR_STATUSES.items():
-        responses[status] = {"description": description, **error}
-    for status in doc.errors:
-        responses[str(status)] = {"description": EXTRA_STATUSES[status], **error}
-    if doc.auth != "none":
-        responses["401"] = {"description": "Missing or invalid bearer token", **error}
-        responses["403"] = {"description": "Not allowed for this account", **error}
+    if doc.repeat is not None:
+        responses[str(doc.repeat)] = {**success, "description": "Already done: the same body as the first time"}
+    error = {"content": {"application/json": {"schema": refs[("common.ErrorEnvelope", "serialization")]}}}
+    for status in doc.error_statuses():
+        responses[str(status)] = {"description": STATUS_TEXT[status], **error}
+        if status in (429, 503):  # always sent with 429; with 503 when the upstream said when
+            responses[str(status)]["headers"] = {"Retry-After": {**RETRY_AFTER, "required": status == 429}}
     operation: dict[str, Any] = {"operationId": _operation_id(doc), "summary": doc.summary, "tags": [doc.tag],
                                  "parameters": parameters, "responses": responses}
     if doc.body:
-        operation["requestBody"] = {"required": True,
-                                    "content": {"application/json": {"schema": refs[doc.body]}}}
+        body_schema = RAW_BODY if doc.body == RAW else refs[(doc.body, "validation")]
+        operation["requestBody"] = {"required": doc.body_required,
+                                    "content": {"application/json": {"schema": body_schema}}}
     operation["security"] = {"none": [], "optional": [{}, {"bearerAuth": []}],
                              "required": [{"bearerAuth": []}]}[doc.auth]
     return operation
@@ -96,17 +110,21 @@ def _document_error_codes(document: dict[str, Any], codes: dict[str, int]) -> No
 def build_document() -> dict[str, Any]:
     from pydantic.json_schema import models_json_schema
 
-    names = {"common.ErrorEnvelope"} | {ref for doc in ROUTE_DOCS for ref in (doc.body, doc.response) if ref}
-    ordered = sorted(names)
-    keyed, top = models_json_schema([(schema(name), "serialization") for name in ordered], ref_template=REF)
-    refs = {name: keyed[(schema(name), "serialization")] for name in ordered}
+    # Request bodies as they are validated, responses as they are serialized (pydantic names a model whose two
+    # schemas differ `Name-Input` / `Name-Output`).
+    used = {("common.ErrorEnvelope", "serialization")}
+    used |= {(doc.body, "validation") for doc in ROUTE_DOCS if doc.body and doc.body != RAW}
+    used |= {(doc.response, "serialization") for doc in ROUTE_DOCS if doc.response}
+    ordered = sorted(used)
+    keyed, top = models_json_schema([(schema(name), mode) for name, mode in ordered], ref_template=REF)
+    refs = {(name, mode): keyed[(schema(name), mode)] for name, mode in ordered}
     paths: dict[str, dict[str, Any]] = {}
     for doc in ROUTE_DOCS:
         paths.setdefault(doc.path, {})[doc.method.lower()] = _operation(doc, refs)
     document = {
         "openapi": "3.1.0",
         "info": {"title": "Creator Marketplace API", "version": "1.0.0",
-                 "description": "Courses, prompt packs, templates and ebooks: build, sell, learn."},
+                 "description": f"Courses, prompt packs, templates and ebooks: build, sell, learn. {ROUTING}"},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {

@@ -41,24 +41,24 @@ def _text(body: str, media_type: str) -> Response:
 
 @route(bp, "/v1/products/{product_id}/lessons/{lesson_id}/playback", summary="Play a lesson's video: a short-lived "
        "HLS URL, poster, storyboard, renditions and your resume position (access as for the lesson)",
-       tag="learning", auth="optional", response="video.PlaybackOut")
+       tag="learning", auth="optional", response="video.PlaybackOut", errors=(403,))
 def lesson_playback(call: Call, product_id: str, lesson_id: str) -> dict:
     return _playback().grant(call.user_id, product_id, lesson_id, base_url(call.request))
 
 
 @route(bp, f"{T}/master.m3u8", summary="The HLS master playlist (the signed token is the authorization)",
-       tag="playback", auth="none", media_type=HLS)
+       tag="playback", auth="none", media_type=HLS, errors=(403,))
 def master_playlist(call: Call, token: str) -> Response:
     return _text(_playback().master_playlist(token, base_url(call.request)), HLS)
 
 
 @route(bp, f"{T}/{{quality}}/index.m3u8", summary="A rendition's playlist; every segment URL signed",
-       tag="playback", auth="none", media_type=HLS)
+       tag="playback", auth="none", media_type=HLS, errors=(403,))
 def variant_playlist(call: Call, token: str, quality: str) -> Response:
     return _text(_playback().variant_playlist(token, quality), HLS)
 
 
 @route(bp, f"{T}/storyboard.vtt", summary="The storyboard's WebVTT; sprite references signed", tag="playback",
-       auth="none", media_type=VTT)
+       auth="none", media_type=VTT, errors=(403,))
 def storyboard(call: Call, token: str) -> Response:
     return _text(_playback().storyboard_vtt(token), VTT)

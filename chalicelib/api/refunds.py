@@ -17,7 +17,8 @@ def _refunds():
 
 @route(bp, "/v1/orders/{order_id}/refund-requests", "POST", summary="Ask for a refund of your paid order "
        "(within the product's refund window; one open request per order)", tag="refunds",
-       body="refunds.RefundRequestCreate", response="refunds.RefundRequestOut", status=201)
+       body="refunds.RefundRequestCreate", response="refunds.RefundRequestOut", status=201,
+       errors=(409,))
 def request_refund(call: Call, order_id: str):
     return _refunds().request_refund(call.user_id, order_id, call.body.reason, call.body.amount_cents)
 
@@ -38,12 +39,13 @@ def creator_refund_requests(call: Call) -> dict:
 
 @route(bp, f"{R}/approve", "POST", summary="Approve a refund request: issues the Stripe refund (idempotent; "
        "approving again retries with the same idempotency key)", tag="creator", body="refunds.RefundApprove",
-       response="refunds.RefundRequestOut")
+       body_required=False, response="refunds.RefundRequestOut", errors=(409, 503))
 def approve_refund(call: Call, request_id: str):
     return _refunds().approve(call.user_id, request_id, call.body.amount_cents)
 
 
 @route(bp, f"{R}/deny", "POST", summary="Deny a pending refund request, with an optional note to the buyer",
-       tag="creator", body="refunds.RefundDeny", response="refunds.RefundRequestOut")
+       tag="creator", body="refunds.RefundDeny", body_required=False,
+       response="refunds.RefundRequestOut", errors=(409,))
 def deny_refund(call: Call, request_id: str):
     return _refunds().deny(call.user_id, request_id, call.body.note)

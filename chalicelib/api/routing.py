@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, CORSConfig, Response
 from chalice.app import Request
 
-from chalicelib.api.errors import from_domain
+from chalicelib.api.errors import error_response, from_domain
 from chalicelib.config import get_settings
-from chalicelib.errors import BadRequest, DomainError, InvalidInput, Unauthenticated
-from chalicelib.observability import logger
+from chalicelib.errors import BadRequest, DomainError, InvalidInput, PayloadTooLarge, Unauthenticated
+from chalicelib.observability import annotate, logger
 
 if TYPE_CHECKING:
     from chalicelib.integrations.identity import Identity, TokenVerifier
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 AUTH_MODES = ("none", "optional", "required")
 MAX_BODY_DEPTH = 32  # no request shape nests more than a few levels; deeper bodies are refused before validation
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,128}")
+RAW = "raw"  # `body=RAW`: the view reads the raw JSON body itself (the Stripe webhook verifies its signature)
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,31 @@ class RouteDoc:
     summary: str
     tag: str
     auth: str
-    body: str | None
+    body: str | None  # a schema ref, RAW (a JSON object the view reads itself), or None (no body is read)
     query: str | None
     response: str | None
     status: int
     media_type: str = "application/json"  # anything else: the view returns a chalice Response with that body
     idempotent: bool = False  # reads an Idempotency-Key header (documented as a header parameter)
-    errors: tuple[int, ...] = ()  # statuses beyond the common ones this route can answer (402, 429, 502, 503)
+    errors: tuple[int, ...] = ()  # statuses the view itself can answer (403, 409, 402, 429, 502, 503, ...)
+    repeat: int | None = None  # the status of a repeat that finds the thing already done (same body as `status`)
+    body_required: bool = True  # False: a missing body reads as `{}` (every field of the schema is optional)
+    headers: tuple[str, ...] = ()  # required request headers the view reads (documented as header parameters)
+
+    def error_statuses(self) -> list[int]:
+        """Every error status this route can answer: the pipeline's (from what it reads) and the view's."""
+        statuses = set(self.errors)
+        if self.body:
+            statuses |= {400, 413, 415} | ({422} if self.body != RAW else set())
+        if self.query:
+            statuses |= {400, 422}  # an invalid cursor, an invalid parameter
+        if "{" in self.path:
+            statuses.add(404)
+        if self.auth != "none":
+            statuses.add(401)
+        if self.idempotent:
+            statuses |= {400, 409}  # a malformed key; a key reused for another request
+        return sorted(statuses)
 
 
 ROUTE_DOCS: list[RouteDoc] = []
@@ -91,6 +110,13 @@ def cors() -> CORSConfig:
     )
 
 
+def unknown_route() -> Response:
+    """404 for a path no route serves, in the one envelope with CORS headers (so a browser can read it), echoing
+    nothing from the request. API Gateway's own answer (403 "Missing Authentication Token") is replaced by a
+    gateway response of the same body and headers on AWS, and by `local.api.Gateway` locally."""
+    return error_response(404, "not_found", "no route for this path", headers=cors().get_access_control_headers())
+
+
 @functools.lru_cache(maxsize=1)
 def verifier() -> TokenVerifier:
     from chalicelib.integrations.identity import TokenVerifier
@@ -111,14 +137,18 @@ def authenticate(request: Request, mode: str) -> Identity | None:
         raise Unauthenticated("expected 'Authorization: Bearer <token>'")
     identity = verifier().verify(token.strip())
     logger.append_keys(user_id=identity.user_id)
+    annotate(user_id=identity.user_id)
     return identity
 
 
 def _validate(ref: str, data: Any, where: str) -> Any:
+    """Query strings are validated leniently (every value arrives as a string); a JSON body (`bytes`) strictly, so
+    it is accepted exactly when it matches its documented schema (no "1" for 1, no "true" for true)."""
     from pydantic import ValidationError
 
+    model = schema(ref)
     try:
-        return schema(ref).model_validate(data)
+        return model.model_validate_json(data, strict=True) if isinstance(data, bytes) else model.model_validate(data)
     except ValidationError as exc:
         details = [
             {"loc": [where, *error["loc"]], "msg": error["msg"], "type": error["type"]}
@@ -127,11 +157,21 @@ def _validate(ref: str, data: Any, where: str) -> Any:
         raise InvalidInput(f"invalid request {where}", details) from None
 
 
-def parse_body(request: Request, ref: str | None) -> Any:
-    if ref is None:
+def parse_body(request: Request, doc: RouteDoc) -> Any:
+    """The validated body, or None for a route that reads none (or reads it raw). A route whose body is required
+    answers 400 to a request without one, instead of running on an empty object."""
+    if doc.body is None:
         return None
+    raw = request.raw_body or b""
+    limit = get_settings().max_body_bytes
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+    if not raw.strip():
+        if doc.body_required:
+            raise BadRequest("this request needs a JSON body")
+        raw = b"{}"
     try:
-        data = json.loads(request.raw_body or b"{}")
+        data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("request body is not valid JSON") from None
     except RecursionError:  # thousands of nested arrays fit in the size limit and exhaust the parser's stack
@@ -140,7 +180,7 @@ def parse_body(request: Request, ref: str | None) -> Any:
         raise BadRequest("request body must be a JSON object")
     if _depth(data) > MAX_BODY_DEPTH:
         raise BadRequest(f"request body nests deeper than {MAX_BODY_DEPTH} levels")
-    return _validate(ref, data, "body")
+    return None if doc.body == RAW else _validate(doc.body, raw, "body")
 
 
 def _depth(value: Any) -> int:
@@ -175,23 +215,33 @@ def render(result: Any, ref: str | None, status: int) -> Response:
 def route(bp: Blueprint, path: str, method: str = "GET", *, summary: str, tag: str, auth: str = "required",
           body: str | None = None, query: str | None = None, response: str | None = None,
           status: int = 200, media_type: str = "application/json", idempotent: bool = False,
-          errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+          errors: tuple[int, ...] = (), repeat: int | None = None, body_required: bool = True,
+          headers: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view and its `RouteDoc`. `repeat`: the view returns `(result, created)` and answers `status`
+    when it created something, `repeat` when it found it done already."""
     assert auth in AUTH_MODES, auth
-    ROUTE_DOCS.append(RouteDoc(path, method, summary, tag, auth, body, query, response, status, media_type,
-                               idempotent, errors))
+    doc = RouteDoc(path, method, summary, tag, auth, body, query, response, status, media_type, idempotent, errors,
+                   repeat, body_required, headers)
+    ROUTE_DOCS.append(doc)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def view(**path_params: str) -> Response:
             request = bp.current_request
             try:
-                call = Call(request, authenticate(request, auth), parse_body(request, body),
+                call = Call(request, authenticate(request, auth), parse_body(request, doc),
                             parse_query(request, query))
-                return render(fn(call, **path_params), response, status)
+                result = fn(call, **path_params)
+                if repeat is not None:
+                    result, created = result
+                    return render(result, response, status if created else repeat)
+                return render(result, response, status)
             except DomainError as error:
                 return from_domain(error)
 
-        bp.route(path, methods=[method], cors=cors())(view)
+        # A route that reads no body ignores its Content-Type; one that does answers 415 to anything but JSON.
+        content_types = ["application/json"] if body else ["*/*"]
+        bp.route(path, methods=[method], cors=cors(), content_types=content_types)(view)
         return fn
 
     return decorate

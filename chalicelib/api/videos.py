@@ -11,7 +11,7 @@ V = "/v1/videos/{video_id}"
 
 @route(bp, "/v1/videos/uploads", "POST", summary="Start a video upload: a pending video and presigned part URLs "
        "(limits answer 422; creators only)", tag="creator", body="video.VideoUploadCreate",
-       response="video.VideoUploadOut", status=201)
+       response="video.VideoUploadOut", status=201, errors=(403, 404))
 def start_upload(call: Call) -> dict:
     from chalicelib.services.video import uploads
 
@@ -22,7 +22,7 @@ def start_upload(call: Call) -> dict:
 
 
 @route(bp, f"{V}/upload", summary="Resume an upload: the parts S3 holds and URLs for the missing ones",
-       tag="creator", response="video.VideoUploadOut")
+       tag="creator", response="video.VideoUploadOut", errors=(409,))
 def resume_upload(call: Call, video_id: str) -> dict:
     from chalicelib.services.video import uploads
 
@@ -31,7 +31,7 @@ def resume_upload(call: Call, video_id: str) -> dict:
 
 
 @route(bp, f"{V}/upload", "DELETE", summary="Abort an upload (its parts are deleted; the video ends failed/aborted)",
-       tag="creator", response="video.VideoOut")
+       tag="creator", response="video.VideoOut", errors=(409,))
 def abort_upload(call: Call, video_id: str):
     from chalicelib.services.video import uploads
 
@@ -40,7 +40,7 @@ def abort_upload(call: Call, video_id: str):
 
 @route(bp, f"{V}/complete", "POST", summary="Complete an upload with the parts' ETags; the stored object is "
        "checked, then processed (a repeat returns the video as it is)", tag="creator", body="video.VideoComplete",
-       response="video.VideoOut")
+       response="video.VideoOut", errors=(409,))
 def complete_upload(call: Call, video_id: str):
     from chalicelib.services.video import uploads
 

@@ -42,13 +42,14 @@ def on_video_uploaded(event: Any) -> None:
 
 def on_mediaconvert_event(event: Any) -> None:
     from chalicelib.integrations import stepfunctions
-    from chalicelib.observability import logger
+    from chalicelib.observability import Metric, annotate, count, logger
     from chalicelib.services.video.steps import job_outcome
 
     for body in _events(event):
         outcome = job_outcome(body)
         job = outcome.job
         log = {"video_id": job.video_id, "job_id": job.job_id, "status": job.status}
+        annotate(video_id=job.video_id)
         if not job.task_token:
             logger.info("MediaConvert event without a task token: not ours", extra=log)
             continue
@@ -57,6 +58,7 @@ def on_mediaconvert_event(event: Any) -> None:
                 stepfunctions.send_task_success(job.task_token, outcome.outputs)
             elif outcome.error:
                 stepfunctions.send_task_failure(job.task_token, outcome.error, outcome.cause or "")
+                count(Metric.VIDEOS_FAILED)  # transcode_failed is not retried by the state machine
             else:
                 stepfunctions.send_task_heartbeat(job.task_token)
         except stepfunctions.TaskGone:

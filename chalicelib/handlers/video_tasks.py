@@ -51,11 +51,12 @@ class Heartbeat:
 def handle(message: dict[str, Any]) -> None:
     """Run one task message and complete its token (raises only when the outcome could not be reported)."""
     from chalicelib.integrations import stepfunctions
-    from chalicelib.observability import logger
+    from chalicelib.observability import Metric, annotate, count, logger
     from chalicelib.services.video import steps
 
     token, task = message.get("task_token"), message.get("task")
     log = {"task": task, "video_id": message.get("video_id")}
+    annotate(video_id=message.get("video_id"))
     if not isinstance(token, str) or not token or task not in steps.STEPS:
         logger.error("not a video task message: dropped", extra=log)
         return
@@ -75,6 +76,9 @@ def handle(message: dict[str, Any]) -> None:
             stepfunctions.send_task_failure(token, error, cause)
         except stepfunctions.TaskGone:
             logger.warning("task token gone: failure not reported", extra=log)
+            return
+        if error != steps.TRANSIENT:  # the state machine retries only transient errors: the video has failed
+            count(Metric.VIDEOS_FAILED)
         return
     if output is None:
         logger.info("video task submitted; its completion event closes the token", extra=log)

@@ -85,7 +85,8 @@ def _expiry(expires_in: int) -> datetime:
 
 def from_settings(settings: Settings) -> MediaUrls:
     if settings.media_cdn_domain:
-        return CloudFrontUrls(settings.media_cdn_domain, settings.media_cdn_key_id, settings.media_cdn_private_key)
+        return CloudFrontUrls(settings.media_cdn_domain, settings.media_cdn_key_id,
+                              settings.secret("media_cdn_private_key"))
     return S3Urls(settings.media_bucket)
 
 

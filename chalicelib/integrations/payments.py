@@ -8,7 +8,6 @@ request never creates a second PaymentIntent or Refund. Webhooks are verified on
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -123,7 +122,8 @@ def _provider_error(exc: Any) -> PaymentProviderError:
     return PaymentProviderError(f"payment provider error: {exc.user_message or type(exc).__name__}")
 
 
-@functools.lru_cache(maxsize=1)
 def gateway() -> PaymentGateway:
+    """Built per use (it is three strings): a rotated Stripe secret applies once the cached secret expires."""
     settings = get_settings()
-    return StripeGateway(settings.stripe_api_key, settings.stripe_webhook_secret, settings.stripe_api_base)
+    return StripeGateway(settings.secret("stripe_api_key"), settings.secret("stripe_webhook_secret"),
+                         settings.stripe_api_base)

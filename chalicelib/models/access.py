@@ -1,11 +1,15 @@
-"""Who may use which product. Checkout, gifts and promotions write grants; reads check them.
+"""Who may use which product: one row per user and product, its status derived from its sources.
+
+Checkout, gifts and promotions add sources; refunds and disputes change the status of the order's own source, so
+one purchase's refund never takes away the access another purchase (or a gift) gives. A course's free-preview
+learner has a row too (status `preview`, no source), so their library lists it.
 
 `last_activity_at` is the library's sort key: granting sets it and every progress update or quiz attempt
 bumps it (in the same transaction), so "my library, most recently used first" is one Query on the
 `by_activity` local index, paginated, with no per-item reads.
 """
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -41,8 +45,12 @@ class AccessGrant(Model):
     user_id = UnicodeAttribute(hash_key=True)
     product_id = UnicodeAttribute(range_key=True)
     creator_id = UnicodeAttribute()
-    access_type = UnicodeAttribute()  # purchased | gifted | promotional (a free checkout is a purchase at 0)
-    status = UnicodeAttribute(default="active")  # active | revoked | suspended
+    access_type = UnicodeAttribute()  # purchased | gifted | promotional | preview: the best active source's
+    status = UnicodeAttribute(default="active")  # active | suspended | revoked | preview, derived from `sources`
+    # Where the access comes from, source id → active | suspended | revoked: `order:<order_id>` (a purchase, a
+    # 100 % coupon), `claim` (a free claim), `gifted`, `promotional`. Empty: a free-preview learner's library row.
+    sources = MapAttribute(null=True)
+    version = NumberAttribute(default=0)  # +1 on every change of `sources`: the condition of the next change
     granted_at = UTCDateTimeAttribute(default=utcnow)
     last_activity_at = UTCDateTimeAttribute(default=utcnow)
 

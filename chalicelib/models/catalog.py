@@ -58,7 +58,7 @@ class Product(TimestampedModel):
     # Denormalized course stats, maintained by the course builder.
     total_lessons = NumberAttribute(default=0)
     total_modules = NumberAttribute(default=0)
-    total_duration_minutes = NumberAttribute(default=0)
+    total_duration_seconds = NumberAttribute(default=0)
     has_free_preview = BooleanAttribute(default=False)
     free_preview_lesson_count = NumberAttribute(default=0)
     # The course's current lesson ids (progress counts completed ∩ current) and the content version

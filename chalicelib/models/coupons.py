@@ -3,7 +3,7 @@
 A coupon belongs to a creator: its key is (`creator_id`, `code`), so codes are unique per creator and a
 checkout looks a code up under the product's creator only (another creator's codes are never consulted).
 `redeemed` counts reservations and confirmed uses; it only moves inside a transaction with the redemption
-record, conditioned on `redeemed < max_redemptions`, `active` and the expiry.
+record, conditioned on `redeemed < max_redemptions`, `is_active` and the expiry.
 
 `coupon-redemptions` holds two kinds of items under one hash key `pk`:
 - `O#<order_id>#<CODE>`: the order's redemption (`reserved → used`, or `released`): what release and
@@ -24,15 +24,15 @@ class Coupon(Model):
     creator_id = UnicodeAttribute(hash_key=True)
     code = UnicodeAttribute(range_key=True)  # upper case A-Z 0-9 and '-'
     kind = UnicodeAttribute()  # percent | amount
-    percent_off = NumberAttribute(null=True)  # 1..100
+    discount_percent = NumberAttribute(null=True, attr_name="percent_off")  # 1..100
     amount_off_cents = NumberAttribute(null=True)  # minor units of `currency`
     currency = UnicodeAttribute(null=True)
     product_id = UnicodeAttribute(null=True)  # None: every product of the creator
     expires_at = UTCDateTimeAttribute(null=True)
     max_redemptions = NumberAttribute(null=True)
     redeemed = NumberAttribute(default=0)
-    once_per_user = BooleanAttribute(default=True)
-    active = BooleanAttribute(default=True)
+    is_once_per_user = BooleanAttribute(default=True, attr_name="once_per_user")
+    is_active = BooleanAttribute(default=True, attr_name="active")
     created_at = UTCDateTimeAttribute(default=utcnow)
     deactivated_at = UTCDateTimeAttribute(null=True)
 

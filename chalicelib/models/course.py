@@ -71,7 +71,7 @@ class ModuleNode(CourseItem, discriminator="module"):
     description = UnicodeAttribute(default="")
     position = NumberAttribute()
     is_free_preview = BooleanAttribute(default=False)
-    estimated_minutes = NumberAttribute(default=0)
+    estimated_duration_seconds = NumberAttribute(default=0)
 
 
 class LessonNode(CourseItem, discriminator="lesson"):
@@ -81,7 +81,7 @@ class LessonNode(CourseItem, discriminator="lesson"):
     title = UnicodeAttribute()
     slug = UnicodeAttribute()
     content_type = UnicodeAttribute()  # text | video | video_embed | quiz_inline | exercise
-    estimated_minutes = NumberAttribute(default=0)
+    estimated_duration_seconds = NumberAttribute(default=0)
     is_free_preview = BooleanAttribute(default=False)
     video_asset_id = UnicodeAttribute(null=True)  # a ready VideoAsset of the course's creator (`video` lessons)
     video_duration_seconds = NumberAttribute(null=True)  # of that asset, copied at attach: stats need no asset reads
@@ -101,8 +101,8 @@ class QuizNode(CourseItem, discriminator="quiz"):
     lesson_id = UnicodeAttribute(null=True)  # inline quizzes sit inside a lesson
     title = UnicodeAttribute()
     position = NumberAttribute()
-    passing_score = NumberAttribute(default=70)  # percent
-    allow_retakes = BooleanAttribute(default=True)
+    passing_score_percent = NumberAttribute(default=70, attr_name="passing_score")
+    is_retakable = BooleanAttribute(default=True, attr_name="allow_retakes")
     is_free_preview = BooleanAttribute(default=False)
     question_count = NumberAttribute(default=0)
 

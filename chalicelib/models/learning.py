@@ -61,12 +61,12 @@ class LessonProgress(Model):
 
     enrollment_key = UnicodeAttribute(hash_key=True)  # "<user_id>#<product_id>"
     lesson_id = UnicodeAttribute(range_key=True)
-    completed = BooleanAttribute(default=False)
+    is_completed = BooleanAttribute(default=False, attr_name="completed")
     completed_at = UTCDateTimeAttribute(null=True)
     time_spent_seconds = NumberAttribute(default=0)
     video_progress_seconds = NumberAttribute(default=0)
     notes = UnicodeAttribute(null=True)
-    bookmarked = BooleanAttribute(default=False)
+    is_bookmarked = BooleanAttribute(default=False, attr_name="bookmarked")
     updated_at = UTCDateTimeAttribute(default=utcnow)
 
 
@@ -93,10 +93,11 @@ class QuizAttempt(Model):
     answers = JSONAttribute()
     score = NumberAttribute()
     max_score = NumberAttribute()
-    percentage = NumberAttribute()
-    passed = BooleanAttribute()
+    score_percent = NumberAttribute(attr_name="percentage")
+    is_passed = BooleanAttribute(attr_name="passed")
     quiz_id = UnicodeAttribute()
-    passing_score = NumberAttribute()  # as it was when graded: later edits do not rewrite history
+    # As it was when graded: later edits do not rewrite history.
+    passing_score_percent = NumberAttribute(attr_name="passing_score")
     submitted_at = UTCDateTimeAttribute(default=utcnow)
     # A reset (the creator lets the learner try again): no answers, the audit of who, why and when (submitted_at).
     reset_by = UnicodeAttribute(null=True)

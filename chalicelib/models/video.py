@@ -13,6 +13,8 @@ S3 layout (see ARCHITECTURE "Native video"):
   `videos/<video_id>/poster.jpg`, `videos/<video_id>/storyboard.jpg` + `storyboard.vtt`
 """
 
+import math
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -71,6 +73,11 @@ class VideoAsset(TimestampedModel):
 
     by_creator = VideosByCreator()
 
+    @property
+    def duration_seconds(self) -> int | None:
+        """The length as the API states it (one unit for durations): whole seconds, rounded up."""
+        return None if self.duration_ms is None else math.ceil(int(self.duration_ms) / 1000)
+
 
 class VideoQualityVariant(TimestampedModel):
     Meta = table_meta("video-variants")
@@ -79,6 +86,6 @@ class VideoQualityVariant(TimestampedModel):
     quality = UnicodeAttribute(range_key=True)  # 1080p | 720p | 480p | 360p
     width = NumberAttribute()
     height = NumberAttribute()
-    bitrate = NumberAttribute()  # bits per second (the playlist's BANDWIDTH)
+    bitrate_bps = NumberAttribute(attr_name="bitrate")  # bits per second (the playlist's BANDWIDTH)
     playlist_key = UnicodeAttribute()  # media bucket key of the rendition's index.m3u8
     size_bytes = NumberAttribute()  # the rendition's segments and playlist together

@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chalicelib.schemas.common import StrictBody, omittable
 
 DisplayName = Annotated[str, Field(min_length=1, max_length=80)]
 Bio = Annotated[str, Field(max_length=2000)]
-
-
-def _lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
 
 
 def _https(url: str) -> str:
@@ -23,9 +19,10 @@ def _https(url: str) -> str:
     return url
 
 
-# 3-30 characters: lower-case letters, digits, `_` and `-` inside; compared case-insensitively (stored lower-case).
-Handle = Annotated[str, BeforeValidator(_lower),
-                   Field(min_length=3, max_length=30, pattern=r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")]
+# 3-30 characters: letters, digits, `_` and `-` inside; compared case-insensitively (stored lower-case). The
+# constraints are checked before the lower-casing, so the emitted schema says what is accepted.
+Handle = Annotated[str, Field(min_length=3, max_length=30, pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$"),
+                   AfterValidator(str.lower)]
 HttpsUrl = Annotated[str, Field(max_length=2048), AfterValidator(_https)]
 
 

@@ -30,13 +30,13 @@ class OutlineRequest(StrictBody):
     topic: Annotated[str, Field(min_length=1, max_length=200)]
     description: Annotated[str, Field(max_length=5_000)] = ""
     audience: Annotated[str, Field(max_length=300)] = ""
-    modules: Annotated[StrictInt, Field(ge=1, le=10)] = 4
+    module_count: Annotated[StrictInt, Field(ge=1, le=10)] = 4
     lessons_per_module: Annotated[StrictInt, Field(ge=1, le=8)] = 3
     apply: bool = False  # write it into the course as new modules and lessons (all or nothing)
 
     @model_validator(mode="after")
     def _fits(self) -> OutlineRequest:
-        _check_outline_size(self.modules, self.modules * self.lessons_per_module)
+        _check_outline_size(self.module_count, self.module_count * self.lessons_per_module)
         return self
 
 
@@ -52,7 +52,7 @@ class EnhanceApply(StrictBody):
 
 
 class QuizRequest(StrictBody):
-    questions: Annotated[StrictInt, Field(ge=1, le=20)] = 5
+    question_count: Annotated[StrictInt, Field(ge=1, le=20)] = 5
     apply: bool = False  # save it as a new quiz at the end of the module
 
 
@@ -124,7 +124,7 @@ class AppliedModule(ModuleOut):
 class OutlineResult(OutlineDraft):
     model_config = ConfigDict(strict=False)
 
-    applied: list[AppliedModule] | None = None  # the modules written, when `apply` was asked
+    applied_modules: list[AppliedModule] | None = None  # the modules written, when `apply` was asked
     usage: AiUsage
 
 
@@ -138,12 +138,12 @@ class EnhanceResult(EnhanceDraft):
 class QuizResult(QuizDraft):
     model_config = ConfigDict(strict=False)
 
-    applied: QuizWithQuestions | None = None  # the quiz written, when `apply` was asked
+    applied_quiz: QuizWithQuestions | None = None  # the quiz written, when `apply` was asked
     usage: AiUsage
 
 
 class DescriptionResult(DescriptionDraft):
     model_config = ConfigDict(strict=False)
 
-    applied: bool
+    is_applied: bool
     usage: AiUsage

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
@@ -24,6 +24,9 @@ class CheckoutOut(BaseModel):
     client_secret: str | None = Field(None, description="for Stripe.js confirmCardPayment in the SPA")
     amount_cents: int | None = None
     currency: str | None = None
+    previous_access: Literal["suspended", "revoked"] | None = Field(
+        None, description="present when the buyer held this product before through sources that are all suspended "
+                          "(a disputed purchase) or revoked (refunded): this purchase gives access of its own")
 
 
 class OrderOut(BaseModel):
@@ -49,5 +52,5 @@ class OrderPage(BaseModel):
 
 
 class WebhookAck(BaseModel):
-    received: bool
+    is_received: bool
     outcome: str

@@ -10,7 +10,7 @@ from chalicelib.schemas.common import StrictBody, omittable
 from chalicelib.schemas.products import OutlineModule, OutlineQuiz
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
-Minutes = Annotated[StrictInt, Field(ge=0, le=10_000)]
+Seconds = Annotated[StrictInt, Field(ge=0, le=600_000)]  # durations: whole seconds
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 LessonSlug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 ContentType = Literal["text", "video", "video_embed", "quiz_inline", "exercise"]
@@ -22,14 +22,14 @@ class ModuleCreate(StrictBody):
     title: Title
     description: Annotated[str, Field(max_length=5_000)] = ""
     is_free_preview: bool = False
-    estimated_minutes: Minutes = 0
+    estimated_duration_seconds: Seconds = 0
 
 
 class ModuleUpdate(StrictBody):
     title: Title = omittable()
     description: Annotated[str, Field(max_length=5_000)] = omittable()
     is_free_preview: bool = omittable()
-    estimated_minutes: Minutes = omittable()
+    estimated_duration_seconds: Seconds = omittable()
 
 
 class ModuleOut(BaseModel):
@@ -40,7 +40,7 @@ class ModuleOut(BaseModel):
     description: str
     position: int
     is_free_preview: bool
-    estimated_minutes: int
+    estimated_duration_seconds: int
 
 
 class LessonCreate(StrictBody):
@@ -49,7 +49,7 @@ class LessonCreate(StrictBody):
     content_type: ContentType = "text"
     content: Markdown = ""
     key_takeaways: Takeaways = []
-    estimated_minutes: Minutes = 0
+    estimated_duration_seconds: Seconds = 0
     is_free_preview: bool = False
     video_url: Annotated[str, Field(max_length=500)] | None = None
     video_asset_id: Id | None = None  # `video` lessons: your own ready video (GET /v1/videos)
@@ -61,7 +61,7 @@ class LessonUpdate(StrictBody):
     content_type: ContentType = omittable()
     content: Markdown = omittable()
     key_takeaways: Takeaways = omittable()
-    estimated_minutes: Minutes = omittable()
+    estimated_duration_seconds: Seconds = omittable()
     is_free_preview: bool = omittable()
     video_url: Annotated[str, Field(max_length=500)] | None = None
     video_asset_id: Id | None = None  # null detaches the video
@@ -76,7 +76,7 @@ class LessonOut(BaseModel):
     title: str
     slug: str
     content_type: ContentType
-    estimated_minutes: int
+    estimated_duration_seconds: int
     is_free_preview: bool
     video_asset_id: str | None = None
     video_duration_seconds: int | None = None
@@ -99,8 +99,8 @@ class QuizCreate(StrictBody):
     module_id: Id | None = None
     lesson_id: Id | None = None
     title: Title
-    passing_score: Annotated[StrictInt, Field(ge=0, le=100)] = 70
-    allow_retakes: bool = True
+    passing_score_percent: Annotated[StrictInt, Field(ge=0, le=100)] = 70
+    is_retakable: bool = True
     is_free_preview: bool = False
 
     @model_validator(mode="after")
@@ -116,8 +116,8 @@ class QuizCreate(StrictBody):
 
 class QuizUpdate(StrictBody):
     title: Title = omittable()
-    passing_score: Annotated[StrictInt, Field(ge=0, le=100)] = omittable()
-    allow_retakes: bool = omittable()
+    passing_score_percent: Annotated[StrictInt, Field(ge=0, le=100)] = omittable()
+    is_retakable: bool = omittable()
     is_free_preview: bool = omittable()
 
 
@@ -130,8 +130,8 @@ class QuizOut(BaseModel):
     lesson_id: str | None = None
     title: str
     position: int
-    passing_score: int
-    allow_retakes: bool
+    passing_score_percent: int
+    is_retakable: bool
     is_free_preview: bool
     question_count: int
 

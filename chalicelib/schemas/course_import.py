@@ -54,7 +54,7 @@ class ImportedModule(BaseModel):
 class ImportResult(BaseModel):
     product_id: str
     import_hash: str
-    already_imported: bool
+    is_already_imported: bool
     module_count: int
     lesson_count: int
     modules: list[ImportedModule]

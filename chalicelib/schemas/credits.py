@@ -56,8 +56,8 @@ class AiUsageEntry(BaseModel):
     status: str = Field(description="calls: reserved | committed | released; credit movements: committed")
     reserved_tokens: int | None = Field(None, description="calls: the most the call could use")
     tokens: int | None = Field(None, description="tokens charged (calls) or moved (credit movements)")
-    from_allowance: int | None = None
-    from_credits: int | None = None
+    allowance_tokens: int | None = Field(None, description="calls: the part charged to the monthly allowance")
+    credit_tokens: int | None = Field(None, description="calls: the part charged to purchased credits")
     created_at: datetime
     committed_at: datetime | None = None
     released_at: datetime | None = None

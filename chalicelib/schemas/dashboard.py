@@ -6,17 +6,17 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from chalicelib.schemas.sales import DailySales, ProductSales, SalesTotals
+from chalicelib.schemas.sales import CurrencySummary
 
 
 class AiAllowance(BaseModel):
     tier: str
-    tokens_total: int | None  # None: the unlimited tier
-    tokens_used: int
-    tokens_reserved: int  # held by AI calls in flight
-    tokens_remaining: int | None
+    total_tokens: int | None  # None: the unlimited tier
+    used_tokens: int
+    reserved_tokens: int  # held by AI calls in flight
+    remaining_tokens: int | None
     resets_at: datetime
-    credits_balance: int  # purchased tokens, used once the allowance is spent
+    credit_balance_tokens: int  # purchased tokens, used once the allowance is spent
 
 
 class CreatorDashboard(BaseModel):
@@ -25,6 +25,4 @@ class CreatorDashboard(BaseModel):
     products_by_type: dict[str, int]  # every type, drafts and archived included
     window_start: date
     window_end: date
-    sales_totals: dict[str, SalesTotals]  # per currency: orders, gross, refunds, fees, net, refunded orders
-    revenue_trend: dict[str, list[DailySales]]  # per currency: each of the last 30 UTC days, oldest first
-    top_products: dict[str, list[ProductSales]]  # per currency: the 5 with the highest net
+    currencies: list[CurrencySummary]  # one item per currency sold in: totals, each of the 30 days, top products

@@ -35,7 +35,7 @@ class UploadInstructions(BaseModel):
     url: str
     method: str
     headers: dict[str, str]
-    expires_in: int
+    expires_in_seconds: int
 
 
 class FileUploadOut(BaseModel):
@@ -49,7 +49,7 @@ class ProductFileList(BaseModel):
 
 class DownloadOut(BaseModel):
     url: str
-    expires_in: int
+    expires_in_seconds: int
     filename: str
     content_type: str
     size_bytes: int

@@ -34,11 +34,11 @@ class GrantCreate(StrictBody):
 class ProgressUpdate(StrictBody):
     """Only the fields sent change. `time_spent_seconds` is a delta added to the total."""
 
-    completed: StrictBool | None = None
+    is_completed: StrictBool | None = None
     time_spent_seconds: Annotated[StrictInt, Field(ge=0, le=MAX_TIME_DELTA_SECONDS)] | None = None
     video_progress_seconds: Annotated[StrictInt, Field(ge=0, le=24 * 3600)] | None = None
     notes: Annotated[str, Field(max_length=10_000)] | None = None
-    bookmarked: StrictBool | None = None
+    is_bookmarked: StrictBool | None = None
 
 
 class AttemptResetCreate(StrictBody):
@@ -71,7 +71,7 @@ class ProgressSummary(BaseModel):
     enrolled_at: datetime
     lessons_completed: int
     total_lessons: int
-    progress_percentage: int
+    progress_percent: int
     total_time_spent_seconds: int
     last_activity_at: datetime
     last_lesson_id: str | None = None
@@ -90,12 +90,12 @@ class EnrollOut(BaseModel):
 
 class LessonProgressOut(BaseModel):
     lesson_id: str
-    completed: bool
+    is_completed: bool
     completed_at: datetime | None = None
     time_spent_seconds: int
     video_progress_seconds: int
     notes: str | None = None
-    bookmarked: bool
+    is_bookmarked: bool
     updated_at: datetime
 
 
@@ -132,9 +132,9 @@ class AttemptSummary(BaseModel):
     attempt_number: int
     score: int
     max_score: int
-    percentage: int
-    passed: bool
-    passing_score: int
+    score_percent: int
+    is_passed: bool
+    passing_score_percent: int
     submitted_at: datetime
 
 
@@ -177,7 +177,7 @@ class LessonNote(BaseModel):
     module_id: str
     module_title: str
     notes: str | None = None
-    bookmarked: bool
+    is_bookmarked: bool
     updated_at: datetime
 
 

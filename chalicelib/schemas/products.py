@@ -94,7 +94,7 @@ class ProductOut(BaseModel):
     template_format: str | None = None
     total_lessons: int
     total_modules: int
-    total_duration_minutes: int
+    total_duration_seconds: int
     has_free_preview: bool
     free_preview_lesson_count: int
     created_at: datetime
@@ -108,12 +108,12 @@ class OutlineLesson(BaseModel):
     title: str
     slug: str
     content_type: str
-    estimated_minutes: int  # the creator's estimate, else the attached video's length (minutes, rounded up)
+    estimated_duration_seconds: int  # the creator's estimate, else the attached video's length
     has_video: bool = False  # a native video is attached: `GET .../lessons/{id}/playback`
     video_duration_seconds: int | None = None
     position: int
     is_free_preview: bool
-    locked: bool
+    is_locked: bool
     access_reason: str
     quizzes: list[OutlineQuiz] = []  # the lesson's inline quizzes
 
@@ -126,10 +126,10 @@ class OutlineQuiz(BaseModel):
     lesson_id: str | None = None
     position: int
     question_count: int
-    passing_score: int
-    allow_retakes: bool
+    passing_score_percent: int
+    is_retakable: bool
     is_free_preview: bool
-    locked: bool
+    is_locked: bool
     access_reason: str
 
 
@@ -139,18 +139,18 @@ class OutlineModule(BaseModel):
     description: str
     position: int
     is_free_preview: bool
-    estimated_minutes: int
+    estimated_duration_seconds: int
     lessons: list[OutlineLesson]
     quizzes: list[OutlineQuiz]
 
 
 class LessonAccess(BaseModel):
-    accessible: bool
+    is_accessible: bool
     reason: Literal["owner", "purchased", "gifted", "promotional", "free_preview", "locked"]
 
 
 class ProductDetail(ProductOut):
-    user_has_access: bool
+    has_access: bool
     access_reason: Literal["owner", "purchased", "gifted", "promotional"] | None = None
     is_owner: bool
     creator: CreatorProfile | None = None  # the creator's public profile (never the email)
@@ -173,8 +173,8 @@ class ProductCard(BaseModel):
     has_free_preview: bool
     cover_image_url: str | None = None
     total_lessons: int
-    total_duration_minutes: int
-    user_has_access: bool
+    total_duration_seconds: int
+    has_access: bool
     creator: CreatorCard | None = None  # name, handle and avatar of the creator (one BatchGet per page)
 
 

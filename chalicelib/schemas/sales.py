@@ -30,12 +30,17 @@ class ProductSales(SalesNumbers):
     title: str | None = None
 
 
-class CurrencySales(BaseModel):
+class CurrencySummary(BaseModel):
+    """One currency's sales in the window (the dashboard shows these; the sales report adds every product)."""
+
     currency: str
     totals: SalesTotals
     daily: list[DailySales]  # every UTC day of the window, oldest first, zero-filled
+    top_products: list[ProductSales]  # the 5 with the highest net
+
+
+class CurrencySales(CurrencySummary):
     products: list[ProductSales]  # every product sold in the window, highest net first
-    top_products: list[ProductSales]  # the first 5 of `products`
 
 
 class SalesReport(BaseModel):

@@ -72,7 +72,7 @@ class VideoOut(BaseModel):
     lesson_id: str | None = None
     part_size_bytes: int
     part_count: int
-    duration_ms: int | None = None
+    duration_seconds: int | None = None  # whole seconds, rounded up
     width: int | None = None
     height: int | None = None
     error_code: str | None = None  # aborted | upload_expired | too_large | size_mismatch | not_video | too_short …
@@ -87,7 +87,7 @@ class VideoVariantOut(BaseModel):
     quality: str
     width: int
     height: int
-    bitrate: int  # bits per second
+    bitrate_bps: int
     size_bytes: int
 
 
@@ -110,7 +110,7 @@ class PlaybackVariant(BaseModel):
     quality: str
     width: int
     height: int
-    bitrate: int
+    bitrate_bps: int
 
 
 class Storyboard(BaseModel):
@@ -119,15 +119,15 @@ class Storyboard(BaseModel):
 
 
 class PlaybackOut(BaseModel):
-    """`hls_url` must be opened before `expires_at`; the playlists, segments, poster and storyboard it leads to stay
-    signed until `media_expires_at` (the video's length plus an hour, at most six hours)."""
+    """`hls_url` must be opened before `expires_at`; the playlists, segments, thumbnail and storyboard it leads to
+    stay signed until `media_expires_at` (the video's length plus an hour, at most six hours)."""
 
     video_id: str
     hls_url: str
     expires_at: datetime
     media_expires_at: datetime
-    poster_url: str | None = None
+    thumbnail_url: str | None = None  # the poster frame
     storyboard: Storyboard | None = None
-    duration_seconds: float
+    duration_seconds: int  # whole seconds, rounded up
     resume_position_seconds: int
     variants: list[PlaybackVariant]

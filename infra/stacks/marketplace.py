@@ -15,7 +15,8 @@ from constructs import Construct
 
 from chalicelib.config import get_settings
 from chalicelib.models import ALL_MODELS
-from infra import buckets
+from infra import buckets, chalice_stage, gateway
+from infra.monitoring import Monitoring
 from infra.packaging import attach_media_tools, chalice_app, functions
 from infra.stacks.storage import private_bucket
 from infra.stacks.video import Video, media_public_key
@@ -50,14 +51,15 @@ class MarketplaceStack(cdk.Stack):
 
         # TABLE_PREFIX is the prefix the tables above were named with, so the functions cannot look elsewhere.
         self.api = chalice_app(self, {"STAGE": stage, "TABLE_PREFIX": get_settings().table_prefix})
-        attach_media_tools(self, self.api, "run_video_task")  # the probe worker reads uploads with PyAV
+        # the probe worker reads uploads with PyAV
+        media_tools = attach_media_tools(self, self.api, chalice_stage.PROBE_FUNCTION)
         # Values only known at deploy time go in as overrides (stage_config is written to a file before synthesis).
         deploy_time = {
             "COGNITO_USER_POOL_ID": self.user_pool.user_pool_id,
             "COGNITO_APP_CLIENT_IDS": self.app_client.user_pool_client_id,
-            "CURSOR_SECRET": cursor_secret.secret_value.unsafe_unwrap(),  # a {{resolve:...}} reference, not the value
-            "STRIPE_API_KEY": stripe_secret.secret_value_from_json("api_key").unsafe_unwrap(),
-            "STRIPE_WEBHOOK_SECRET": stripe_secret.secret_value_from_json("webhook_secret").unsafe_unwrap(),
+            # Secrets by ARN: the functions read them at run time (chalicelib/config.py), never from here.
+            "CURSOR_SECRET_ID": cursor_secret.secret_arn,
+            "STRIPE_SECRET_ID": stripe_secret.secret_arn,
             "FILES_BUCKET": self.files_bucket.bucket_name,  # CloudFormation names it: bucket names are global
             **self.video.environment(),
         }
@@ -66,22 +68,56 @@ class MarketplaceStack(cdk.Stack):
                 function.add_override(f"Properties.Environment.Variables.{name}", value)
 
         role = self.api.get_role("DefaultRole")
-        for table in self.tables.values():
-            table.grant_read_write_data(role)
-        # Presigned PUT/GET URLs carry the role's permissions; HeadObject/DeleteObject verify and reject uploads.
-        # (grant_read_write includes s3:DeleteObject*.)
-        self.files_bucket.grant_read_write(role)
-        self.video.grant_app(role)
-        # The AI course tools call Bedrock's Converse API with the tier's model (settings.bedrock_models).
-        role.add_to_principal_policy(iam.PolicyStatement(
-            actions=["bedrock:InvokeModel"],
-            resources=[f"arn:aws:bedrock:{self.region}::foundation-model/{model}"
-                       for model in sorted({model for _, model in get_settings().bedrock_models})]))
+        # The functions that read secrets run under roles of their own: the same grants, plus exactly their secrets
+        # (the others share Chalice's DefaultRole, which may read none).
+        secret_roles = self._secret_roles({
+            "APIHandler": (cursor_secret, stripe_secret, self.video.playback_secret, self.video.cdn_private_key),
+            "AbandonStaleOrders": (stripe_secret,),  # it cancels stale PaymentIntents at Stripe
+        })
+        for grantee in (role, *secret_roles):
+            for table in self.tables.values():
+                table.grant_read_write_data(grantee)
+            # Presigned PUT/GET URLs carry the role's permissions; HeadObject/DeleteObject verify and reject uploads.
+            # (grant_read_write includes s3:DeleteObject*.)
+            self.files_bucket.grant_read_write(grantee)
+            self.video.grant_app(grantee)
+            # The AI course tools call Bedrock's Converse API with the tier's model (settings.bedrock_models).
+            grantee.add_to_principal_policy(iam.PolicyStatement(
+                actions=["bedrock:InvokeModel"],
+                resources=[f"arn:aws:bedrock:{self.region}::foundation-model/{model}"
+                           for model in sorted({model for _, model in get_settings().bedrock_models})]))
+            # Tracing is active on every function (.chalice/config.json `xray`): it sends its segments to X-Ray.
+            grantee.add_to_principal_policy(iam.PolicyStatement(
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]))
+        self.api.sam_template.get_resource("RestAPI").add_property_override("TracingEnabled", True)  # the API stage
         policy = role.node.try_find_child("Policy")  # where CDK put the grants of the imported role
         self.video.wire_consumers(self.api, policy.node.default_child if policy else None)
 
+        # API Gateway's own answers, throttling and WAF (infra/gateway.py); alarms and the dashboard, built last
+        # because they cover every queue and state machine of the stack (infra/monitoring.py).
+        gateway.protect(self, self.api, stage, origin)
+        Monitoring(self, "Monitoring", functions=functions(self.api), api_name=gateway.api_name(stage),
+                   api_stage=chalice_stage.api_gateway_stage(stage),
+                   alarm_email=self.node.try_get_context("alarm_email"))
+        # The `chalice deploy` path takes the same values from the stack's outputs (infra/chalice_stage.py).
+        chalice_stage.add_outputs(self, deploy_time, functions(self.api), role.role_arn, media_tools.layer_version_arn)
+
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "AppClientId", value=self.app_client.user_pool_client_id)
+
+    def _secret_roles(self, secrets: dict[str, tuple[secretsmanager.ISecret, ...]]) -> list[iam.Role]:
+        """For each function (by logical id in the packaged template) a role in place of Chalice's DefaultRole that
+        may read exactly its `secrets` (GetSecretValue, DescribeSecret)."""
+        roles = []
+        for logical_id, readable in secrets.items():
+            role = iam.Role(self, f"{logical_id}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+                                "service-role/AWSLambdaBasicExecutionRole")])
+            for secret in readable:
+                secret.grant_read(role)
+            self.api.sam_template.get_resource(logical_id).role = role.role_arn
+            roles.append(role)
+        return roles
 
     def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
         """Buyers and creators sign in with email; the SPA is a public client (SRP, no secret)."""

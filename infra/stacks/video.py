@@ -92,7 +92,7 @@ class Video(Construct):
             assets_table=assets_table.table_name, tasks_queue_url=tasks.queue_url,
             media_bucket=self.media_bucket.bucket_name))
         machine = sfn.StateMachine(self, "Pipeline", state_machine_name=settings.video_state_machine_name,
-                                   definition_body=sfn.DefinitionBody.from_string(definition))
+                                   definition_body=sfn.DefinitionBody.from_string(definition), tracing_enabled=True)
         tasks.grant_send_messages(machine)
         assets_table.grant(machine, "dynamodb:UpdateItem")
         return machine
@@ -129,8 +129,8 @@ class Video(Construct):
             "MEDIACONVERT_ROLE_ARN": self.mediaconvert_role.role_arn,
             "MEDIA_CDN_DOMAIN": self.cdn.distribution_domain_name,
             "MEDIA_CDN_KEY_ID": self.public_key.public_key_id,
-            "MEDIA_CDN_PRIVATE_KEY": self.cdn_private_key.secret_value.unsafe_unwrap(),  # a {{resolve:...}} reference
-            "PLAYBACK_SECRET": self.playback_secret.secret_value.unsafe_unwrap(),
+            "MEDIA_CDN_PRIVATE_KEY_SECRET_ID": self.cdn_private_key.secret_arn,  # read at run time, like every secret
+            "PLAYBACK_SECRET_ID": self.playback_secret.secret_arn,
         }
 
     def grant_app(self, role: iam.IRole) -> None:

@@ -72,7 +72,7 @@ def run() -> list[Row]:
                 detail[shape] = {}
                 for who, tok in (("anonymous", None), ("buyer, owned", token)):
                     status, calls, body = count(client, f"/v1/products/{course['product_id']}", tok)
-                    locked = sum(not a["accessible"] for a in (body.get("lesson_access") or {}).values())
+                    locked = sum(not a["is_accessible"] for a in (body.get("lesson_access") or {}).values())
                     detail[shape][who] = (status, calls, f"{body.get('total_lessons')} lessons, {locked} locked")
     for owned in LIBRARY_SIZES:
         with mock_aws():

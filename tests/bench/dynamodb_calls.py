@@ -49,7 +49,7 @@ def product_fields(i: int) -> dict:
         fields["template_format"] = TEMPLATE_FORMATS[i % len(TEMPLATE_FORMATS)]
     else:  # course stats are maintained by the course builder; seeded here so the freemium facet is populated
         lessons = 5 + i % 20
-        fields.update(total_modules=1 + i % 4, total_lessons=lessons, total_duration_minutes=lessons * 9,
+        fields.update(total_modules=1 + i % 4, total_lessons=lessons, total_duration_seconds=lessons * 540,
                       has_free_preview=i % 2 == 0, free_preview_lesson_count=2 if i % 2 == 0 else 0)
     return fields
 
@@ -181,10 +181,10 @@ def measure(client, cat: Catalog, idp) -> dict[str, Measured]:
         if response.status_code != 200:
             summary = f"HTTP {response.status_code}: {body.get('error', {}).get('code')}"
         elif "items" in body:
-            owned = sum(card["user_has_access"] for card in body["items"])
+            owned = sum(card["has_access"] for card in body["items"])
             summary = f"{len(body['items'])} cards, {owned} owned"
         else:
-            summary = f"user_has_access={body['user_has_access']}"
+            summary = f"has_access={body['has_access']}"
         results[scenario.name] = Measured(response.status_code, summary, *sends)
     return results
 

@@ -14,7 +14,15 @@ import time
 import traceback
 
 # Importing dynamodb_calls installs the DynamoDB call counter before any botocore session exists.
-from tests.bench import cold_start, course_calls, ddb_transactions, dynamodb_calls, runtime_soak, video_transcode
+from tests.bench import (
+    cold_start,
+    course_calls,
+    ddb_transactions,
+    dynamodb_calls,
+    package_size,
+    runtime_soak,
+    video_transcode,
+)
 from tests.bench.report import ERROR, FAIL, Row, Section, heading, table
 
 SECTIONS = (
@@ -26,6 +34,8 @@ SECTIONS = (
             video_transcode.run),
     Section("transactions", "TransactWriteItems in moto, 1k vs 10k items: latency and RSS, undo log vs moto's copies",
             ddb_transactions.run),
+    Section("package", "What the functions ship, zipped and unzipped: app code, dependencies layer, media tools",
+            package_size.run),
     Section("soak", "The local runtime's emulator RSS after 5,000 mixed API operations (BENCH_SOAK_OPS)",
             runtime_soak.run),
 )

@@ -23,12 +23,13 @@ def test_creator_builds_buyer_learns_and_gets_a_certificate(stack):
                           body={"title": "Welcome", "is_free_preview": True}), 201)
     deep = ok(stack.call("POST", f"/v1/products/{pid}/modules", creator, body={"title": "Deep dive"}), 201)
     free = ok(stack.call("POST", f"/v1/products/{pid}/modules/{intro['module_id']}/lessons", creator,
-                         body={"title": "Hello", "content": "FREE-LESSON-TEXT", "estimated_minutes": 3}), 201)
+                         body={"title": "Hello", "content": "FREE-LESSON-TEXT",
+                               "estimated_duration_seconds": 180}), 201)
     paid = [ok(stack.call("POST", f"/v1/products/{pid}/modules/{deep['module_id']}/lessons", creator,
                           body={"title": f"Part {i}", "content": f"PAID-LESSON-TEXT-{i}",
-                                "estimated_minutes": 10}), 201) for i in (1, 2)]
+                                "estimated_duration_seconds": 600}), 201) for i in (1, 2)]
     quiz = ok(stack.call("POST", f"/v1/products/{pid}/quizzes", creator,
-                         body={"scope": "course", "title": "Final", "passing_score": 100}), 201)
+                         body={"scope": "course", "title": "Final", "passing_score_percent": 100}), 201)
     question = ok(stack.call("POST", f"/v1/products/{pid}/quizzes/{quiz['quiz_id']}/questions", creator,
                              body={"question_type": "multi_select", "prompt": "Which are AWS services?",
                                    "options": ["Lambda", "Excel", "DynamoDB"], "correct": [0, 2],
@@ -40,8 +41,8 @@ def test_creator_builds_buyer_learns_and_gets_a_certificate(stack):
     assert "PAID-LESSON-TEXT" not in detail.text and "SECRET-EXPLANATION" not in detail.text
     detail = ok(detail)
     assert detail["total_lessons"] == 3 and detail["has_free_preview"] is True
-    assert detail["lesson_access"][free["lesson_id"]] == {"accessible": True, "reason": "free_preview"}
-    assert detail["lesson_access"][paid[0]["lesson_id"]] == {"accessible": False, "reason": "locked"}
+    assert detail["lesson_access"][free["lesson_id"]] == {"is_accessible": True, "reason": "free_preview"}
+    assert detail["lesson_access"][paid[0]["lesson_id"]] == {"is_accessible": False, "reason": "locked"}
     assert [m["title"] for m in detail["outline"]] == ["Welcome", "Deep dive"]
 
     # A free lesson reads; a paid one is 403 with a reason and without its content.
@@ -61,17 +62,17 @@ def test_creator_builds_buyer_learns_and_gets_a_certificate(stack):
     # The learner completes every lesson (one twice) and passes the final quiz.
     for lesson in (free, *paid, paid[0]):
         ok(stack.call("PUT", f"/v1/products/{pid}/lessons/{lesson['lesson_id']}/progress", buyer,
-                      body={"completed": True, "time_spent_seconds": 60}))
+                      body={"is_completed": True, "time_spent_seconds": 60}))
     progress = ok(stack.call("GET", f"/v1/products/{pid}/progress", buyer))
     assert progress["enrollment"]["lessons_completed"] == 3 and progress["enrollment"]["is_completed"] is False
     questions = ok(stack.call("GET", f"/v1/products/{pid}/quizzes/{quiz['quiz_id']}", buyer))
     assert "SECRET-EXPLANATION" not in str(questions) and "correct" not in questions["questions"][0]
     graded = ok(stack.call("POST", f"/v1/products/{pid}/quizzes/{quiz['quiz_id']}/attempts", buyer,
                            body={"answers": {question["question_id"]: [2, 0]}}), 201)
-    assert graded["passed"] is True and graded["percentage"] == 100
+    assert graded["is_passed"] is True and graded["score_percent"] == 100
 
     enrollment = ok(stack.call("GET", f"/v1/products/{pid}/progress", buyer))["enrollment"]
-    assert enrollment["is_completed"] is True and enrollment["progress_percentage"] == 100
+    assert enrollment["is_completed"] is True and enrollment["progress_percent"] == 100
     assert enrollment["total_time_spent_seconds"] == 240
     certificate = ok(stack.call("GET", f"/v1/certificates/{enrollment['certificate_id']}"))
     assert certificate["course_title"] == course["title"] and certificate["completed_at"]

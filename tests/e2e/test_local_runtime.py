@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ import uuid
 
 import pytest
 
+from local import logs
 from local.identity import LocalIdp
 from tests.support import runtime
 
@@ -49,9 +51,9 @@ def test_demo_catalog_is_seeded_with_every_product_type(stack):
     assert {card["product_id"] for card in demo} <= {card["product_id"] for card in everyone}
 
     as_buyer = stack.call("GET", "/v1/products", "demo-buyer", params={"creator": "demo-creator"}).json()["items"]
-    owned = {card["product_type"] for card in as_buyer if card["user_has_access"]}
+    owned = {card["product_type"] for card in as_buyer if card["has_access"]}
     assert owned == {"course"}
-    assert not any(card["user_has_access"] for card in demo)  # anonymous
+    assert not any(card["has_access"] for card in demo)  # anonymous
 
     me = stack.call("GET", "/v1/me", "demo-creator").json()
     assert me["is_creator"] and me["creator_account"]["display_name"] == "Dana Demo"
@@ -146,6 +148,33 @@ def test_invalid_input_uses_the_error_envelope(stack):
         "product_type": "course", "title": "Floaty", "pricing_type": "fixed", "price_cents": 9.99})
     error = assert_error(response, 422, "validation_error")
     assert any(detail["loc"][-1] == "price_cents" for detail in error["details"])
+
+
+def json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def test_the_console_is_json_lines_and_the_banner(stack):
+    """What `make run` prints: the app's request and handler lines, EMF metric lines and the runner's records, all
+    JSON; the banner is the only other text (no botocore/PynamoDB chatter, no `chalice local` access log)."""
+    marker = unique("console")
+    assert stack.call("GET", "/v1/health", headers={"X-Correlation-Id": marker}).status_code == 200
+    deadline = time.monotonic() + 10
+    while marker not in stack.log_path.read_text(errors="replace") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    lines = stack.log_path.read_text(errors="replace").splitlines()
+    request = [json.loads(line) for line in lines if marker in line]
+    assert [(line["message"], line["path"], line["status"]) for line in request] == [("request", "/v1/health", 200)]
+
+    other = [number for number, line in enumerate(lines) if not json_object(line)]
+    assert other == list(range(other[0], other[0] + len(other))), [lines[number] for number in other][:20]
+    banner = lines[other[0]:other[-1] + 1]  # one block, from its blank line to the blank line that ends it
+    assert banner[0] == "" and banner[1].startswith("Creator Marketplace is running") and banner[-1] == ""
+    records = [json.loads(line) for line in lines if json_object(line) and "logger" in json.loads(line)]
+    assert records and all(len(record["message"]) <= logs.MAX_MESSAGE_CHARS + 1 for record in records)  # cut
 
 
 def port_open(url: str) -> bool:

@@ -7,6 +7,10 @@ from typing import Any
 from aws_cdk.assertions import Template
 
 STAGE = "prod"  # the stage tests/infra synthesize
+# The deployer's optional context values, set in the synthesized stack (their absence: tests on small stacks).
+ALARM_EMAIL = "ops@creator-marketplace.example"
+WAF_WEB_ACL_ARN = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/marketplace/0a1b2c3d-4e5f-6789-abcd"
+CONTEXT = {"alarm_email": ALARM_EMAIL, "waf_web_acl_arn": WAF_WEB_ACL_ARN}
 
 
 def as_list(value: Any) -> list[Any]:

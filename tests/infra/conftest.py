@@ -1,6 +1,6 @@
 """One synthesis of the prod stack for every infra test module (~20 s: `chalice package` plus the CDK synth; the first
 run on a machine also builds the dependencies layer with pip). Table names carry the test prefix (cm-test), set by
-tests/conftest.py."""
+tests/conftest.py; the deployer's optional context values (alarm email, WAF web ACL) are set (`cfn.CONTEXT`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.stacks.marketplace import MarketplaceStack
-from tests.infra.cfn import STAGE
+from tests.infra.cfn import CONTEXT, STAGE
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +29,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(work)
         try:
-            stack = MarketplaceStack(cdk.App(outdir=str(work / "cdk.out")), STAGE)
+            stack = MarketplaceStack(cdk.App(outdir=str(work / "cdk.out"), context=CONTEXT), STAGE)
             synthesized = Template.from_stack(stack)
         finally:
             os.environ.clear()

@@ -79,7 +79,7 @@ def course_items(product_id: str) -> list[str]:
 
 def assert_nothing_charged(user: str = "alice") -> None:
     now = status(user)
-    assert (now["tokens_used"], now["tokens_reserved"], now["usage_by_feature"]) == (0, 0, {})
+    assert (now["used_tokens"], now["reserved_tokens"], now["usage_by_feature"]) == (0, 0, {})
 
 
 # --- outline -----------------------------------------------------------------------------------------
@@ -88,26 +88,26 @@ def assert_nothing_charged(user: str = "alice") -> None:
 def test_outline_is_drafted_from_the_request_and_not_written(api, course, model):
     before = course_items(course.product_id)
     response = post(api, f"/v1/products/{course.product_id}/ai/outline",
-                    {"topic": "Sourdough at home", "description": STARTERS, "modules": 3, "lessons_per_module": 2})
+                    {"topic": "Sourdough at home", "description": STARTERS, "module_count": 3, "lessons_per_module": 2})
     assert response.status_code == 200, response.json
     outline = response.json
     assert len(outline["modules"]) == 3 and all(len(m["lessons"]) == 2 for m in outline["modules"])
     assert {m["summary"] for m in outline["modules"]} & set(sentences(STARTERS))
-    assert outline["applied"] is None
+    assert outline["applied_modules"] is None
     usage = outline["usage"]
     assert usage["model"] == "offline-extractive-v1" and usage["total_tokens"] == usage["input_tokens"] + usage[
         "output_tokens"] > 0
     assert course_items(course.product_id) == before
     assert status()["usage_by_feature"] == {"outline": usage["total_tokens"]}
-    assert status()["tokens_used"] == usage["total_tokens"]
+    assert status()["used_tokens"] == usage["total_tokens"]
 
 
 def test_outline_applied_is_appended_to_the_course(api, course, model):
     response = post(api, f"/v1/products/{course.product_id}/ai/outline",
-                    {"topic": "Sourdough at home", "description": FERMENTATION, "modules": 2, "lessons_per_module": 3,
-                     "apply": True})
+                    {"topic": "Sourdough at home", "description": FERMENTATION, "module_count": 2,
+                     "lessons_per_module": 3, "apply": True})
     assert response.status_code == 200, response.json
-    applied = response.json["applied"]
+    applied = response.json["applied_modules"]
     tree = content(api, course)
     assert [m["module_id"] for m in tree["modules"]][2:] == [m["module_id"] for m in applied]
     assert [m["title"] for m in tree["modules"][2:]] == [m["title"] for m in response.json["modules"]]
@@ -151,7 +151,7 @@ def test_outline_apply_is_all_or_nothing(api, course, model, monkeypatch):
 def test_outline_apply_respects_the_builders_child_limit(api, course, model, monkeypatch):
     monkeypatch.setattr("chalicelib.services.ai.writes.MAX_CHILDREN", 4)
     response = post(api, f"/v1/products/{course.product_id}/ai/outline",
-                    {"topic": "Sourdough", "modules": 3, "apply": True})
+                    {"topic": "Sourdough", "module_count": 3, "apply": True})
     assert response.status_code == 422 and "at most 4" in response.json["error"]["message"]
     assert model.calls == [] and ledger() == []  # refused before reserving or calling the model
 
@@ -199,7 +199,7 @@ def test_enhance_needs_text(api, course, model):
 
 def test_quiz_is_built_from_the_modules_lessons_and_saved_as_real_questions(api, course, model):
     path = f"/v1/products/{course.product_id}/modules/{course.module_id}/ai/quiz"
-    response = post(api, path, {"questions": 4, "apply": True})
+    response = post(api, path, {"question_count": 4, "apply": True})
     assert response.status_code == 200, response.json
     result = response.json
     lesson_sentences = set(sentences(STARTERS)) | set(sentences(FERMENTATION))
@@ -210,7 +210,7 @@ def test_quiz_is_built_from_the_modules_lessons_and_saved_as_real_questions(api,
     sent = model.calls[0]
     assert [s.title for s in sent.sources] == ["Starters", "Bulk fermentation"]
 
-    quiz = result["applied"]
+    quiz = result["applied_quiz"]
     assert quiz["scope"] == "module" and quiz["module_id"] == course.module_id and quiz["question_count"] == 4
     stored = api.call("GET", f"/v1/products/{course.product_id}/quizzes/{quiz['quiz_id']}/questions", "alice").json
     assert [(q["prompt"], q["options"], q["correct"]) for q in stored["questions"]] == [
@@ -227,7 +227,7 @@ def test_quiz_is_built_from_the_modules_lessons_and_saved_as_real_questions(api,
     graded = api.call("POST", f"/v1/products/{course.product_id}/quizzes/{quiz['quiz_id']}/attempts", "bob",
                       {"answers": answers})
     assert graded.status_code in (200, 201), graded.json
-    assert graded.json["percentage"] == 100 and graded.json["passed"] is True
+    assert graded.json["score_percent"] == 100 and graded.json["is_passed"] is True
 
 
 def test_quiz_needs_lesson_text(api, course, model):
@@ -269,14 +269,14 @@ def test_description_from_the_product_and_its_outline_applied_on_request(api, co
     path = f"/v1/products/{course.product_id}/ai/description"
     draft = post(api, path, {"tone": "professional"})
     assert draft.status_code == 200, draft.json
-    assert draft.json["applied"] is False
+    assert draft.json["is_applied"] is False
     assert "- Fermentation: Starters, Bulk fermentation" in draft.json["description"]
     assert "professional sales description for this course" in model.calls[0].system
     product = api.call("GET", f"/v1/products/{course.product_id}", "alice").json
     assert product["description"] != draft.json["description"]
 
     applied = post(api, path, {"apply": True})
-    assert applied.status_code == 200 and applied.json["applied"] is True
+    assert applied.status_code == 200 and applied.json["is_applied"] is True
     product = api.call("GET", f"/v1/products/{course.product_id}", "alice").json
     assert product["description"] == applied.json["description"]
 
@@ -301,20 +301,20 @@ def test_402_when_allowance_and_credits_cannot_cover_the_call_before_any_ai_call
     assert response.status_code == 200, response.json
     used = response.json["usage"]["total_tokens"]
     after = status()
-    assert after["tokens_used"] == 100 and after["tokens_remaining"] == 0  # the allowance first
-    assert after["credits_balance"] == 20_000 - (used - 100)  # the rest from credits, to the token
+    assert after["used_tokens"] == 100 and after["remaining_tokens"] == 0  # the allowance first
+    assert after["credit_balance_tokens"] == 20_000 - (used - 100)  # the rest from credits, to the token
 
 
 def test_a_retry_with_the_same_key_is_answered_once_and_charged_once(api, course, model):
     path = f"/v1/products/{course.product_id}/ai/outline"
-    body = {"topic": "Sourdough", "description": STARTERS, "modules": 2, "apply": True}
+    body = {"topic": "Sourdough", "description": STARTERS, "module_count": 2, "apply": True}
     first = post(api, path, body, key="outline-7f3a")
     again = post(api, path, body, key="outline-7f3a")
     assert first.status_code == again.status_code == 200
     assert again.json == first.json and first.json["usage"]["request_id"] == "outline-7f3a"
     assert len(model.calls) == 1
     assert len(content(api, course)["modules"]) == 2 + 2  # written once
-    assert status()["tokens_used"] == first.json["usage"]["total_tokens"]
+    assert status()["used_tokens"] == first.json["usage"]["total_tokens"]
 
     other = post(api, path, {**body, "topic": "Rye"}, key="outline-7f3a")
     assert other.status_code == 409 and len(model.calls) == 1
@@ -333,7 +333,7 @@ def test_a_failed_call_can_be_retried_with_its_key(api, course, model):
     model.answer = None
     retried = post(api, path, {}, key="desc-1")
     assert retried.status_code == 200 and len(model.calls) == 2
-    assert status()["tokens_used"] == retried.json["usage"]["total_tokens"]
+    assert status()["used_tokens"] == retried.json["usage"]["total_tokens"]
 
 
 def test_a_malformed_idempotency_key_is_400(api, course, model):
@@ -401,7 +401,7 @@ def test_bedrock_end_to_end_with_a_stubbed_client(api, course, monkeypatch):
         assert response.status_code == 200, response.json
         assert response.json["usage"] == {"request_id": response.json["usage"]["request_id"], "model": "model-pro",
                                           "input_tokens": 321, "output_tokens": 54, "total_tokens": 375}
-        assert status()["tokens_used"] == 375 and status()["tier"] == "pro"
+        assert status()["used_tokens"] == 375 and status()["tier"] == "pro"
         assert [row.model for row in ledger()] == ["model-pro"]
 
         for _ in range(MAX_ATTEMPTS):
@@ -410,7 +410,7 @@ def test_bedrock_end_to_end_with_a_stubbed_client(api, course, monkeypatch):
         stub.assert_no_pending_responses()
     assert busy.status_code == 503 and busy.json["error"]["code"] == "ai_unavailable"
     assert int(busy.headers["Retry-After"]) > 0
-    assert status()["tokens_used"] == 375 and status()["tokens_reserved"] == 0
+    assert status()["used_tokens"] == 375 and status()["reserved_tokens"] == 0
 
 
 # --- the offline model's answers are usable: applied outlines feed quizzes, counts are met or refused up front ---
@@ -427,18 +427,18 @@ def test_an_applied_outline_keeps_the_topics_in_order_and_its_lessons_make_a_ful
     from chalicelib.services.courses.store import load_body
 
     response = post(api, f"/v1/products/{course.product_id}/ai/outline",
-                    {"topic": "Sourdough", "description": STEPS, "modules": 5, "lessons_per_module": 2,
+                    {"topic": "Sourdough", "description": STEPS, "module_count": 5, "lessons_per_module": 2,
                      "apply": True})
     assert response.status_code == 200, response.json
     assert [m["title"] for m in response.json["modules"]] == ["Mixing", "Bulk fermentation", "Shaping", "Proofing",
                                                               "Baking"]
-    first = response.json["applied"][0]
+    first = response.json["applied_modules"][0]
     bodies = [load_body(course.product_id, lesson_id).content for lesson_id in first["lesson_ids"]]
     assert len(set(bodies)) == 2 and STEPS not in bodies  # each lesson holds its own text
     quiz = post(api, f"/v1/products/{course.product_id}/modules/{first['module_id']}/ai/quiz",
-                {"questions": 2, "apply": True})
+                {"question_count": 2, "apply": True})
     assert quiz.status_code == 200, quiz.json
-    assert len(quiz.json["questions"]) == 2 and quiz.json["applied"]["question_count"] == 2
+    assert len(quiz.json["questions"]) == 2 and quiz.json["applied_quiz"]["question_count"] == 2
 
 
 def test_a_quiz_the_lessons_cannot_fill_is_422_before_anything_is_reserved(api, course, model):
@@ -455,8 +455,8 @@ def test_a_quiz_the_lessons_cannot_fill_is_422_before_anything_is_reserved(api, 
     for target, asked in ((path, 4), (f"/v1/products/{course.product_id}/modules/{short}/ai/quiz", 1)):
         response = post(api, target, {"questions": asked, "apply": True})
         assert response.status_code == 422, response.json
-        assert response.json["error"]["details"][0]["loc"] == ["body", "questions"]
+        assert response.json["error"]["details"][0]["loc"] == ["body", "question_count"]
     assert model.calls == [] and ledger() == []
     assert_nothing_charged()
-    response = post(api, path, {"questions": 3, "apply": True})  # as many as the lessons hold: met exactly
+    response = post(api, path, {"question_count": 3, "apply": True})  # as many as the lessons hold: met exactly
     assert response.status_code == 200 and len(response.json["questions"]) == 3

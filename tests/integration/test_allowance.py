@@ -48,7 +48,7 @@ def state(user_id: str) -> tuple:
     from chalicelib.services.ai import usage
 
     status = usage.status(user_id)
-    return status["tokens_used"], status["tokens_reserved"], status["tokens_remaining"], status["credits_balance"]
+    return status["used_tokens"], status["reserved_tokens"], status["remaining_tokens"], status["credit_balance_tokens"]
 
 
 # --- accounts ---------------------------------------------------------------------------------------
@@ -60,8 +60,8 @@ def test_a_new_creator_account_starts_on_the_starter_tier(creator):
     from chalicelib.services.ai import usage
 
     status = usage.status(creator)
-    assert status == {"tier": "starter", "tokens_total": 1_000_000, "tokens_used": 0, "tokens_reserved": 0,
-                      "tokens_remaining": 1_000_000, "resets_at": next_reset(utcnow()), "credits_balance": 0,
+    assert status == {"tier": "starter", "total_tokens": 1_000_000, "used_tokens": 0, "reserved_tokens": 0,
+                      "remaining_tokens": 1_000_000, "resets_at": next_reset(utcnow()), "credit_balance_tokens": 0,
                       "usage_by_feature": {}}
 
 
@@ -268,8 +268,8 @@ def test_unlimited_never_blocks_but_still_meters_and_ledgers(creator):
     for index in range(3):
         call(creator, f"big-{index}", 5_000_000, 3_000_000)
     status = usage.status(creator)
-    assert (status["tier"], status["tokens_total"], status["tokens_remaining"]) == ("unlimited", None, None)
-    assert (status["tokens_used"], status["credits_balance"]) == (9_000_000, 0)
+    assert (status["tier"], status["total_tokens"], status["remaining_tokens"]) == ("unlimited", None, None)
+    assert (status["used_tokens"], status["credit_balance_tokens"]) == (9_000_000, 0)
     assert status["usage_by_feature"] == {"outline": 9_000_000}
     assert row(creator, "big-2").tokens_from_allowance == 3_000_000
     assert_ledger_matches_account(creator)
@@ -283,17 +283,17 @@ def test_upgrades_apply_at_once_and_downgrades_at_the_next_reset(creator):
         call(creator, "r0", 2_000_000, 1_500_000)  # more than the starter allowance
     periods.set_tier(creator, "pro")
     call(creator, "r1", 2_000_000, 1_500_000)
-    assert usage.status(creator)["tokens_total"] == 5_000_000
+    assert usage.status(creator)["total_tokens"] == 5_000_000
 
     periods.set_tier(creator, "starter")  # would leave used (1.5M) above the new allowance (1M)
     status = usage.status(creator)
-    assert (status["tier"], status["tokens_total"], status["tokens_used"]) == ("pro", 5_000_000, 1_500_000)
+    assert (status["tier"], status["total_tokens"], status["used_tokens"]) == ("pro", 5_000_000, 1_500_000)
     assert CreatorAccount.get(creator).ai_next_tier == "starter"
 
     due = status["resets_at"]
     assert periods.reset_due(now=due) == 1
     status = usage.status(creator, now=due)
-    assert (status["tier"], status["tokens_total"], status["tokens_used"]) == ("starter", 1_000_000, 0)
+    assert (status["tier"], status["total_tokens"], status["used_tokens"]) == ("starter", 1_000_000, 0)
     assert CreatorAccount.get(creator).ai_next_tier is None
     with pytest.raises(InvalidInput):
         periods.set_tier(creator, "platinum")
@@ -327,7 +327,7 @@ def test_a_call_in_flight_across_a_reset_settles_in_its_own_period(creator, outc
 
     assert periods.reset_due(now=old_period) == 1
     fresh = usage.status(creator, now=old_period)
-    assert (fresh["tokens_used"], fresh["tokens_reserved"], fresh["tokens_remaining"]) == (0, 0, 1_000_000)
+    assert (fresh["used_tokens"], fresh["reserved_tokens"], fresh["remaining_tokens"]) == (0, 0, 1_000_000)
     assert fresh["usage_by_feature"] == {}
 
     if outcome == "commit":
@@ -337,8 +337,8 @@ def test_a_call_in_flight_across_a_reset_settles_in_its_own_period(creator, outc
         metering.release(reservation, error="timeout")
         expected_credits = 50
     after = usage.status(creator, now=old_period)
-    assert (after["tokens_used"], after["tokens_reserved"], after["tokens_remaining"]) == (0, 0, 1_000_000)
-    assert after["credits_balance"] == expected_credits
+    assert (after["used_tokens"], after["reserved_tokens"], after["remaining_tokens"]) == (0, 0, 1_000_000)
+    assert after["credit_balance_tokens"] == expected_credits
     entry = row(creator, "across")
     assert entry.period_end == old_period and entry.status == ("committed" if outcome == "commit" else "released")
     assert_ledger_matches_account(creator)
@@ -378,7 +378,7 @@ def test_credits_are_added_once_per_reference(creator):
         credits.add_credits(creator, 0, reference="pi_3")
     with pytest.raises(NotFound):
         credits.add_credits("nobody", 10, reference="pi_4")
-    assert usage.status(creator)["credits_balance"] == 1500
+    assert usage.status(creator)["credit_balance_tokens"] == 1500
 
 
 def test_bad_calls_are_refused_before_anything_is_read(creator):

@@ -85,7 +85,7 @@ def test_exactly_the_allowance_succeeds_under_200_concurrent_calls(creator):
     assert len(ran) == 100  # no AI call for a refused request
     assert seen and all(used <= 100 and held <= 100 for used, held in seen), max(seen)
     status = usage.status(creator)
-    assert (status["tokens_used"], status["tokens_reserved"], status["tokens_remaining"]) == (100, 0, 0)
+    assert (status["used_tokens"], status["reserved_tokens"], status["remaining_tokens"]) == (100, 0, 0)
     rows = committed_rows(creator)
     assert len(rows) == 100 and all(row.status == "committed" and row.tokens_total == 1 for row in rows)
     assert_ledger_matches_account(creator)
@@ -100,7 +100,7 @@ def test_credits_take_over_exactly_when_the_allowance_runs_out_under_concurrency
     assert outcomes.count("ok") == 50 and len(ran) == 50  # 30 from the allowance + 20 from the credits
     assert all(used <= 30 and held <= 30 for used, held in seen), max(seen)
     status = usage.status(creator)
-    assert (status["tokens_used"], status["tokens_remaining"], status["credits_balance"]) == (30, 0, 0)
+    assert (status["used_tokens"], status["remaining_tokens"], status["credit_balance_tokens"]) == (30, 0, 0)
     rows = committed_rows(creator)
     assert len(rows) == 50
     assert sum(row.tokens_from_allowance for row in rows) == 30

@@ -12,7 +12,7 @@ def test_create_publish_and_read(api):
     assert published["status"] == "published" and published["published_at"]
     by_slug = api.call("GET", "/v1/products/prompt-power")
     assert by_slug.status_code == 200 and by_slug.json["product_id"] == product["product_id"]
-    assert by_slug.json["user_has_access"] is False
+    assert by_slug.json["has_access"] is False
 
 
 def test_drafts_are_visible_to_their_owner_only(api):

@@ -236,7 +236,8 @@ def test_pay_what_you_want_at_zero_is_the_free_claim(api, shop, monkeypatch):
     claimed = _checkout(api, zero)
     assert claimed.status_code == 201, claimed.json
     assert claimed.json | {"currency": None} == {"status": "granted", "product_id": zero, "amount_cents": 0,
-                                                 "order_id": None, "client_secret": None, "currency": None}
+                                                 "order_id": None, "client_secret": None, "currency": None,
+                                                 "previous_access": None}
     at_zero = _checkout(api, tip, amount_cents=0)
     assert at_zero.status_code == 201 and at_zero.json["status"] == "granted"
     assert list(Order.by_buyer.query("bob")) == []
@@ -262,7 +263,7 @@ def test_the_order_keeps_the_coupon_code_as_the_coupon_spells_it(api, shop):
     same terms (the open checkout comes back)."""
     from chalicelib.services.commerce import coupons
 
-    coupons.create_coupon("alice", {"code": "MA-HALF", "kind": "percent", "percent_off": 50})
+    coupons.create_coupon("alice", {"code": "MA-HALF", "kind": "percent", "discount_percent": 50})
     first = _checkout(api, shop["fixed"], coupon_code="ma-half")
     assert first.status_code == 201 and first.json["amount_cents"] == 750, first.json
     order = api.call("GET", f"/v1/orders/{first.json['order_id']}", "bob").json
@@ -282,7 +283,7 @@ def test_the_buyer_cancels_a_pending_checkout_and_starts_another(api, shop, loca
     from chalicelib.models import Coupon
     from chalicelib.services.commerce import coupons
 
-    coupons.create_coupon("alice", {"code": "TEN", "kind": "percent", "percent_off": 10, "max_redemptions": 1})
+    coupons.create_coupon("alice", {"code": "TEN", "kind": "percent", "discount_percent": 10, "max_redemptions": 1})
     first = _checkout(api, shop["pwyw"], amount_cents=500, coupon_code="TEN").json
     assert int(Coupon.get("alice", "TEN").redeemed) == 1
     blocked = _checkout(api, shop["pwyw"], amount_cents=900)

@@ -30,7 +30,7 @@ def product(moto_server):
     created = products.create_product(creator, {"product_type": "ebook", "title": "Hot book", "description": "d",
                                                "pricing_type": "fixed", "price_cents": 2000})
     published = products.publish_product(creator, created.product_id)
-    coupons.create_coupon(creator, {"code": "FIVE", "kind": "percent", "percent_off": 25, "max_redemptions": USES})
+    coupons.create_coupon(creator, {"code": "FIVE", "kind": "percent", "discount_percent": 25, "max_redemptions": USES})
     return products.state_of(published)
 
 

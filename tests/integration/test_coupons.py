@@ -24,7 +24,7 @@ def shop(api):
 
 
 def coupon(api, user="alice", **fields):
-    body = {"code": "SAVE10", "kind": "percent", "percent_off": 10, **fields}
+    body = {"code": "SAVE10", "kind": "percent", "discount_percent": 10, **fields}
     return api.call("POST", "/v1/creator/coupons", user, body)
 
 
@@ -33,15 +33,15 @@ def test_create_list_deactivate(shop):
     created = coupon(api, code="save-10", product_id=book["product_id"], max_redemptions=5)
     assert created.status_code == 201, created.json
     assert created.json | {"created_at": None} == {
-        "code": "SAVE-10", "kind": "percent", "percent_off": 10, "amount_off_cents": None, "currency": None,
+        "code": "SAVE-10", "kind": "percent", "discount_percent": 10, "amount_off_cents": None, "currency": None,
         "product_id": book["product_id"], "expires_at": None, "max_redemptions": 5, "redeemed": 0,
-        "once_per_user": True, "active": True, "created_at": None}
+        "is_once_per_user": True, "is_active": True, "created_at": None}
     assert coupon(api, code="SAVE-10").status_code == 409  # unique per creator
     assert coupon(api, "bob", code="SAVE-10").status_code == 201  # another creator may use the same code
     listed = api.call("GET", "/v1/creator/coupons", "alice").json
     assert [c["code"] for c in listed["items"]] == ["SAVE-10"]
 
-    assert api.call("POST", "/v1/creator/coupons/SAVE-10/deactivate", "alice").json["active"] is False
+    assert api.call("POST", "/v1/creator/coupons/SAVE-10/deactivate", "alice").json["is_active"] is False
     assert api.call("POST", "/v1/creator/coupons/save-10/deactivate", "alice").status_code == 200  # idempotent
     assert api.call("POST", "/v1/creator/coupons/NOPE/deactivate", "alice").status_code == 404
 
@@ -54,15 +54,16 @@ def test_other_creators_coupons_are_404(shop):
 
 
 @pytest.mark.parametrize("fields", [
-    {"code": "no spaces"}, {"code": "AB"}, {"percent_off": 0}, {"percent_off": 101}, {"percent_off": 10.0},
-    {"percent_off": "10"}, {"kind": "amount", "percent_off": None, "amount_off_cents": 100, "currency": None},
+    {"code": "no spaces"}, {"code": "AB"}, {"discount_percent": 0}, {"discount_percent": 101},
+    {"discount_percent": 10.0},
+    {"discount_percent": "10"}, {"kind": "amount", "discount_percent": None, "amount_off_cents": 100, "currency": None},
     {"kind": "amount", "amount_off_cents": 100, "currency": "USD"}, {"kind": "other"},
-    {"max_redemptions": 0}, {"once_per_user": "yes"}, {"redeemed": 3}, {"expires_at": "2020-01-01T00:00:00Z"},
+    {"max_redemptions": 0}, {"is_once_per_user": "yes"}, {"redeemed": 3}, {"expires_at": "2020-01-01T00:00:00Z"},
     {"expires_at": "2099-01-01T00:00:00"},
 ])
 def test_invalid_coupons_are_422(shop, fields):
     api, *_ = shop
-    body = {k: v for k, v in {"code": "SAVE10", "kind": "percent", "percent_off": 10, **fields}.items()
+    body = {k: v for k, v in {"code": "SAVE10", "kind": "percent", "discount_percent": 10, **fields}.items()
             if v is not None}
     response = api.call("POST", "/v1/creator/coupons", "alice", body)
     assert response.status_code == 422, (fields, response.json)
@@ -71,7 +72,7 @@ def test_invalid_coupons_are_422(shop, fields):
 def test_product_must_be_the_creators_and_currency_must_match(shop):
     api, book, _, other = shop
     assert coupon(api, product_id=other["product_id"]).status_code == 422
-    assert coupon(api, kind="amount", percent_off=None, amount_off_cents=100, currency="EUR",
+    assert coupon(api, kind="amount", discount_percent=None, amount_off_cents=100, currency="EUR",
                   product_id=book["product_id"]).status_code == 422
     body = {"code": "FIVE", "kind": "amount", "amount_off_cents": 500, "product_id": book["product_id"]}
     made = api.call("POST", "/v1/creator/coupons", "alice", body)
@@ -102,16 +103,16 @@ def test_percent_and_amount_math(shop):
     from chalicelib.services.commerce import coupons
 
     api, book, euro, _ = shop
-    coupon(api, code="THIRD", percent_off=33, once_per_user=False)
+    coupon(api, code="THIRD", discount_percent=33, is_once_per_user=False)
     api.call("POST", "/v1/creator/coupons", "alice", {"code": "BIG", "kind": "amount", "amount_off_cents": 5000,
-                                                      "currency": "USD", "once_per_user": False})
+                                                      "currency": "USD", "is_once_per_user": False})
     product = product_dict(book["product_id"])
     assert coupons.reserve("third", "u1", product, "ord_1", 1999) == coupons.Discount("THIRD", 659)  # floor(659.67)
     assert coupons.reserve("THIRD", "u1", product, "ord_2", 1).amount_off_cents == 0
     assert coupons.reserve("BIG", "u1", product, "ord_3", 1999).amount_off_cents == 1999  # never above the price
     with pytest.raises(InvalidInput, match="currency"):
         coupons.reserve("BIG", "u1", product_dict(euro["product_id"]), "ord_4", 1000)
-    coupon(api, code="ALL", percent_off=100)
+    coupon(api, code="ALL", discount_percent=100)
     assert coupons.reserve("ALL", "u2", product, "ord_5", 1999).amount_off_cents == 1999
 
 
@@ -179,7 +180,7 @@ def test_released_buyer_may_use_the_code_again_and_multi_use_codes(shop):
 
     api, book, _, _ = shop
     coupon(api, code="ONCE")
-    coupon(api, code="MANY", once_per_user=False, max_redemptions=3)
+    coupon(api, code="MANY", is_once_per_user=False, max_redemptions=3)
     product = product_dict(book["product_id"])
     coupons.reserve("ONCE", "u1", product, "ord_1", 1999)
     coupons.release("ONCE", "u1", "ord_1")

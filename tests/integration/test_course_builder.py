@@ -21,7 +21,7 @@ def build(api, course, modules=2, lessons=3):
         tree[mid] = []
         for i in range(lessons):
             lesson = api.call("POST", f"/v1/products/{pid}/modules/{mid}/lessons", "alice",
-                              {"title": f"L{m}.{i}", "content": f"# Lesson {m}.{i}", "estimated_minutes": 5})
+                              {"title": f"L{m}.{i}", "content": f"# Lesson {m}.{i}", "estimated_duration_seconds": 300})
             assert lesson.status_code == 201, lesson.json
             tree[mid].append(lesson.json["lesson_id"])
     return tree
@@ -46,7 +46,7 @@ def assert_dense(tree_json):
 def test_building_keeps_stats_and_orders(api, course):
     tree = build(api, course)
     stats = product(api, course)
-    assert (stats["total_modules"], stats["total_lessons"], stats["total_duration_minutes"]) == (2, 6, 30)
+    assert (stats["total_modules"], stats["total_lessons"], stats["total_duration_seconds"]) == (2, 6, 1800)
     assert stats["has_free_preview"] is False and stats["free_preview_lesson_count"] == 0
     pid, (m0, m1) = course["product_id"], list(tree)
     api.call("PATCH", f"/v1/products/{pid}/modules/{m0}", "alice", {"is_free_preview": True})
@@ -144,7 +144,7 @@ def test_deleting_a_module_removes_its_lessons_and_quizzes(api, course):
 def test_quiz_and_question_crud_validates_questions(api, course):
     pid = course["product_id"]
     quiz = api.call("POST", f"/v1/products/{pid}/quizzes", "alice", {"scope": "course", "title": "Final",
-                                                                      "passing_score": 80}).json
+                                                                      "passing_score_percent": 80}).json
     qpath = f"/v1/products/{pid}/quizzes/{quiz['quiz_id']}/questions"
     bad = [{"question_type": "multiple_choice", "prompt": "?", "options": ["a", "b"], "correct": [0, 1]},
            {"question_type": "multiple_choice", "prompt": "?", "options": ["a"], "correct": [0]},

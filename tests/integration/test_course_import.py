@@ -58,7 +58,7 @@ def test_import_builds_modules_lessons_previews_and_stats(api, course):
     response = post(api, course, DOCUMENT)
     assert response.status_code == 201, response.json
     result = response.json
-    assert (result["module_count"], result["lesson_count"], result["already_imported"]) == (2, 4, False)
+    assert (result["module_count"], result["lesson_count"], result["is_already_imported"]) == (2, 4, False)
     tree = api.call("GET", f"/v1/products/{pid}/content", "alice").json["modules"]
     assert [m["title"] for m in tree] == ["Basics", "Module 2"]
     assert [m["module_id"] for m in tree] == [m["module_id"] for m in result["modules"]]
@@ -85,7 +85,7 @@ def test_rerunning_the_same_document_changes_nothing(api, course):
     shuffled = json.loads(json.dumps(DOCUMENT, indent=3, sort_keys=True))  # same content, other layout
     again = api.call("POST", f"/v1/products/{course['product_id']}/import", "alice", json.dumps(shuffled, indent=3))
     assert again.status_code == 200
-    assert again.json == {**first.json, "already_imported": True}
+    assert again.json == {**first.json, "is_already_imported": True}
     assert sorted(item.sk for item in items(course["product_id"])) == before
 
 
@@ -163,7 +163,7 @@ def test_a_crash_before_the_commit_is_invisible_and_a_rerun_completes_it(api, co
     assert api.call("GET", f"/v1/products/{pid}/content", "alice").json["modules"] == []
     assert api.call("GET", f"/v1/products/{pid}", "alice").json["total_lessons"] == 0
     result = importer.import_course("alice", pid, document)
-    assert result["already_imported"] is False and result["lesson_count"] == 4
+    assert result["is_already_imported"] is False and result["lesson_count"] == 4
     kinds = Counter(type(item).__name__ for item in items(pid))
     assert kinds == {"CourseRoot": 1, "ModuleNode": 2, "LessonNode": 4, "LessonBody": 4}
 
@@ -177,7 +177,7 @@ def test_a_crash_after_the_commit_is_healed_by_the_rerun(api, course, monkeypatc
         with pytest.raises(RuntimeError):
             importer.import_course("alice", pid, document)
     assert api.call("GET", f"/v1/products/{pid}", "alice").json["total_lessons"] == 0  # stale stats
-    assert importer.import_course("alice", pid, document)["already_imported"] is True
+    assert importer.import_course("alice", pid, document)["is_already_imported"] is True
     assert api.call("GET", f"/v1/products/{pid}", "alice").json["total_lessons"] == 4
 
 
@@ -202,7 +202,7 @@ def test_losing_the_commit_race_rereads_the_course(api, course, monkeypatch, riv
             importer.import_course("alice", pid, document)
         assert [m.title for m in store.load_outline(pid).modules] == ["Meanwhile"]
     else:
-        assert importer.import_course("alice", pid, document)["already_imported"] is True
+        assert importer.import_course("alice", pid, document)["is_already_imported"] is True
         assert len(store.load_outline(pid).modules) == 2
 
 
@@ -225,9 +225,9 @@ def test_cli_imports_a_file_and_is_idempotent(aws, tmp_path, capsys):
     path.write_text(json.dumps(DOCUMENT))
     assert main(["--product-id", pid, "--creator-id", "carol", str(path)]) == 0
     first = json.loads(capsys.readouterr().out)
-    assert (first["module_count"], first["lesson_count"], first["already_imported"]) == (2, 4, False)
+    assert (first["module_count"], first["lesson_count"], first["is_already_imported"]) == (2, 4, False)
     assert main(["--product-id", pid, "--creator-id", "carol", str(path)]) == 0
-    assert json.loads(capsys.readouterr().out)["already_imported"] is True
+    assert json.loads(capsys.readouterr().out)["is_already_imported"] is True
     assert main(["--product-id", pid, "--creator-id", "mallory", str(path)]) == 1
 
 
@@ -284,7 +284,7 @@ def test_cli_runs_as_a_module_against_the_endpoint_in_the_environment(tmp_path):
                    "--creator-id", "dora", str(path)]
         first = run(command, env)
         assert json.loads(first.stdout)["lesson_count"] == 4 and f"127.0.0.1:{port}" in first.stderr
-        assert json.loads(run(command, env).stdout)["already_imported"] is True
+        assert json.loads(run(command, env).stdout)["is_already_imported"] is True
     finally:
         server.stop()
 

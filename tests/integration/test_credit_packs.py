@@ -146,7 +146,7 @@ def test_a_paid_pack_is_credited_once(api, paid):
     from chalicelib.models import AiLedgerEntry
 
     body = succeeded(paid, "evt_pack_1")
-    assert deliver(api, body).json == {"received": True, "outcome": "credited"}
+    assert deliver(api, body).json == {"is_received": True, "outcome": "credited"}
     assert deliver(api, body).json["outcome"] == "duplicate"
     assert deliver(api, succeeded(paid)).json["outcome"] == "ignored"  # the same payment under another event id
     assert balance() == SMALL
@@ -208,7 +208,7 @@ def test_purchased_credits_pay_for_a_call_the_allowance_cannot_cover(api, paid):
     assert call() == {"draft": "outline"}
     assert balance() == SMALL - 700  # 100 from the allowance, 700 from credits (200 reserved and given back)
     status = usage.status("alice")
-    assert (status["tokens_used"], status["tokens_remaining"], status["credits_balance"]) == (100, 0, SMALL - 700)
+    assert (status["used_tokens"], status["remaining_tokens"], status["credit_balance_tokens"]) == (100, 0, SMALL - 700)
 
 
 def test_refunds_claw_back_the_unspent_credits_never_below_zero(api, paid):
@@ -311,10 +311,11 @@ def test_the_ledger_pages_newest_first_and_shows_only_the_callers_rows(api, paid
     assert [row["created_at"] for row in rows] == sorted((row["created_at"] for row in rows), reverse=True)
     newest = rows[0]
     assert (newest["kind"], newest["feature"], newest["model"], newest["status"], newest["tokens"],
-            newest["from_allowance"], newest["from_credits"]) == ("call", "outline", "offline", "committed", 14, 14, 0)
+            newest["allowance_tokens"], newest["credit_tokens"]) == (
+        "call", "outline", "offline", "committed", 14, 14, 0)
     assert newest["committed_at"] and newest["reserved_tokens"] == 100
     credit = rows[-1]
-    assert (credit["kind"], credit["tokens"], credit["from_credits"]) == ("credit", SMALL, SMALL)
+    assert (credit["kind"], credit["tokens"], credit["credit_tokens"]) == ("credit", SMALL, SMALL)
     bobs = api.call("GET", "/v1/creator/ai/usage", "bob").json["items"]
     assert [row["request_id"] for row in bobs] == ["bob-0"]
 

@@ -36,36 +36,39 @@ def test_dashboard_shape_and_figures(api, monkeypatch):
     board = response.json
     today = datetime.now(UTC).date()
     first_of_next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-    assert board["ai_allowance"] == {"tier": "starter", "tokens_total": 1_000_000, "tokens_used": used,
-                                     "tokens_reserved": 0, "tokens_remaining": 1_000_000 - used,
+    assert board["ai_allowance"] == {"tier": "starter", "total_tokens": 1_000_000, "used_tokens": used,
+                                     "reserved_tokens": 0, "remaining_tokens": 1_000_000 - used,
                                      "resets_at": f"{first_of_next_month.isoformat()}T00:00:00Z",
-                                     "credits_balance": 5_000}
+                                     "credit_balance_tokens": 5_000}
     assert board["ai_usage_by_feature"] == {"description": used}
     assert board["products_by_type"] == {"course": 1, "prompt_pack": 1, "template": 1, "ebook": 2}
     assert (board["window_start"], board["window_end"]) == ((today - timedelta(days=29)).isoformat(),
                                                             today.isoformat())
-    assert board["sales_totals"]["USD"] == {"orders": 3, "gross_cents": 5000, "refunds_cents": 1500,
-                                            "fees_cents": 250, "net_cents": 3250, "refunded_orders": 1,
-                                            "partially_refunded_orders": 0, "disputed_orders": 0}
-    assert board["sales_totals"]["EUR"]["net_cents"] == 855
-    usd_trend = board["revenue_trend"]["USD"]
+    blocks = {block["currency"]: block for block in board["currencies"]}
+    assert [block["currency"] for block in board["currencies"]] == ["EUR", "USD"]
+    assert set(blocks["USD"]) == {"currency", "totals", "daily", "top_products"}
+    assert blocks["USD"]["totals"] == {"orders": 3, "gross_cents": 5000, "refunds_cents": 1500,
+                                       "fees_cents": 250, "net_cents": 3250, "refunded_orders": 1,
+                                       "partially_refunded_orders": 0, "disputed_orders": 0}
+    assert blocks["EUR"]["totals"]["net_cents"] == 855
+    usd_trend = blocks["USD"]["daily"]
     assert len(usd_trend) == 30 and usd_trend[-1]["date"] == today.isoformat()
     assert sum(day["net_cents"] for day in usd_trend) == 3250
-    assert [(p["product_id"], p["title"], p["net_cents"]) for p in board["top_products"]["USD"]] == [
+    assert [(p["product_id"], p["title"], p["net_cents"]) for p in blocks["USD"]["top_products"]] == [
         (pack, "The Pack", 1900), (book, "The Book", 1350)]
 
     sales = api.call("GET", "/v1/creator/sales", "alice").json  # the same figures as the sales report
     usd = next(block for block in sales["currencies"] if block["currency"] == "USD")
-    assert board["sales_totals"]["USD"] == usd["totals"] and usd_trend == usd["daily"]
+    assert blocks["USD"]["totals"] == usd["totals"] and usd_trend == usd["daily"]
 
 
 def test_a_new_creator_sees_an_empty_dashboard(api):
     api.creator("erin")
     board = api.call("GET", "/v1/creator/dashboard", "erin").json
-    assert board["ai_allowance"]["tokens_used"] == 0 and board["ai_allowance"]["tokens_remaining"] == 1_000_000
+    assert board["ai_allowance"]["used_tokens"] == 0 and board["ai_allowance"]["remaining_tokens"] == 1_000_000
     assert board["ai_usage_by_feature"] == {} and board["products_by_type"] == {
         "course": 0, "prompt_pack": 0, "template": 0, "ebook": 0}
-    assert board["sales_totals"] == board["revenue_trend"] == board["top_products"] == {}
+    assert board["currencies"] == []
 
 
 def test_dashboard_reads_do_not_grow_with_products_or_orders(api):

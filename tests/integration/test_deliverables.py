@@ -38,7 +38,7 @@ def upload(api, product_id, data=PDF, content_type="application/pdf", **fields):
     started = start(api, product_id, content_type=content_type, **fields)
     assert started.status_code == 201, started.json
     put = started.json["upload"]
-    assert put["method"] == "PUT" and put["expires_in"] <= 900
+    assert put["method"] == "PUT" and put["expires_in_seconds"] <= 900
     response = requests.put(put["url"], data=data, headers=put["headers"], timeout=10)
     assert response.status_code == 200, response.text
     return started.json["file"]["file_id"]
@@ -72,7 +72,7 @@ def test_upload_verify_list_download_and_log(shop):
     got = api.call("GET", f"/v1/products/{product_id}/files/{file_id}/download", "bob",
                    headers={"User-Agent": "pytest-browser/1.0"})
     assert got.status_code == 200, got.json
-    assert got.json["expires_in"] == 300 and got.json["filename"] == "guide.pdf"
+    assert got.json["expires_in_seconds"] == 300 and got.json["filename"] == "guide.pdf"
     fetched = requests.get(got.json["url"], timeout=10)
     assert fetched.status_code == 200 and fetched.content == PDF
     assert fetched.headers["Content-Disposition"].startswith('attachment; filename="guide.pdf"')

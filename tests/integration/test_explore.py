@@ -71,15 +71,15 @@ def test_cards_carry_price_type_preview_and_access(api, catalog):
 
     grants.grant("carol", Product.get(catalog["ebook"]["product_id"]).attribute_values, "purchased")
     cards = {c["title"]: c for c in api.call("GET", "/v1/products", "carol").json["items"]}
-    assert cards["Ebook"]["user_has_access"] is True
-    assert cards["Pack"]["user_has_access"] is False
+    assert cards["Ebook"]["has_access"] is True
+    assert cards["Pack"]["has_access"] is False
     assert cards["Ebook"]["price_cents"] == 1500 and cards["Ebook"]["currency"] == "USD"
     assert cards["Ebook"]["product_type"] == "ebook" and cards["Ebook"]["has_free_preview"] is False
     anonymous = api.call("GET", "/v1/products").json["items"]
-    assert not any(c["user_has_access"] for c in anonymous)
+    assert not any(c["has_access"] for c in anonymous)
     owner = {c["title"]: c for c in api.call("GET", "/v1/products", "alice").json["items"]}
-    assert owner["Ebook"]["user_has_access"] and owner["Template"]["user_has_access"]
-    assert not owner["Pack"]["user_has_access"]
+    assert owner["Ebook"]["has_access"] and owner["Template"]["has_access"]
+    assert not owner["Pack"]["has_access"]
 
 
 def test_cursor_pagination_walks_every_item_once(api, catalog):

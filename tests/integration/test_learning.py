@@ -39,10 +39,10 @@ def test_a_course_grant_enrolls_in_one_transaction_once(api, course):
     with count_calls() as calls:
         record, created = access.grant("bob", state, "gifted")
     assert created and record.access_type == "gifted"
-    assert calls == {"TransactWriteItems": 1}  # grant + enrollment together, or neither
+    assert calls == {"GetItem": 1, "TransactWriteItems": 1}  # read the grant; grant + enrollment together, or neither
     enrollment = Enrollment.get("bob", course.product_id)
     assert enrollment.access_type == "gifted" and enrollment.enrolled_at is not None
-    progress(api, "bob", course, course.free_lesson, {"completed": True})
+    progress(api, "bob", course, course.free_lesson, {"is_completed": True})
     again, created = grant("bob", course.product_id, "promotional")
     assert not created and again.access_type == "gifted"
     after = Enrollment.get("bob", course.product_id)
@@ -111,7 +111,7 @@ def test_paid_products_need_checkout_but_a_course_preview_is_free(api, course):
     assert preview.json["enrollment"]["lessons_completed"] == 0
     assert api.call("POST", f"/v1/products/{course.product_id}/enroll", "bob").status_code == 200
     detail = api.call("GET", f"/v1/products/{course.product_id}", "bob").json
-    assert detail["user_has_access"] is False  # a preview enrollment is not a grant
+    assert detail["has_access"] is False  # a preview enrollment is not a grant
     assert api.call("GET", f"/v1/products/{course.product_id}/lessons/{course.paid_lessons[0]}",
                     "bob").status_code == 403
 
@@ -124,7 +124,7 @@ def test_a_paid_course_without_free_content_needs_checkout(api):
 
 
 def test_a_grant_upgrades_a_preview_enrollment_and_keeps_progress(api, course):
-    started = progress(api, "bob", course, course.free_lesson, {"completed": True, "time_spent_seconds": 60})
+    started = progress(api, "bob", course, course.free_lesson, {"is_completed": True, "time_spent_seconds": 60})
     assert started.status_code == 200
     grant("bob", course.product_id, "purchased")
     summary = api.call("GET", f"/v1/products/{course.product_id}/progress", "bob").json["enrollment"]
@@ -182,20 +182,20 @@ def test_unknown_lessons_and_non_courses_are_not_found(api, course):
 def test_progress_accumulates_and_completing_twice_counts_once(api, course):
     grant("bob", course.product_id)
     first = progress(api, "bob", course, course.free_lesson,
-                     {"completed": True, "time_spent_seconds": 300, "video_progress_seconds": 10,
-                      "notes": "remember the keys", "bookmarked": True})
+                     {"is_completed": True, "time_spent_seconds": 300, "video_progress_seconds": 10,
+                      "notes": "remember the keys", "is_bookmarked": True})
     assert first.status_code == 200, first.json
     second = progress(api, "bob", course, course.free_lesson,
-                      {"completed": True, "time_spent_seconds": 120, "video_progress_seconds": 5})
+                      {"is_completed": True, "time_spent_seconds": 120, "video_progress_seconds": 5})
     lesson, summary = second.json["lesson"], second.json["enrollment"]
-    assert lesson["completed"] and lesson["time_spent_seconds"] == 420 and lesson["video_progress_seconds"] == 5
-    assert lesson["notes"] == "remember the keys" and lesson["bookmarked"] is True
+    assert lesson["is_completed"] and lesson["time_spent_seconds"] == 420 and lesson["video_progress_seconds"] == 5
+    assert lesson["notes"] == "remember the keys" and lesson["is_bookmarked"] is True
     assert lesson["completed_at"] == first.json["lesson"]["completed_at"]
-    assert (summary["lessons_completed"], summary["total_lessons"], summary["progress_percentage"]) == (1, 3, 33)
+    assert (summary["lessons_completed"], summary["total_lessons"], summary["progress_percent"]) == (1, 3, 33)
     assert summary["total_time_spent_seconds"] == 420 and summary["last_lesson_id"] == course.free_lesson
     assert summary["is_completed"] is False
-    undone = progress(api, "bob", course, course.free_lesson, {"completed": False}).json
-    assert undone["lesson"]["completed"] is False and undone["lesson"]["completed_at"] is None
+    undone = progress(api, "bob", course, course.free_lesson, {"is_completed": False}).json
+    assert undone["lesson"]["is_completed"] is False and undone["lesson"]["completed_at"] is None
     assert undone["enrollment"]["lessons_completed"] == 0
 
 
@@ -219,9 +219,9 @@ def test_a_retried_progress_report_adds_its_time_once(api, course):
 def test_counters_follow_content_added_or_removed_later(api, course):
     grant("bob", course.product_id)
     for lesson_id in course.lessons[:2]:
-        progress(api, "bob", course, lesson_id, {"completed": True})
+        progress(api, "bob", course, lesson_id, {"is_completed": True})
     path = f"/v1/products/{course.product_id}/progress"
-    assert api.call("GET", path, "bob").json["enrollment"]["progress_percentage"] == 66
+    assert api.call("GET", path, "bob").json["enrollment"]["progress_percent"] == 66
     assert api.call("DELETE", f"/v1/products/{course.product_id}/lessons/{course.lessons[1]}",
                     "alice").status_code == 204
     summary = api.call("GET", path, "bob").json
@@ -230,19 +230,19 @@ def test_counters_follow_content_added_or_removed_later(api, course):
 
 
 def test_progress_needs_an_open_lesson_and_an_enrollment(api, course):
-    assert progress(api, None, course, course.free_lesson, {"completed": True}).status_code == 401
-    locked = progress(api, "bob", course, course.paid_lessons[0], {"completed": True})
+    assert progress(api, None, course, course.free_lesson, {"is_completed": True}).status_code == 401
+    locked = progress(api, "bob", course, course.paid_lessons[0], {"is_completed": True})
     assert locked.status_code == 403 and locked.json["error"]["code"] == "lesson_locked"
-    free = progress(api, "bob", course, course.free_lesson, {"completed": True})
+    free = progress(api, "bob", course, course.free_lesson, {"is_completed": True})
     assert free.status_code == 200 and free.json["enrollment"]["access_type"] == "preview"
-    owner = progress(api, "alice", course, course.free_lesson, {"completed": True})
+    owner = progress(api, "alice", course, course.free_lesson, {"is_completed": True})
     assert owner.status_code == 409 and owner.json["error"]["code"] == "owner_cannot_enroll"
     missing = api.call("GET", f"/v1/products/{course.product_id}/progress", "carol")
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_enrolled"
 
 
 @pytest.mark.parametrize("body", [{"time_spent_seconds": 4 * 3600 + 1}, {"time_spent_seconds": -1},
-                                  {"video_progress_seconds": "10"}, {"completed": "yes"}, {"lessons_completed": 3}])
+                                  {"video_progress_seconds": "10"}, {"is_completed": "yes"}, {"lessons_completed": 3}])
 def test_progress_bodies_are_strict_and_bounded(api, course, body):
     grant("bob", course.product_id)
     assert progress(api, "bob", course, course.free_lesson, body).status_code == 422
@@ -253,7 +253,7 @@ def test_a_grant_that_predates_enrollments_enrolls_on_first_progress(api, course
 
     grant("bob", course.product_id, "gifted")
     Enrollment("bob", course.product_id).delete()
-    response = progress(api, "bob", course, course.paid_lessons[0], {"completed": True})
+    response = progress(api, "bob", course, course.paid_lessons[0], {"is_completed": True})
     assert response.status_code == 200 and response.json["enrollment"]["access_type"] == "gifted"
 
 
@@ -330,15 +330,15 @@ def test_attempts_are_graded_with_explanations_and_numbered(api, course):
     wrong = attempt(api, "bob", course, course.final_quiz, {mc: [1], tf: [1], ms: [0]})
     assert wrong.status_code == 201, wrong.json
     body = wrong.json
-    assert (body["attempt_number"], body["score"], body["max_score"], body["percentage"]) == (1, 1, 3, 33)
-    assert body["passed"] is False and body["passing_score"] == 60
+    assert (body["attempt_number"], body["score"], body["max_score"], body["score_percent"]) == (1, 1, 3, 33)
+    assert body["is_passed"] is False and body["passing_score_percent"] == 60
     results = {r["question_id"]: r for r in body["results"]}
     assert results[mc]["is_correct"] and not results[tf]["is_correct"] and not results[ms]["is_correct"]
     assert results[ms]["correct_answers"] == [0, 2] and results[ms]["explanation"] == explanation_marker(
         course.final_quiz)
     assert course.final_quiz not in body["enrollment"]["passed_quiz_ids"]
     right = attempt(api, "bob", course, course.final_quiz, answers).json
-    assert (right["attempt_number"], right["percentage"], right["passed"]) == (2, 100, True)
+    assert (right["attempt_number"], right["score_percent"], right["is_passed"]) == (2, 100, True)
     assert course.final_quiz in right["enrollment"]["passed_quiz_ids"]
     listed = api.call("GET", quiz_path(course, course.final_quiz), "bob").json
     assert [a["attempt_number"] for a in listed["attempts"]] == [2, 1] and listed["attempts_total"] == 2
@@ -390,7 +390,7 @@ def test_concurrent_submissions_never_share_a_number(api, course, monkeypatch):
 
 def complete_lessons(api, user, course):
     for lesson_id in course.lessons:
-        response = progress(api, user, course, lesson_id, {"completed": True})
+        response = progress(api, user, course, lesson_id, {"is_completed": True})
         assert response.status_code == 200, response.json
     return response.json["enrollment"]
 
@@ -398,7 +398,7 @@ def complete_lessons(api, user, course):
 def test_completion_needs_every_lesson_and_the_final_quiz(api, course):
     grant("bob", course.product_id)
     summary = complete_lessons(api, "bob", course)
-    assert summary["progress_percentage"] == 100 and summary["is_completed"] is False
+    assert summary["progress_percent"] == 100 and summary["is_completed"] is False
     passed = attempt(api, "bob", course, course.final_quiz, course.answers[course.final_quiz]).json["enrollment"]
     assert passed["is_completed"] is True and passed["completed_at"] and passed["certificate_id"].startswith("cert_")
     certificate = api.call("GET", f"/v1/certificates/{passed['certificate_id']}")
@@ -417,7 +417,7 @@ def test_the_certificate_is_issued_exactly_once(api, course):
     complete_lessons(api, "bob", course)
     first = attempt(api, "bob", course, course.final_quiz, course.answers[course.final_quiz]).json["enrollment"]
     again = attempt(api, "bob", course, course.final_quiz, course.answers[course.final_quiz]).json["enrollment"]
-    redo = progress(api, "bob", course, course.free_lesson, {"completed": True}).json["enrollment"]
+    redo = progress(api, "bob", course, course.free_lesson, {"is_completed": True}).json["enrollment"]
     assert first["certificate_id"] == again["certificate_id"] == redo["certificate_id"]
     assert first["completed_at"] == redo["completed_at"]
     assert Certificate.count() == 1
@@ -432,10 +432,10 @@ def test_a_racing_completer_issues_no_second_certificate(api, course, monkeypatc
     assert api.call("DELETE", quiz_path(course, course.final_quiz), "alice").status_code == 204
     grant("bob", course.product_id)
     for lesson_id in course.lessons[:-1]:
-        progress(api, "bob", course, lesson_id, {"completed": True})
+        progress(api, "bob", course, lesson_id, {"is_completed": True})
     stale = Enrollment.get("bob", course.product_id)
     stale.completed_lesson_ids = set(course.lessons)
-    winner = progress(api, "bob", course, course.lessons[-1], {"completed": True}).json["enrollment"]
+    winner = progress(api, "bob", course, course.lessons[-1], {"is_completed": True}).json["enrollment"]
     real_read, real_commit, reads, outcomes = enrollments.find, enrollments.commit, [], []
 
     def completion_check_reads_stale(user_id, product_id):  # 1st read: enrolled? 2nd: complete yet?
@@ -492,7 +492,7 @@ def test_a_progress_key_is_bound_to_its_report(api, course):
     assert api.call("PUT", path.format(first), "bob", {"time_spent_seconds": 60}, headers=key).status_code == 200
     # the same key for another lesson without a progress row (was a 500), or another payload (was a silent 200)
     for lesson_id, body in ((other, {"time_spent_seconds": 60}), (first, {"time_spent_seconds": 61}),
-                            (first, {"completed": True})):
+                            (first, {"is_completed": True})):
         reused = api.call("PUT", path.format(lesson_id), "bob", body, headers=key)
         assert reused.status_code == 409 and reused.json["error"]["code"] == "idempotency_key_reused"
     progress(api, "bob", course, first, {"notes": "a later change"})
@@ -513,7 +513,7 @@ def test_lessons_are_read_and_reported_by_slug(api, course):
     read = api.call("GET", f"{base}/welcome", "bob")
     assert read.status_code == 200 and read.json["lesson_id"] == course.free_lesson
     assert [q["quiz_id"] for q in read.json["quizzes"]] == [course.free_quiz]
-    done = api.call("PUT", f"{base}/indexes/progress", "bob", {"completed": True})
+    done = api.call("PUT", f"{base}/indexes/progress", "bob", {"is_completed": True})
     assert done.status_code == 200 and done.json["lesson"]["lesson_id"] == course.paid_lessons[1]
     assert api.call("GET", f"{base}/indexes", "carol").json["error"]["code"] == "lesson_locked"
     assert api.call("GET", f"{base}/no-such-lesson", "bob").status_code == 404
@@ -537,7 +537,7 @@ def test_the_owner_resets_a_learners_attempts_with_an_audit_record(api, course):
     path = f"/v1/products/{course.product_id}/quizzes/{course.module_quiz}/attempt-resets"
     body = {"user_id": "bob", "reason": "the question was ambiguous"}
     assert api.call("POST", path, "alice", body).status_code == 404  # nothing to reset yet
-    assert attempt(api, "bob", course, course.module_quiz, {}).json["passed"] is False
+    assert attempt(api, "bob", course, course.module_quiz, {}).json["is_passed"] is False
     assert attempt(api, "bob", course, course.module_quiz, {}).status_code == 409  # no retakes
     for user in ("bob", "carol"):  # only the owner; anybody else sees no such quiz
         assert api.call("POST", path, user, body).status_code == 404
@@ -548,7 +548,7 @@ def test_the_owner_resets_a_learners_attempts_with_an_audit_record(api, course):
     assert reset.json["reset_at"]
     assert api.call("POST", path, "alice", body).status_code == 200  # already reset: the same record
     retake = attempt(api, "bob", course, course.module_quiz, course.answers[course.module_quiz])
-    assert retake.status_code == 201 and retake.json["passed"] is True and retake.json["attempt_number"] == 3
+    assert retake.status_code == 201 and retake.json["is_passed"] is True and retake.json["attempt_number"] == 3
     assert attempt(api, "bob", course, course.module_quiz, {}).status_code == 409  # one retake per reset
     listed = api.call("GET", f"/v1/products/{course.product_id}/quizzes/{course.module_quiz}", "bob").json
     assert [a["attempt_number"] for a in listed["attempts"]] == [3, 1]
@@ -562,9 +562,9 @@ def test_notes_and_bookmarks_are_listed_across_a_course(api, course):
     assert api.call("GET", path, "carol").json["error"]["code"] == "not_enrolled"
     assert api.call("GET", path, "bob").json == {"items": []}
     progress(api, "bob", course, course.paid_lessons[1], {"notes": "GSIs are eventually consistent"})
-    progress(api, "bob", course, course.free_lesson, {"bookmarked": True})
-    progress(api, "bob", course, course.paid_lessons[0], {"completed": True})  # neither: not listed
+    progress(api, "bob", course, course.free_lesson, {"is_bookmarked": True})
+    progress(api, "bob", course, course.paid_lessons[0], {"is_completed": True})  # neither: not listed
     items = api.call("GET", path, "bob").json["items"]
-    assert [(i["lesson_id"], i["notes"], i["bookmarked"]) for i in items] == [
+    assert [(i["lesson_id"], i["notes"], i["is_bookmarked"]) for i in items] == [
         (course.free_lesson, None, True), (course.paid_lessons[1], "GSIs are eventually consistent", False)]
     assert items[0]["lesson_slug"] == "welcome" and items[0]["module_title"] == "Start here"

@@ -34,21 +34,23 @@ def test_every_owned_type_newest_activity_first_with_course_progress(api, shelf)
         grant("bob", product_id)
     order = [item["product"]["product_id"] for item in library(api, "bob")["items"]]
     assert order == [shelf["template"], course_b.product_id, shelf["prompt_pack"], shelf["ebook"], course_a.product_id]
-    assert progress(api, "bob", course_a, course_a.free_lesson, {"completed": True}).status_code == 200
+    assert progress(api, "bob", course_a, course_a.free_lesson, {"is_completed": True}).status_code == 200
     items = library(api, "bob")["items"]
     assert [item["product"]["product_id"] for item in items][:2] == [course_a.product_id, shelf["template"]]
     assert {item["product"]["product_type"] for item in items} == {"course", "ebook", "prompt_pack", "template"}
     first = items[0]
     assert first["access_type"] == "purchased" and first["product"]["title"] == "Learning DynamoDB"
-    assert {k: first["progress"][k] for k in ("lessons_completed", "total_lessons", "progress_percentage",
+    assert {k: first["progress"][k] for k in ("lessons_completed", "total_lessons", "progress_percent",
                                               "is_completed", "last_lesson_id")} == {
-        "lessons_completed": 1, "total_lessons": 3, "progress_percentage": 33, "is_completed": False,
+        "lessons_completed": 1, "total_lessons": 3, "progress_percent": 33, "is_completed": False,
         "last_lesson_id": course_a.free_lesson}
     assert first["last_activity_at"] > items[1]["last_activity_at"]
     assert all(item["progress"] is None for item in items if item["product"]["product_type"] != "course")
 
 
-def test_only_active_grants_are_listed_and_previews_are_not_owned(api, shelf):
+def test_revoked_grants_are_skipped_and_a_preview_learner_finds_their_course(api, shelf):
+    """Issue 11 item 16: a learner who started a course through its free preview finds it in the library with
+    `access_type: preview` (and it stays not owned anywhere else); buying it turns the same item into a purchase."""
     from chalicelib.models import AccessGrant
 
     grant("bob", shelf["ebook"])
@@ -56,9 +58,29 @@ def test_only_active_grants_are_listed_and_previews_are_not_owned(api, shelf):
     AccessGrant("bob", shelf["template"]).update(actions=[AccessGrant.status.set("revoked")])
     course = shelf["course_a"]
     assert api.call("POST", f"/v1/products/{course.product_id}/enroll", "bob").json["access_type"] == "preview"
-    assert [item["product"]["product_id"] for item in library(api, "bob")["items"]] == [shelf["ebook"]]
+    items = library(api, "bob")["items"]
+    assert [(item["product"]["product_id"], item["access_type"]) for item in items] == [
+        (course.product_id, "preview"), (shelf["ebook"], "purchased")]
+    assert items[0]["progress"]["lessons_completed"] == 0
+    detail = api.call("GET", f"/v1/products/{course.product_id}", "bob").json
+    assert (detail["has_access"], detail["access_reason"]) == (False, None)
+    grant("bob", course.product_id)
+    items = library(api, "bob")["items"]
+    assert [(item["product"]["product_id"], item["access_type"]) for item in items][:1] == [
+        (course.product_id, "purchased")]
     assert library(api, "carol") == {"items": [], "next_cursor": None}
     assert api.call("GET", "/v1/library").status_code == 401
+
+
+def test_preview_progress_moves_the_course_up_the_library(api, shelf):
+    course = shelf["course_a"]
+    api.call("POST", f"/v1/products/{course.product_id}/enroll", "bob")
+    grant("bob", shelf["ebook"])
+    assert library(api, "bob")["items"][0]["product"]["product_id"] == shelf["ebook"]
+    progress(api, "bob", course, course.free_lesson, {"is_completed": True})
+    first = library(api, "bob")["items"][0]
+    assert (first["product"]["product_id"], first["access_type"]) == (course.product_id, "preview")
+    assert first["progress"]["lessons_completed"] == 1
 
 
 def test_pages_follow_the_cursor_which_is_bound_to_the_caller(api, shelf):
@@ -81,7 +103,7 @@ def test_a_page_costs_the_same_calls_for_one_or_many_products(api, shelf):
                        shelf["prompt_pack"], shelf["template"]):
         grant("carol", product_id)
     for course in (shelf["course_a"], shelf["course_b"]):
-        progress(api, "carol", course, course.free_lesson, {"completed": True})
+        progress(api, "carol", course, course.free_lesson, {"is_completed": True})
     counts = {}
     for user in ("bob", "carol"):
         with count_calls() as calls:

@@ -103,7 +103,7 @@ def test_archived_products_stay_visible_to_owners_and_buyers_only(api, alice):
     grants.grant("carol", Product.get(product["product_id"]).attribute_values, "purchased")
     api.call("POST", f"/v1/products/{product['product_id']}/archive", "alice")
     path = f"/v1/products/{product['product_id']}"
-    assert api.call("GET", path, "carol").json["user_has_access"] is True
+    assert api.call("GET", path, "carol").json["has_access"] is True
     assert api.call("GET", path, "alice").json["is_owner"] is True
     assert api.call("GET", path, "dave").status_code == 404
     assert api.call("GET", path).status_code == 404

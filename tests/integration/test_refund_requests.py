@@ -325,11 +325,9 @@ def test_an_approved_refund_is_recorded_at_once_and_revokes_access(api, gateway)
     """Stripe answered `succeeded`: the order is refunded, access revoked, sales updated in the approval itself
     (before: nothing until a `charge.refunded` the local Stripe never sends); the later event counts nothing."""
     from chalicelib.models import Order
-    from tests.support.courses import grant
 
-    order_id = make_order(api, paid_days_ago=0)
+    order_id = make_order(api, paid_days_ago=0, grant=True)
     product_id = Order.get(order_id).product_id
-    grant("bob", product_id)
     assert _owns(api, product_id)
     request = ask(api, order_id).json
     assert decide(api, request["request_id"], "approve").json["status"] == "refunded"
@@ -347,11 +345,9 @@ def test_an_approved_refund_is_recorded_at_once_and_revokes_access(api, gateway)
 
 def test_partial_refunds_keep_access_and_count_once_in_either_order(api, gateway):
     from chalicelib.models import Order
-    from tests.support.courses import grant
 
-    order_id = make_order(api, paid_days_ago=0)
+    order_id = make_order(api, paid_days_ago=0, grant=True)
     product_id = Order.get(order_id).product_id
-    grant("bob", product_id)
     first = ask(api, order_id, amount_cents=400).json
     too_much = decide(api, first["request_id"], "approve", body={"amount_cents": 1501})
     assert too_much.status_code == 422
@@ -381,11 +377,9 @@ def test_partial_refunds_keep_access_and_count_once_in_either_order(api, gateway
 
 def test_a_pending_refund_waits_for_its_event(api, gateway):
     from chalicelib.models import Order
-    from tests.support.courses import grant
 
-    order_id = make_order(api, paid_days_ago=0)
+    order_id = make_order(api, paid_days_ago=0, grant=True)
     product_id = Order.get(order_id).product_id
-    grant("bob", product_id)
     request = ask(api, order_id).json
     gateway.refunds[f"refund-{request['request_id']}"] = RefundResult("re_9", "pending", 1500)
     assert decide(api, request["request_id"], "approve").json["status"] == "refunded"

@@ -11,4 +11,4 @@ def test_seed_is_idempotent(aws):
     assert set(first.product_ids) == {"course", "prompt_pack", "template", "ebook"}
     cards = explore.explore(explore.ExploreQuery(creator="demo-creator"), "demo-buyer").items
     assert len(cards) == 4
-    assert {card["product_type"] for card in cards if card["user_has_access"]} == {"course"}
+    assert {card["product_type"] for card in cards if card["has_access"]} == {"course"}

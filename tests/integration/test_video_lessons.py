@@ -33,26 +33,26 @@ def test_a_ready_video_attaches_and_its_duration_feeds_the_stats(api, course):
     response = attach(api, course, course.paid_lesson, video.video_id)
     assert response.status_code == 200, response.json
     assert response.json["video_asset_id"] == video.video_id
-    assert response.json["video_duration_seconds"] == 126 and response.json["estimated_minutes"] == 0
+    assert response.json["video_duration_seconds"] == 126 and response.json["estimated_duration_seconds"] == 0
 
     lesson, detail = outline_lesson(api, course, course.paid_lesson)
     assert lesson["has_video"] is True and lesson["video_duration_seconds"] == 126
-    assert lesson["estimated_minutes"] == 3  # ceil(126 s / 60) when the creator set none
-    assert detail["total_duration_minutes"] == 3
+    assert lesson["estimated_duration_seconds"] == 126  # the video's when the creator set none
+    assert detail["total_duration_seconds"] == 126
     other, _ = outline_lesson(api, course, course.free_lesson)
     assert other["has_video"] is False and other["video_duration_seconds"] is None
 
     # The creator's own estimate wins, and the total follows it.
-    api.call("PATCH", lesson_path(course, course.paid_lesson), "alice", {"estimated_minutes": 10})
+    api.call("PATCH", lesson_path(course, course.paid_lesson), "alice", {"estimated_duration_seconds": 600})
     lesson, detail = outline_lesson(api, course, course.paid_lesson)
-    assert lesson["estimated_minutes"] == 10 and detail["total_duration_minutes"] == 10
+    assert lesson["estimated_duration_seconds"] == 600 and detail["total_duration_seconds"] == 600
 
     # Detaching clears the duration.
-    detached = attach(api, course, course.paid_lesson, None, estimated_minutes=0)
+    detached = attach(api, course, course.paid_lesson, None, estimated_duration_seconds=0)
     assert detached.status_code == 200, detached.json
     assert detached.json["video_asset_id"] is None and detached.json["video_duration_seconds"] is None
     lesson, detail = outline_lesson(api, course, course.paid_lesson)
-    assert lesson["has_video"] is False and detail["total_duration_minutes"] == 0
+    assert lesson["has_video"] is False and detail["total_duration_seconds"] == 0
 
 
 def test_a_new_video_lesson_can_be_created_with_its_video(api, course):
@@ -61,7 +61,7 @@ def test_a_new_video_lesson_can_be_created_with_its_video(api, course):
                        {"title": "Sound", "content_type": "video", "video_asset_id": video.video_id})
     assert created.status_code == 201, created.json
     assert created.json["video_duration_seconds"] == 61
-    assert api.call("GET", f"/v1/products/{course.product_id}", None).json["total_duration_minutes"] == 2
+    assert api.call("GET", f"/v1/products/{course.product_id}", None).json["total_duration_seconds"] == 61
 
 
 @pytest.mark.parametrize("status", ["pending", "uploading", "processing", "failed"])
@@ -115,7 +115,7 @@ def test_on_ready_attaches_to_the_lesson_named_at_upload_once(api, course):
     version = load_outline(course.product_id).content_version
     assert pipeline.on_ready(video.video_id) is None  # a repeat writes nothing
     assert load_outline(course.product_id).content_version == version
-    assert api.call("GET", f"/v1/products/{course.product_id}").json["total_duration_minutes"] == 1
+    assert api.call("GET", f"/v1/products/{course.product_id}").json["total_duration_seconds"] == 30
 
 
 def test_on_ready_replaces_an_embed_but_never_a_newer_upload(api, course):

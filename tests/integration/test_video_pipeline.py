@@ -154,7 +154,7 @@ def ready_calls(monkeypatch):
 def variants_of(video_id: str) -> list[tuple]:
     from chalicelib.models import VideoQualityVariant
 
-    return sorted((v.quality, v.width, v.height, v.bitrate, v.size_bytes, v.playlist_key)
+    return sorted((v.quality, v.width, v.height, v.bitrate_bps, v.size_bytes, v.playlist_key)
                   for v in VideoQualityVariant.query(video_id))
 
 

@@ -10,12 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from tests.support.courses import grant
 from tests.support.video import (
     RENDITIONS,
     SEGMENTS,
     create_video_buckets,
     fabricate_ready_video,
-    grant,
     make_video_course,
     path_of,
     raw_get,
@@ -49,12 +49,12 @@ def test_a_buyer_plays_every_segment_of_every_rendition_byte_for_byte(watched):
     response = playback(api, course, course.paid_lesson, "bob")
     assert response.status_code == 200, response.json
     grant_ = response.json
-    assert grant_["video_id"] == video.video_id and grant_["duration_seconds"] == 15.0
+    assert grant_["video_id"] == video.video_id and grant_["duration_seconds"] == 15
     assert [v["quality"] for v in grant_["variants"]] == ["720p", "360p"]
-    assert grant_["variants"][0] == {"quality": "720p", "width": 1280, "height": 720, "bitrate": 2_500_000}
+    assert grant_["variants"][0] == {"quality": "720p", "width": 1280, "height": 720, "bitrate_bps": 2_500_000}
     assert grant_["hls_url"].startswith("http://localhost/v1/playback/") and grant_["hls_url"].endswith("/master.m3u8")
     assert grant_["resume_position_seconds"] == 0
-    assert requests.get(grant_["poster_url"], timeout=5).content == video.objects[video.key("poster.jpg")]
+    assert requests.get(grant_["thumbnail_url"], timeout=5).content == video.objects[video.key("poster.jpg")]
 
     master = raw_get(api, grant_["hls_url"])
     assert master.status_code == 200

@@ -90,7 +90,7 @@ def test_product_pages_never_carry_content_or_answers(api, course, role):
                                           ("buyer_with_access", 200), ("owner", 409), ("other_creator", 403)])
 def test_recording_progress_on_a_paid_lesson(api, course, role, status):
     response = api.call("PUT", f"/v1/products/{course.product_id}/lessons/{course.paid_lessons[1]}/progress",
-                        USERS[role], {"completed": True})
+                        USERS[role], {"is_completed": True})
     assert response.status_code == status, response.json
     assert_only_open_bodies(course, response.body.decode(), readable=set())
 

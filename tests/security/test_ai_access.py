@@ -43,7 +43,7 @@ def requests(course) -> dict[str, tuple[str, dict]]:
         "outline": (f"{base}/ai/outline", {"topic": "Bread"}),
         "enhance": (f"{base}/lessons/{course['lesson_id']}/ai/enhance", {}),
         "enhance_apply": (f"{base}/lessons/{course['lesson_id']}/ai/enhance/apply", {"content": FERMENTATION}),
-        "quiz": (f"{base}/modules/{course['module_id']}/ai/quiz", {"questions": 2}),
+        "quiz": (f"{base}/modules/{course['module_id']}/ai/quiz", {"question_count": 2}),
         "description": (f"{base}/ai/description", {}),
     }
 

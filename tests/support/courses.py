@@ -60,8 +60,8 @@ def make_course(api, owner: str = "alice", publish: bool = True, **fields) -> Co
     course = Course(pid, free, paid, "", "", "", bodies=bodies)
     for attr, body, questions in (
             ("free_quiz", {"scope": "inline", "lesson_id": free}, QUESTIONS[1:2]),
-            ("module_quiz", {"scope": "module", "module_id": m1, "allow_retakes": False}, QUESTIONS[:1]),
-            ("final_quiz", {"scope": "course", "passing_score": 60}, QUESTIONS)):
+            ("module_quiz", {"scope": "module", "module_id": m1, "is_retakable": False}, QUESTIONS[:1]),
+            ("final_quiz", {"scope": "course", "passing_score_percent": 60}, QUESTIONS)):
         quiz_id = quizzes.add_quiz(owner, pid, {"title": attr, **body}).quiz_id
         setattr(course, attr, quiz_id)
         course.answers[quiz_id] = {
@@ -72,12 +72,13 @@ def make_course(api, owner: str = "alice", publish: bool = True, **fields) -> Co
     return course
 
 
-def grant(user: str, product_id: str, access_type: str = "purchased"):
-    """What a purchase (or a gift) leaves behind: the grant and, for a course, the enrollment."""
+def grant(user: str, product_id: str, source: str = "claim"):
+    """What a claim (or a gift: `gifted`, a promotion: `promotional`) leaves behind: the grant and, for a course,
+    the enrollment. A purchase's own source is `tests.support.orders.make_order(..., grant=True)`."""
     from chalicelib.models import Product
     from chalicelib.services.access import grants as access
 
-    return access.grant(user, Product.get(product_id).attribute_values, access_type)
+    return access.grant(user, Product.get(product_id).attribute_values, source)
 
 
 def progress(api, user, course, lesson_id, body):

@@ -8,9 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 def make_order(api, creator: str = "alice", buyer: str = "bob", *, product_id: str | None = None,
                status: str = "paid", amount_cents: int = 1500, refunded_cents: int = 0, paid_days_ago: float = 1,
-               currency: str = "USD", fee_cents: int = 75, created_days_ago: float | None = None) -> str:
-    """An order of `buyer` for `product_id` (by default a new published ebook of `creator`); its id."""
-    from chalicelib.models import Order
+               currency: str = "USD", fee_cents: int = 75, created_days_ago: float | None = None,
+               grant: bool = False) -> str:
+    """An order of `buyer` for `product_id` (by default a new published ebook of `creator`); its id. `grant`: the
+    buyer's access with this order as its source, as the payment's webhook leaves it."""
+    from chalicelib.models import Order, Product
+    from chalicelib.models.base import utcnow
+    from chalicelib.services.access import grants
+    from chalicelib.services.core.db import transaction
     from chalicelib.services.core.ids import new_id
 
     if product_id is None:
@@ -24,4 +29,8 @@ def make_order(api, creator: str = "alice", buyer: str = "bob", *, product_id: s
           currency=currency, list_price_cents=amount_cents, amount_cents=amount_cents, refunded_cents=refunded_cents,
           platform_fee_cents=fee_cents, payment_intent_id=f"pi_{order_id}", created_at=created_at,
           paid_at=None if status == "pending" else paid_at).save()
+    if grant:
+        held, product = grants.current_grant(buyer, product_id), Product.get(product_id).attribute_values
+        with transaction() as tx:
+            grants.set_source(tx, held, buyer, product, grants.order_source(order_id), "active", utcnow())
     return order_id

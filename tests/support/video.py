@@ -102,7 +102,7 @@ def fabricate_ready_video(creator_id: str, duration_ms: int = 15_000, master: st
                storyboard_key=video.key("storyboard.jpg"), storyboard_vtt_key=video.key("storyboard.vtt"),
                processed_at=utcnow()).save()
     for quality, (width, height, bitrate) in RENDITIONS.items():
-        VideoQualityVariant(video.video_id, quality, width=width, height=height, bitrate=bitrate,
+        VideoQualityVariant(video.video_id, quality, width=width, height=height, bitrate_bps=bitrate,
                             playlist_key=video.key(f"{hls}/{quality}/index.m3u8"), size_bytes=1500).save()
     return video
 
@@ -132,13 +132,6 @@ def make_video_course(owner: str = "alice", publish: bool = True) -> VideoCourse
     if publish:
         catalog.publish_product(owner, pid)
     return VideoCourse(pid, module_id, free, paid)
-
-
-def grant(user: str, product_id: str) -> None:
-    from chalicelib.models import Product
-    from chalicelib.services.access import grants as access
-
-    access.grant(user, dict(Product.get(product_id).attribute_values), "purchased")
 
 
 def path_of(url: str) -> str:

@@ -17,14 +17,20 @@ def test_prod_derives_cognito_issuer_and_jwks():
 @pytest.mark.parametrize("override", [
     {"CORS_ALLOW_ORIGIN": "*"},
     {"COGNITO_USER_POOL_ID": "", "COGNITO_APP_CLIENT_IDS": ""},
-    {"CURSOR_SECRET": Settings.cursor_secret},
-    {"STRIPE_API_KEY": ""},
-    {"STRIPE_WEBHOOK_SECRET": ""},
+    {"CURSOR_SECRET_ID": ""},
+    {"STRIPE_SECRET_ID": ""},
+    {"PLAYBACK_SECRET_ID": ""},
+    {"MEDIA_CDN_PRIVATE_KEY_SECRET_ID": ""},
+    # Secrets are read from Secrets Manager in prod, never taken from the environment.
+    {"CURSOR_SECRET": "s3cret"},
+    {"STRIPE_API_KEY": "sk_live_x"},
+    {"STRIPE_WEBHOOK_SECRET": "whsec_x"},
+    {"PLAYBACK_SECRET": "p1ay"},
+    {"MEDIA_CDN_PRIVATE_KEY": "-----BEGIN KEY-----"},
     {"STRIPE_API_BASE": "http://127.0.0.1:8420"},
-    {"PLAYBACK_SECRET": Settings.playback_secret},
     {"TRANSCODER": "ffmpeg"},
     {"MEDIACONVERT_ROLE_ARN": ""},
-    {"MEDIA_CDN_PRIVATE_KEY": ""},
+    {"MEDIA_CDN_DOMAIN": ""},
 ])
 def test_prod_refuses_unsafe_settings(override):
     with pytest.raises(ConfigError):

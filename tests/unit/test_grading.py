@@ -53,8 +53,8 @@ def test_multi_select_needs_the_exact_set(chosen, right):
 
 
 def test_score_percentage_and_results_carry_answers_and_explanations():
-    graded = grade([MC, TF, MS], {"mc": [2], "tf": [0]}, passing_score=34)
-    assert (graded.score, graded.max_score, graded.percentage, graded.passed) == (1, 3, 33, False)
+    graded = grade([MC, TF, MS], {"mc": [2], "tf": [0]}, passing_score_percent=34)
+    assert (graded.score, graded.max_score, graded.score_percent, graded.is_passed) == (1, 3, 33, False)
     assert [r["correct_answers"] for r in graded.results] == [[2], [1], [0, 3]]
     assert [r["explanation"] for r in graded.results] == ["why mc", "why tf", "why ms"]
     assert graded.results[2]["selected"] == []  # unanswered counts as wrong
@@ -62,10 +62,10 @@ def test_score_percentage_and_results_carry_answers_and_explanations():
 
 def test_passing_compares_exactly_not_the_rounded_percentage():
     two_of_three = {"mc": [2], "tf": [1]}
-    assert grade([MC, TF, MS], two_of_three, passing_score=66).passed is True
-    assert grade([MC, TF, MS], two_of_three, passing_score=67).passed is False  # 66.67 % < 67 %
-    assert grade([MC, TF, MS], two_of_three, passing_score=66).percentage == 66
-    assert grade([MC], {}, passing_score=0).passed is True
+    assert grade([MC, TF, MS], two_of_three, passing_score_percent=66).is_passed is True
+    assert grade([MC, TF, MS], two_of_three, passing_score_percent=67).is_passed is False  # 66.67 % < 67 %
+    assert grade([MC, TF, MS], two_of_three, passing_score_percent=66).score_percent == 66
+    assert grade([MC], {}, passing_score_percent=0).is_passed is True
 
 
 def test_answers_to_unknown_questions_are_refused():
@@ -83,9 +83,9 @@ def enrollment(completed=(), passed=(), completed_at=None) -> Enrollment:
 
 def test_progress_counts_completed_lessons_that_still_exist():
     summary = progress_summary(enrollment(completed={"l1", "l2", "gone"}), {"l1", "l2", "l3"})
-    assert (summary["lessons_completed"], summary["total_lessons"], summary["progress_percentage"]) == (2, 3, 66)
-    assert progress_summary(enrollment(), set())["progress_percentage"] == 0
-    assert progress_summary(enrollment(completed={"l1"}), {"l1"})["progress_percentage"] == 100
+    assert (summary["lessons_completed"], summary["total_lessons"], summary["progress_percent"]) == (2, 3, 66)
+    assert progress_summary(enrollment(), set())["progress_percent"] == 0
+    assert progress_summary(enrollment(completed={"l1"}), {"l1"})["progress_percent"] == 100
 
 
 def test_completion_needs_every_lesson_and_every_final_quiz():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from local import ROOT, run
+from local import ROOT, logs, run
 
 
 class FakeThread:
@@ -84,7 +84,7 @@ def test_the_rss_line_is_a_warning_above_the_threshold(caplog):
 def test_the_rss_line_is_one_json_object():
     record = logging.LogRecord("local.emulator", logging.WARNING, __file__, 1, "emulator RSS %d MB", (2500,), None)
     record.fields = {"event": "emulator_rss", "rss_mb": 2500.0}
-    line = run.JsonLines().format(record)
+    line = logs.JsonLines().format(record)
     assert "\n" not in line
     assert json.loads(line) | {"time": None} == {"time": None, "level": "WARNING", "logger": "local.emulator",
                                                  "message": "emulator RSS 2500 MB", "event": "emulator_rss",
@@ -146,7 +146,7 @@ class FakeApi:
 def test_the_runner_exits_non_zero_when_the_emulator_is_gone(monkeypatch, caplog):
     watcher, server, _, _ = watch()
     server._thread.alive = False
-    monkeypatch.setattr(run, "configure_logging", lambda: None)
+    monkeypatch.setattr(run, "configure_logging", lambda state_dir: None)
     monkeypatch.setattr(run.signal, "signal", lambda *args: None)
     monkeypatch.setattr(run, "start", lambda args, stack: (FakeApi(), watcher))
     stopped = []

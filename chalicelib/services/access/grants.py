@@ -1,4 +1,4 @@
-"""Access grants: who may use a product, and the grant writes commerce adds to its own transactions."""
+"""Access grants: who may use a product, from which sources, and the writes commerce adds to its transactions."""
 
 from __future__ import annotations
 
@@ -7,14 +7,47 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from chalicelib.errors import Conflict
 from chalicelib.models import AccessGrant, Enrollment
 from chalicelib.models.base import utcnow
-from chalicelib.services.core.db import CONDITION_FAILED, cancellation_codes, transaction
+from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
 ACCESS_TYPES = ("purchased", "gifted", "promotional")  # a free checkout is a purchase at 0
+SOURCE_STATUSES = ("active", "suspended", "revoked")
+CLAIM = "claim"  # the source of a free claim (a free product, pay-what-you-want at 0)
+_ATTEMPTS = 8
+
+
+def order_source(order_id: str) -> str:
+    return f"order:{order_id}"
+
+
+def source_type(source: str) -> str:
+    """The access type a source gives: orders and claims are purchases; gifts and promotions name themselves."""
+    return source if source in ("gifted", "promotional") else "purchased"
+
+
+def combined(sources: dict[str, str], access_type: str = "preview") -> tuple[str, str]:
+    """`(status, access_type)` of a grant from its sources: active while any source is active (the best such
+    source's type: purchased > gifted > promotional), else suspended while any is suspended, else revoked;
+    no source at all is a free-preview learner's row. `access_type` is kept when nothing is active."""
+    for status in SOURCE_STATUSES:
+        holding = [source_type(source) for source, value in sources.items() if value == status]
+        if holding:
+            best = min(holding, key=ACCESS_TYPES.index)
+            return status, best if status == "active" else access_type
+    return "preview", access_type
+
+
+def sources_of(grant: AccessGrant | None) -> dict[str, str]:
+    if grant is None:
+        return {}
+    if grant.sources is None:  # a row written before sources: its one source is its type
+        return {} if grant.status == "preview" else {grant.access_type: grant.status}
+    return {str(key): str(value) for key, value in grant.sources.as_dict().items()}
 
 
 def full_access_reason(user_id: str | None, product: dict[str, Any]) -> str | None:
@@ -23,11 +56,14 @@ def full_access_reason(user_id: str | None, product: dict[str, Any]) -> str | No
         return None
     if product["creator_id"] == user_id:
         return "owner"
-    try:
-        grant = AccessGrant.get(user_id, product["product_id"])
-    except DoesNotExist:
-        return None
-    return grant.access_type if grant.status == "active" else None
+    grant = current_grant(user_id, product["product_id"], consistent=False)
+    return grant.access_type if grant is not None and grant.status == "active" else None
+
+
+def held_status(user_id: str, product_id: str) -> str | None:
+    """The status of the caller's grant (None without one): checkout says when a purchase replaces lost access."""
+    grant = current_grant(user_id, product_id)
+    return grant.status if grant is not None else None
 
 
 def access_map(user_id: str | None, products: list[dict[str, Any]]) -> dict[str, bool]:
@@ -42,80 +78,84 @@ def access_map(user_id: str | None, products: list[dict[str, Any]]) -> dict[str,
     return result
 
 
-def grant(user_id: str, product: dict[str, Any], access_type: str) -> tuple[AccessGrant, bool]:
-    """Give access once (and, for a course, the enrollment with it): `(grant, created)`.
-
-    A repeated grant for the same user and product changes nothing and returns the existing grant.
-    """
-    if access_type not in ACCESS_TYPES:
-        raise ValueError(f"unknown access type {access_type}")
-    now = utcnow()
-    record = AccessGrant(user_id, product["product_id"], creator_id=product["creator_id"], access_type=access_type,
-                         granted_at=now, last_activity_at=now)
+def current_grant(user_id: str, product_id: str, consistent: bool = True) -> AccessGrant | None:
     try:
-        with transaction() as tx:
-            tx.save(record, condition=AccessGrant.product_id.does_not_exist())
-            if product["product_type"] == "course":
-                tx.update(Enrollment(user_id, product["product_id"]), actions=[
-                    Enrollment.access_type.set(access_type),
-                    Enrollment.enrolled_at.set(Enrollment.enrolled_at | now),
-                    Enrollment.last_activity_at.set(Enrollment.last_activity_at | now),
-                ])
-    except TransactWriteError as exc:  # item 0 is the grant: PynamoDB sends puts before updates
-        if cancellation_codes(exc)[:1] != [CONDITION_FAILED]:
-            raise
-        return AccessGrant.get(user_id, product["product_id"], consistent_read=True), False
-    return record, True
-
-
-# --- grant status changes (commerce: refunds and disputes) ------------------------------------------
-# These add their writes to the caller's transaction, so the change of access commits together with the
-# order's change and the processed-event marker (exactly once). Enrollments, progress and certificates are
-# never touched: a learner whose access returns finds everything where they left it.
-
-GRANT_STATUSES = ("active", "suspended", "revoked")
-
-
-def add_grant(tx: TransactWrite, user_id: str, product: dict[str, Any], access_type: str, now: datetime) -> None:
-    """Upsert an active grant (and a course's enrollment) inside `tx`. Callers guarantee once-only (an order
-    paid under a condition); an existing grant, e.g. one revoked by an earlier refund, becomes active again."""
-    tx.update(AccessGrant(user_id, product["product_id"]), actions=[
-        AccessGrant.creator_id.set(product["creator_id"]),
-        AccessGrant.access_type.set(access_type),
-        AccessGrant.status.set("active"),
-        AccessGrant.granted_at.set(now),
-        AccessGrant.last_activity_at.set(AccessGrant.last_activity_at | now),
-    ])
-    if product["product_type"] == "course":
-        tx.update(Enrollment(user_id, product["product_id"]), actions=[
-            Enrollment.access_type.set(access_type),
-            Enrollment.enrolled_at.set(Enrollment.enrolled_at | now),
-            Enrollment.last_activity_at.set(Enrollment.last_activity_at | now),
-        ])
-
-
-def current_grant(user_id: str, product_id: str) -> AccessGrant | None:
-    try:
-        return AccessGrant.get(user_id, product_id, consistent_read=True)
+        return AccessGrant.get(user_id, product_id, consistent_read=consistent)
     except DoesNotExist:
         return None
 
 
-def set_grant_status(tx: TransactWrite, grant: AccessGrant, status: str) -> None:
-    """Change a grant's status inside `tx`, conditioned on the status it was read with (a concurrent
-    change cancels the transaction and the caller re-reads)."""
-    if status not in GRANT_STATUSES:
-        raise ValueError(f"unknown grant status {status}")
-    tx.update(grant, actions=[AccessGrant.status.set(status)], condition=AccessGrant.status == grant.status)
+def grant(user_id: str, product: dict[str, Any], source: str) -> tuple[AccessGrant, bool]:
+    """Make `source` (a free claim, a gift, a promotion) an active source of the user's access, once, in its own
+    transaction (with a course's enrollment): `(grant, created)`, created when the user had no access before.
+    A repeat changes nothing; a holder through another source keeps it and gains this one."""
+    for _ in retry_on_conflict(_ATTEMPTS, 0.005, _busy, max_delay=0.5):
+        current = current_grant(user_id, product["product_id"])
+        if sources_of(current).get(source) == "active":
+            return current, False
+        now = utcnow()
+        try:
+            with transaction() as tx:
+                written = set_source(tx, current, user_id, product, source, "active", now)
+        except TransactWriteError as exc:
+            if not lost_race(exc):
+                raise
+            continue
+        return written, current is None or current.status != "active"
+    raise AssertionError("unreachable")  # pragma: no cover - retry_on_conflict raises when exhausted
 
 
-def revoke(tx: TransactWrite, grant: AccessGrant) -> None:
-    set_grant_status(tx, grant, "revoked")
+def _busy() -> Conflict:
+    return Conflict("too many simultaneous changes of this access; retry")
 
 
-def suspend(tx: TransactWrite, grant: AccessGrant) -> None:
-    set_grant_status(tx, grant, "suspended")
+def set_source(tx: TransactWrite, current: AccessGrant | None, user_id: str, product: dict[str, Any],
+               source: str, status: str, now: datetime) -> AccessGrant:
+    """Set one source's status inside `tx`, conditioned on the grant as read (absent, or the same `version`): a
+    concurrent change of any source cancels the transaction and the caller re-reads. The grant's status and type
+    are derived from all its sources. A source seen for the first time also upserts a course's enrollment (kept
+    whatever happens later: enrollments, progress and certificates are never removed). The grant as written."""
+    if status not in SOURCE_STATUSES:
+        raise ValueError(f"unknown source status {status}")
+    sources = {**sources_of(current), source: status}
+    state, access_type = combined(sources, current.access_type if current else source_type(source))
+    product_id = product["product_id"]
+    row = AccessGrant(user_id, product_id)
+    actions = [AccessGrant.sources.set(sources), AccessGrant.status.set(state),
+               AccessGrant.access_type.set(access_type), AccessGrant.version.add(1),
+               AccessGrant.creator_id.set(product["creator_id"]),
+               AccessGrant.last_activity_at.set(AccessGrant.last_activity_at | now)]
+    if state == "active" and (current is None or current.status != "active"):
+        actions.append(AccessGrant.granted_at.set(now))  # granted (again) now
+    else:
+        actions.append(AccessGrant.granted_at.set(AccessGrant.granted_at | now))
+    if current is None:
+        condition = AccessGrant.product_id.does_not_exist()
+    elif current.version:
+        condition = AccessGrant.version == int(current.version)
+    else:
+        condition = AccessGrant.version.does_not_exist() & AccessGrant.product_id.exists()
+    tx.update(row, actions=actions, condition=condition)
+    if product["product_type"] == "course" and source not in sources_of(current):
+        tx.update(Enrollment(user_id, product_id), actions=[
+            Enrollment.access_type.set(access_type if state == "active" else source_type(source)),
+            Enrollment.enrolled_at.set(Enrollment.enrolled_at | now),
+            Enrollment.last_activity_at.set(Enrollment.last_activity_at | now),
+        ])
+    activated = state == "active" and (current is None or current.status != "active")
+    return AccessGrant(user_id, product_id, creator_id=product["creator_id"], access_type=access_type, status=state,
+                       sources=sources, version=int(current.version or 0) + 1 if current else 1,
+                       granted_at=now if activated or current is None else current.granted_at,
+                       last_activity_at=current.last_activity_at if current else now)
 
 
-def restore(tx: TransactWrite, grant: AccessGrant) -> None:
-    set_grant_status(tx, grant, "active")
+def preview_row(tx: TransactWrite, user_id: str, product_id: str, creator_id: str, now: datetime) -> None:
+    """A free-preview learner's library row (no source), or the existing row with its activity bumped: an upsert
+    that never changes a grant's status or sources."""
+    tx.update(AccessGrant(user_id, product_id), actions=[
+        AccessGrant.creator_id.set(AccessGrant.creator_id | creator_id),
+        AccessGrant.access_type.set(AccessGrant.access_type | "preview"),
+        AccessGrant.status.set(AccessGrant.status | "preview"),
+        AccessGrant.granted_at.set(AccessGrant.granted_at | now),
+        AccessGrant.last_activity_at.set(now),
+    ])

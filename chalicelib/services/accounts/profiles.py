@@ -36,6 +36,8 @@ def update_profile(user_id: str, changes: dict[str, Any]) -> CreatorAccount:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
+    if not changes:  # an empty update writes nothing (DynamoDB refuses an update without actions)
+        return require_creator(user_id)
     for _ in retry_on_conflict(ATTEMPTS, 0.01, _changed_meanwhile):
         account = require_creator(user_id)
         old, new = account.handle, changes.get("handle", account.handle)

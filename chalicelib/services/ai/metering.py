@@ -15,7 +15,7 @@ from chalicelib.errors import Conflict, IdempotencyKeyReused, InvalidInput
 from chalicelib.models import AiLedgerEntry, CreatorAccount, User
 from chalicelib.models.allowance import INFLIGHT_SHARDS, random_shard
 from chalicelib.models.base import utcnow
-from chalicelib.observability import logger
+from chalicelib.observability import Metric, count_by, logger
 from chalicelib.services.ai import credits, periods
 from chalicelib.services.ai.errors import ATTEMPTS, BACKOFF, AllowanceBusy, AllowanceExhausted, RequestInProgress
 from chalicelib.services.core.db import CONDITION_FAILED, cancellation_codes, lost_race, retry_on_conflict, transaction
@@ -206,6 +206,8 @@ def _settle(reservation: Reservation, status: str, from_allowance: int, from_cre
                               condition=CreatorAccount.ai_allowance_reset_date == reservation.period_end)
                 if unused_credits:
                     tx.update(User(reservation.user_id), actions=[User.ai_credit_balance.add(unused_credits)])
+            if status == "committed" and used:
+                count_by(Metric.AI_TOKENS, used, feature=reservation.feature)
             return
         except TransactWriteError as exc:
             if not lost_race(exc):

@@ -117,14 +117,14 @@ def outline(user_id: str, product_id: str, body: dict[str, Any], idempotency_key
     call = _begin(user_id, idempotency_key, "outline", product_id, body)
     store.owned_course(user_id, product_id)
     if body["apply"]:
-        check_room(len(store.load_outline(product_id).modules) + body["modules"], "course")
-    request = prompts.outline(body["topic"], body["description"], body["audience"], body["modules"],
+        check_room(len(store.load_outline(product_id).modules) + body["module_count"], "course")
+    request = prompts.outline(body["topic"], body["description"], body["audience"], body["module_count"],
                                  body["lessons_per_module"])
 
     def finish(data: dict[str, Any]) -> dict[str, Any]:
         draft = validated(OutlineDraft, data)
         applied = write_outline(product_id, draft, call.request_id) if body["apply"] else None
-        return {**draft.model_dump(mode="json"), "applied": applied}
+        return {**draft.model_dump(mode="json"), "applied_modules": applied}
 
     return _metered(call, "outline", request, "the outline request", finish)
 
@@ -164,7 +164,7 @@ def _check_question_capacity(sources: list[Source], questions: int) -> None:
         raise InvalidInput(
             f"the module's lessons hold {available} sentence(s) a question can be built from; ask for at most "
             f"{available} question(s) or add lesson text",
-            [{"loc": ["body", "questions"], "msg": f"at most {available}", "type": "too_many_questions",
+            [{"loc": ["body", "question_count"], "msg": f"at most {available}", "type": "too_many_questions",
               "available": available}])
 
 
@@ -182,8 +182,8 @@ def quiz(user_id: str, product_id: str, module_id: str, body: dict[str, Any],
         raise InvalidInput("the module's lessons have no text to build questions from")
     if body["apply"]:
         check_room(len(current.quizzes_of("module", module_id)) + 1, "module's quiz list")
-    _check_question_capacity(sources, body["questions"])
-    request = prompts.quiz(module.title, sources, body["questions"])
+    _check_question_capacity(sources, body["question_count"])
+    request = prompts.quiz(module.title, sources, body["question_count"])
 
     def finish(data: dict[str, Any]) -> dict[str, Any]:
         draft = validated(QuizDraft, data)
@@ -193,7 +193,7 @@ def quiz(user_id: str, product_id: str, module_id: str, body: dict[str, Any],
             raise AiBadOutput("the AI model wrote a question that is not a valid question; nothing was saved or "
                              "charged", exc.details) from None
         applied = write_quiz(product_id, module_id, draft.title, questions, call.request_id) if body["apply"] else None
-        return {"title": draft.title, "questions": questions, "applied": applied}
+        return {"title": draft.title, "questions": questions, "applied_quiz": applied}
 
     return _metered(call, "quiz", request, "the module's lessons", finish)
 
@@ -225,6 +225,6 @@ def description(user_id: str, product_id: str, body: dict[str, Any], idempotency
         draft = validated(DescriptionDraft, data)
         if body["apply"]:
             products.update_product(user_id, product_id, {"description": draft.description})
-        return {**draft.model_dump(mode="json"), "applied": body["apply"]}
+        return {**draft.model_dump(mode="json"), "is_applied": body["apply"]}
 
     return _metered(call, "description", request, "the product", finish)

@@ -23,12 +23,12 @@ def status(user_id: str, now: datetime | None = None) -> dict[str, Any]:
     cap = account.ai_allowance_tokens
     return {
         "tier": account.ai_allowance_tier,
-        "tokens_total": None if cap is None else int(cap),
-        "tokens_used": int(account.ai_tokens_used),
-        "tokens_reserved": int(account.ai_tokens_reserved),
-        "tokens_remaining": None if cap is None else max(0, int(cap) - int(account.ai_tokens_held)),
+        "total_tokens": None if cap is None else int(cap),
+        "used_tokens": int(account.ai_tokens_used),
+        "reserved_tokens": int(account.ai_tokens_reserved),
+        "remaining_tokens": None if cap is None else max(0, int(cap) - int(account.ai_tokens_held)),
         "resets_at": account.ai_allowance_reset_date,
-        "credits_balance": credits.balance(user_id),
+        "credit_balance_tokens": credits.balance(user_id),
         "usage_by_feature": {name: int(tokens) for name, tokens in account.ai_usage_by_feature.as_dict().items()},
     }
 
@@ -47,5 +47,5 @@ def _row(entry: AiLedgerEntry) -> dict[str, Any]:
     return {"kind": entry.kind, "request_id": entry.request_id, "reference": entry.reference,
             "feature": entry.feature, "model": entry.model, "status": entry.status,
             "reserved_tokens": number(entry.reserved_tokens), "tokens": number(entry.tokens_total),
-            "from_allowance": number(entry.tokens_from_allowance), "from_credits": number(entry.tokens_from_credits),
+            "allowance_tokens": number(entry.tokens_from_allowance), "credit_tokens": number(entry.tokens_from_credits),
             "created_at": entry.created_at, "committed_at": entry.committed_at, "released_at": entry.released_at}

@@ -62,18 +62,18 @@ def write_outline(product_id: str, draft: Any, request_id: str) -> list[dict[str
             module_id = derived_id("mod", product_id, request_id, m)
             node = ModuleNode(product_id, module_sk(module_id), module_id=module_id,
                               position=len(outline.modules) + m, title=module.title, description=module.summary,
-                              is_free_preview=False, estimated_minutes=0)
+                              is_free_preview=False, estimated_duration_seconds=0)
             lesson_ids = []
             for n, lesson in enumerate(module.lessons):
                 lesson_id = derived_id("les", product_id, request_id, m, n)
                 lesson_ids.append(lesson_id)
                 items.append(LessonNode(product_id, lesson_sk(lesson_id), lesson_id=lesson_id, module_id=module_id,
                                         position=n, title=lesson.title, slug=_free_slug(lesson.title, taken),
-                                        content_type="text", estimated_minutes=0, is_free_preview=False))
+                                        content_type="text", estimated_duration_seconds=0, is_free_preview=False))
                 items.append(LessonBody(product_id, body_sk(lesson_id), lesson_id=lesson_id, content=lesson.summary))
             items.append(node)
             written.append({"module_id": module_id, "title": node.title, "description": node.description,
-                            "position": node.position, "is_free_preview": False, "estimated_minutes": 0,
+                            "position": node.position, "is_free_preview": False, "estimated_duration_seconds": 0,
                             "lesson_ids": lesson_ids})
         return _saves(items), written
 
@@ -91,8 +91,8 @@ def write_quiz(product_id: str, module_id: str, title: str, questions: list[dict
         siblings = outline.quizzes_of("module", module_id)
         check_room(len(siblings) + 1, "module's quiz list")
         quiz = QuizNode(product_id, quiz_sk(quiz_id), quiz_id=quiz_id, scope="module", module_id=module_id,
-                        lesson_id=None, title=title, position=len(siblings), passing_score=70, allow_retakes=True,
-                        is_free_preview=False, question_count=len(questions))
+                        lesson_id=None, title=title, position=len(siblings), passing_score_percent=70,
+                        is_retakable=True, is_free_preview=False, question_count=len(questions))
         nodes = [QuestionNode(product_id, question_sk(quiz_id, question_id), quiz_id=quiz_id,
                               question_id=question_id, position=i, **question)
                  for i, question in enumerate(questions)

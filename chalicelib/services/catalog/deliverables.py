@@ -148,7 +148,7 @@ def start_upload(creator_id: str, product_id: str, filename: str, content_type: 
                          status="pending")
     record.save(condition=ProductFile.file_id.does_not_exist())
     upload = {"url": storage.presign_put(record.s3_key, content_type, UPLOAD_URL_SECONDS), "method": "PUT",
-              "headers": {"Content-Type": content_type}, "expires_in": UPLOAD_URL_SECONDS}
+              "headers": {"Content-Type": content_type}, "expires_in_seconds": UPLOAD_URL_SECONDS}
     return record, upload
 
 
@@ -238,7 +238,7 @@ def download(user_id: str, product_id: str, file_id: str, ip: str | None, user_a
                 filename=record.filename, user_id=user_id, access_reason=reason, ip=(ip or None),
                 user_agent=(user_agent or "")[:512] or None, downloaded_at=now).save()
     url = storage.presign_get(record.s3_key, record.filename, record.content_type, DOWNLOAD_URL_SECONDS)
-    return {"url": url, "expires_in": DOWNLOAD_URL_SECONDS, "filename": record.filename,
+    return {"url": url, "expires_in_seconds": DOWNLOAD_URL_SECONDS, "filename": record.filename,
             "content_type": record.content_type, "size_bytes": record.size_bytes, "download_id": download_id}
 
 

@@ -37,6 +37,6 @@ def explore(query: ExploreQuery, viewer_id: str | None) -> Page:
     owned = grants.access_map(viewer_id, cards)
     creators = card_profiles(card["creator_id"] for card in cards)
     for card in cards:
-        card["user_has_access"] = owned.get(card["product_id"], False)
+        card["has_access"] = owned.get(card["product_id"], False)
         card["creator"] = creators.get(card["creator_id"])
     return replace(page, items=cards)

@@ -13,7 +13,7 @@ ANY = "*"
 CARD_FIELDS = (
     "product_id", "slug", "title", "product_type", "creator_id", "pricing_type", "price_cents", "currency",
     "compare_at_price_cents", "min_price_cents", "has_free_preview", "cover_image_url",
-    "total_lessons", "total_duration_minutes",
+    "total_lessons", "total_duration_seconds",
 )
 
 

@@ -122,7 +122,7 @@ def archive_product(creator_id: str, product_id: str) -> Product:
 
 
 STATS_ATTEMPTS = 5
-COURSE_STATS = ("total_lessons", "total_modules", "total_duration_minutes", "has_free_preview",
+COURSE_STATS = ("total_lessons", "total_modules", "total_duration_seconds", "has_free_preview",
                 "free_preview_lesson_count")
 
 

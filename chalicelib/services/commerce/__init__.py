@@ -3,8 +3,8 @@
 Owns the tables `orders` (GSIs `by_buyer`, `by_creator`, `by_payment_intent`, sparse `pending`), `open-checkouts`,
 `stripe-events` (the exactly-once markers, `ProcessedEvent`; learning keeps its progress markers there too),
 `coupons`, `coupon-redemptions`, `refund-requests` and `credit-purchases`. Access itself is granted, suspended and
-revoked through `access.grants`, inside commerce's transactions; AI credits move through
-`ai.credits.credit_writes`, likewise.
+revoked per source (`order:<order_id>`, `claim`) through `access.grants`, inside commerce's transactions; AI credits
+move through `ai.credits.credit_writes`, likewise.
 
 Checkout (`checkout`): free, or pay-what-you-want at 0 (its minimum is 0; `{}` on a suggested price of 0) → a grant
 (+ course enrollment) at once, no order, no Stripe call; fixed / pay-what-you-want → a pending Order
@@ -28,12 +28,24 @@ Webhook (`webhooks`): `POST /v1/webhooks/stripe` verifies `stripe.Webhook.constr
 when it names a credit purchase, else `order_events`), which reads, decides and returns a `Plan` (`events`); the
 plan's write is applied in ONE TransactWriteItems with the conditional put of `ProcessedEvent(event_id)`. Every
 write in a plan is conditioned on the state it was planned from (an order's status; a purchase's status and refund
-total; a grant's status), so a duplicate delivery finds the marker or loses the race, and a concurrent change
+total; a grant's `version`), so a duplicate delivery finds the marker or loses the race, and a concurrent change
 cancels and re-plans (`core.db.retry_on_conflict`, 6 attempts, then 409).
-Orders: pending → paid → partially_refunded | refunded | disputed → paid (won) | dispute_lost; failed; abandoned;
-cancelled.
-A refund seen before the success is kept on the order and the late success grants nothing. A full refund or a
-lost dispute revokes the purchased grant, an open dispute suspends it; enrollments and progress are kept. The
+Orders (`order_state`): every event RECORDS its fact on the order whatever the order's state (the payment's success,
+refunds, the dispute's status — closed disputes stay closed), and the status and the order's own source of access
+on the buyer's grant are DERIVED from all the facts, by this table, so any order of arrival ends in the same state:
+
+    payment     dispute                  refunded        → status               the order's access source
+    not yet     any                      < amount        → pending | failed | abandoned | cancelled   (none)
+    not yet     any                      ≥ amount        → refunded             (none)
+    succeeded   lost                     any             → dispute_lost         revoked
+    succeeded   open                     any             → disputed             suspended
+    succeeded   none/won/warning_closed  ≥ amount        → refunded             revoked
+    succeeded   none/won/warning_closed  0 < r < amount  → partially_refunded   active
+    succeeded   none/won/warning_closed  0               → paid                 active
+
+The buyer's access is active while any of its sources is (`access`), so a re-purchase after a dispute or a refund
+(checkout allows it and answers `previous_access`) is never undone by the old order's outcome; enrollments and
+progress are kept. The
 purchase email is an outbox flag (`confirmation_pending`) set in the transaction; after the commit it is claimed
 with a conditional update and sent (`confirmation`); a failed send restores the flag and fails the delivery, and
 Stripe's redelivery (a duplicate event) sends it — once. Coupon confirm/release run after the commit (best
@@ -57,7 +69,7 @@ one open request (409 `refund_request_open`). Approval: conditional pending → 
 Stripe, then `create_refund` with the idempotency key `refund-<request_id>`, then approved → refunded with the
 refund id; retries and concurrent approvals reuse the key (409 `refund_not_issued` when Stripe fails: approve
 again). A refund Stripe answers `succeeded` is recorded on the order in the approval itself
-(`order_events.record_refund`): refunded amount, status, the purchased grant revoked on a full refund (kept on a
+(`order_events.record_refund`): refunded amount, status, the order's access source revoked on a full refund (kept on a
 partial one), so sales and the dashboard see it; a `pending` one waits for its `charge.refunded`. Exactly once in
 either order: every refund counted by id goes into the order's `refund_ids` with its sum in `refund_ids_cents`,
 under the condition that both are still what was read; the webhook counts the charge's refunds list (ids not yet
@@ -80,5 +92,5 @@ pure aggregation per currency (never summed across), on the UTC payment day, day
 
 Modules: checkout (checkout, the buyer's orders), webhooks (verify, dispatch, apply once), events (`Plan`, shared
 readings of Stripe objects), order_events (order/refund/dispute plans), confirmation (the purchase email outbox),
-abandonment (the stale-order sweep), coupons, refunds, credit_packs, sales, errors.
+abandonment (the stale-order sweep), coupons, refunds, credit_packs, sales, order_state (the status table), errors.
 """

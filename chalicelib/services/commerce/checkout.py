@@ -20,6 +20,7 @@ from chalicelib.integrations import payments
 from chalicelib.models import Order, Product
 from chalicelib.models.base import utcnow
 from chalicelib.models.commerce import PENDING_SHARDS, OpenCheckout
+from chalicelib.observability import Metric, count
 from chalicelib.services.access import grants
 from chalicelib.services.catalog import products
 from chalicelib.services.commerce import coupons
@@ -61,7 +62,17 @@ def _product_for_sale(buyer_id: str, ref: str) -> Product:
 
 def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int | None,
              coupon_code: str | None) -> dict[str, Any]:
+    """Buy (or claim) a product the buyer holds through no active source: 409 while one is active. A buyer whose
+    access is suspended (a disputed purchase) or revoked (refunded) may buy again; the answer says so
+    (`previous_access`), and the new purchase is a source of its own that the old one's outcome never touches."""
     product = _product_for_sale(buyer_id, ref)
+    held = grants.held_status(buyer_id, product.product_id)
+    result = _checkout(buyer_id, buyer_email, product, amount_cents, coupon_code)
+    return {**result, "previous_access": held} if held in ("suspended", "revoked") else result
+
+
+def _checkout(buyer_id: str, buyer_email: str | None, product: Product, amount_cents: int | None,
+              coupon_code: str | None) -> dict[str, Any]:
     state = products.state_of(product)
     if product.pricing_type == "free":
         return _claim_free(buyer_id, state)
@@ -96,7 +107,8 @@ def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int
 def _claim_free(buyer_id: str, state: dict[str, Any]) -> dict[str, Any]:
     """Nothing to pay (a free product, or pay-what-you-want at 0): access (+ enrollment) at once, no order, no
     Stripe call."""
-    grants.grant(buyer_id, state, "purchased")
+    if grants.grant(buyer_id, state, grants.CLAIM)[1]:  # created: a claim, not a repeat of one
+        count(Metric.FREE_CLAIMS)
     return {"status": "granted", "product_id": state["product_id"], "amount_cents": 0,
             "currency": state.get("currency")}
 
@@ -118,7 +130,9 @@ def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]
     order.status, order.paid_at, order.created_at, order.updated_at = "paid", now, now, now
     with transaction() as tx:
         tx.save(order, condition=Order.order_id.does_not_exist())
-        grants.add_grant(tx, order.buyer_id, state, "purchased", now)
+        grants.set_source(tx, grants.current_grant(order.buyer_id, order.product_id), order.buyer_id, state,
+                          grants.order_source(order.order_id), "active", now)
+    count(Metric.ORDERS_PAID)
     if order.coupon_code:
         coupons.confirm(order.coupon_code, order.buyer_id, order.order_id)
     return {"status": "granted", "product_id": order.product_id, "order_id": order.order_id,

@@ -36,7 +36,7 @@ def discount_cents(coupon: Coupon, list_price_cents: int) -> int:
     if list_price_cents <= 0:
         return 0
     if coupon.kind == "percent":
-        off = list_price_cents * int(coupon.percent_off) // 100
+        off = list_price_cents * int(coupon.discount_percent) // 100
     else:
         off = int(coupon.amount_off_cents)
     return max(0, min(off, list_price_cents))
@@ -82,11 +82,11 @@ def create_coupon(creator_id: str, fields: dict[str, Any]) -> Coupon:
     expires_at = fields.get("expires_at")
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("expires_at must be in the future", _detail("expires_at", "in the past"))
-    coupon = Coupon(creator_id, code, kind=fields["kind"], percent_off=fields.get("percent_off"),
+    coupon = Coupon(creator_id, code, kind=fields["kind"], discount_percent=fields.get("discount_percent"),
                     amount_off_cents=fields.get("amount_off_cents"),
                     currency=currency if fields["kind"] == "amount" else None, product_id=product_id,
                     expires_at=expires_at, max_redemptions=fields.get("max_redemptions"),
-                    once_per_user=fields.get("once_per_user", True), redeemed=0, active=True)
+                    is_once_per_user=fields.get("is_once_per_user", True), redeemed=0, is_active=True)
     try:
         coupon.save(condition=Coupon.code.does_not_exist())
     except PutError as exc:
@@ -104,7 +104,8 @@ def deactivate(creator_id: str, code: str) -> Coupon:
     """Idempotent; reservations already made stay valid. Another creator's code answers 404."""
     coupon = Coupon(creator_id, normalize(code))
     try:
-        coupon.update(actions=[Coupon.active.set(False), Coupon.deactivated_at.set(Coupon.deactivated_at | utcnow())],
+        coupon.update(actions=[Coupon.is_active.set(False),
+                               Coupon.deactivated_at.set(Coupon.deactivated_at | utcnow())],
                       condition=Coupon.code.exists())
     except UpdateError as exc:
         if not condition_failed(exc):
@@ -122,7 +123,7 @@ def _applicable(code: str, product: dict[str, Any]) -> Coupon:
         coupon = Coupon.get(product["creator_id"], code, consistent_read=True)
     except DoesNotExist:
         raise InvalidInput(f"coupon code {code} is not valid") from None
-    if not coupon.active:
+    if not coupon.is_active:
         raise InvalidInput(f"coupon code {code} is not valid")
     if _expired(coupon, utcnow()):
         raise InvalidInput(f"coupon code {code} has expired")
@@ -140,11 +141,11 @@ def reserve(code: str, buyer_id: str, product: dict, order_id: str, list_price_c
     amount = discount_cents(coupon, list_price_cents)
     now = utcnow()
     creator_id = product["creator_id"]
-    guard = _guard_pk(creator_id, code, buyer_id) if coupon.once_per_user else None
+    guard = _guard_pk(creator_id, code, buyer_id) if coupon.is_once_per_user else None
     record = CouponRedemption(_order_pk(order_id, code), creator_id=creator_id, code=code, buyer_id=buyer_id,
                               order_id=order_id, status="reserved", guard_pk=guard, amount_off_cents=amount,
                               created_at=now, updated_at=now)
-    condition = Coupon.active == True  # noqa: E712 - a DynamoDB condition, not a comparison
+    condition = Coupon.is_active == True  # noqa: E712 - a DynamoDB condition, not a comparison
     condition &= Coupon.expires_at.does_not_exist() | (Coupon.expires_at > now)
     if coupon.max_redemptions is not None:
         condition &= Coupon.redeemed < int(coupon.max_redemptions)

@@ -12,6 +12,8 @@ from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.observability import Metric, count
+
 
 @dataclass
 class Plan:
@@ -37,3 +39,17 @@ def latest_charge_id(intent: dict[str, Any]) -> str | None:
     charge = intent.get("latest_charge")
     charge_id = charge.get("id") if isinstance(charge, dict) else charge
     return charge_id if isinstance(charge_id, str) else None
+
+
+REFUND_OUTCOMES = ("refunded", "partially_refunded")  # a refund of a paid order (or credit pack) was counted
+
+
+def count_committed(outcome: str, event_type: str = "") -> None:
+    """The business metric of a payment event whose transaction committed: called once per event, never for a
+    duplicate delivery (an order paid, a refund counted, a dispute opened)."""
+    if event_type == "charge.dispute.created" and outcome != "ignored":
+        count(Metric.DISPUTES)
+    elif event_type == "payment_intent.succeeded" and outcome == "granted":
+        count(Metric.ORDERS_PAID)
+    elif outcome in REFUND_OUTCOMES:
+        count(Metric.REFUNDS)

@@ -8,6 +8,7 @@ cancels the transaction and `webhooks.handle` re-plans.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -18,10 +19,10 @@ from chalicelib.models import Order, Product
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
 from chalicelib.services.commerce import confirmation, coupons
-from chalicelib.services.commerce.events import Plan, Planner, decline_reason, latest_charge_id
+from chalicelib.services.commerce.events import Plan, Planner, count_committed, decline_reason, latest_charge_id
+from chalicelib.services.commerce.order_state import Facts
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
 
-UNPAID = ("pending", "failed", "abandoned", "cancelled")
 _ATTEMPTS = 6
 
 
@@ -45,8 +46,12 @@ def _guarded(tx: TransactWrite, order: Order, actions: list[Any]) -> None:
     tx.update(order, actions=[*actions, Order.updated_at.set(utcnow())], condition=Order.status == order.status)
 
 
-def _product_state(product_id: str) -> dict[str, Any]:
-    product = Product.get(product_id)
+def _product_state(product_id: str) -> dict[str, Any] | None:
+    """What a grant and the purchase email need of the product; None when it no longer exists."""
+    try:
+        product = Product.get(product_id)
+    except DoesNotExist:
+        return None
     return {"product_id": product.product_id, "creator_id": product.creator_id,
             "product_type": product.product_type, "title": product.title}
 
@@ -55,28 +60,50 @@ def _coupon(action: Callable[[str, str, str], None], order: Order) -> Callable[[
     return lambda: action(order.coupon_code, order.buyer_id, order.order_id)
 
 
-# --- planners: read, decide, describe the write -------------------------------------------------------
+# --- planners: read, record the fact, derive the status and the access (`order_state`), describe the write -------
+
+
+def _transition(order: Order, facts: Facts, actions: list[Any], outcome: str,
+                guard: Callable[[TransactWrite, Order, list[Any]], None] | None = None) -> Plan:
+    """The write of one recorded fact: the order's derived status with `actions`, guarded on what was read, and the
+    order's own source of access on the buyer's grant when its status changes (conditioned on the grant's
+    version), in the caller's transaction."""
+    status = facts.status
+    actions = [*actions, Order.status.set(status)]
+    if status != "pending":
+        actions.append(Order.pending_shard.remove())
+    access = facts.access
+    grant = grants.current_grant(order.buyer_id, order.product_id) if access else None
+    source = grants.order_source(order.order_id)
+    product = _product_state(order.product_id) if access and grants.sources_of(grant).get(source) != access else None
+    now = utcnow()
+
+    def write(tx: TransactWrite) -> None:
+        (guard or _guarded)(tx, order, actions)
+        if product is not None:
+            grants.set_source(tx, grant, order.buyer_id, product, source, str(access), now)
+
+    return Plan(outcome, write)
 
 
 def _payment_succeeded(intent: dict[str, Any]) -> Plan:
     order = _order_for_intent(intent.get("id"), intent.get("metadata"))
     if order is None or order.paid_at is not None:
         return Plan("ignored")
-    now = utcnow()
-    actions = [Order.paid_at.set(now), Order.pending_shard.remove(), Order.payment_intent_id.set(intent["id"])]
+    actions = [Order.paid_at.set(utcnow()), Order.payment_intent_id.set(intent["id"])]
     charge_id = latest_charge_id(intent)
     if charge_id:
         actions.append(Order.charge_id.set(charge_id))
-    after = [_coupon(coupons.confirm, order)] if order.coupon_code else []
-    if order.status not in UNPAID:  # refunded (or disputed) before we saw the success: record, grant nothing
-        return Plan("recorded_after_refund", lambda tx: _guarded(tx, order, actions), after)
-    product = _product_state(order.product_id)
-
-    def write(tx: TransactWrite) -> None:
-        _guarded(tx, order, [*actions, Order.status.set("paid"), Order.confirmation_pending.set(True)])
-        grants.add_grant(tx, order.buyer_id, product, "purchased", now)
-
-    return Plan("granted", write, after, then=lambda: confirmation.confirm_once(order, product))
+    facts = replace(Facts.of(order), paid=True)
+    granted = facts.access == "active"
+    if granted:
+        actions.append(Order.confirmation_pending.set(True))
+    outcome = "granted" if granted else f"recorded_after_{'refund' if facts.status == 'refunded' else 'dispute'}"
+    plan = _transition(order, facts, actions, outcome)
+    plan.after = [_coupon(coupons.confirm, order)] if order.coupon_code else []
+    if granted:
+        plan.then = lambda: _confirm(order)
+    return plan
 
 
 def _payment_failed(intent: dict[str, Any]) -> Plan:
@@ -124,27 +151,14 @@ def refund_plan(order: Order, refunds: dict[str, int], amount_refunded: int = 0,
     refunded = min(max(int(order.refunded_cents or 0), by_ids, amount_refunded), amount)
     if not new and refunded <= int(order.refunded_cents or 0):
         return Plan("ignored")  # counted already, or an older, smaller refund total arriving late
-    full = refunded >= amount
     actions = [Order.refunded_cents.set(refunded)]
     if new:
         actions += [Order.refund_ids.add(set(new)), Order.refund_ids_cents.set(by_ids)]
     if charge_id:
         actions.append(Order.charge_id.set(charge_id))
-    if order.status in UNPAID:
-        if full:  # seen before the success: the order can never be fulfilled; it stays out of the pending sweep
-            actions += [Order.status.set("refunded"), Order.pending_shard.remove()]
-        return Plan("refund_recorded", lambda tx: _refund_guarded(tx, order, actions))
-    if order.status not in ("disputed", "dispute_lost"):
-        actions.append(Order.status.set("refunded" if full else "partially_refunded"))
-    grant = grants.current_grant(order.buyer_id, order.product_id) if full else None
-    revoke = grant is not None and grant.access_type == "purchased" and grant.status != "revoked"
-
-    def write(tx: TransactWrite) -> None:
-        _refund_guarded(tx, order, actions)
-        if revoke:
-            grants.revoke(tx, grant)
-
-    return Plan("refunded" if full else "partially_refunded", write)
+    facts = replace(Facts.of(order), refunded_cents=refunded)
+    outcome = ("refunded" if facts.fully_refunded else "partially_refunded") if facts.paid else "refund_recorded"
+    return _transition(order, facts, actions, outcome, guard=_refund_guarded)
 
 
 def _refund_guarded(tx: TransactWrite, order: Order, actions: list[Any]) -> None:
@@ -175,6 +189,7 @@ def record_refund(order_id: str, refund_id: str, amount_cents: int) -> str:
             if not lost_race(exc):
                 raise
             continue
+        count_committed(plan.outcome)
         return plan.outcome
     raise AssertionError("unreachable")  # pragma: no cover - retry_on_conflict raises when exhausted
 
@@ -186,39 +201,23 @@ def too_contended() -> Conflict:
 def _dispute(change: str) -> Planner:
     def plan(dispute: dict[str, Any]) -> Plan:
         order = _order_for_intent(dispute.get("payment_intent"), dispute.get("metadata"))
-        if order is None or order.paid_at is None:
+        if order is None:
             return Plan("ignored")
-        status = str(dispute.get("status") or "")
-        grant = grants.current_grant(order.buyer_id, order.product_id)
-        grant = grant if grant is not None and grant.access_type == "purchased" else None
-        actions = [Order.dispute_status.set(status or "open")]
+        status = str(dispute.get("status") or "") or ("needs_response" if change == "created" else "closed")
+        facts = Facts.of(order).with_dispute(status)
+        actions = [Order.dispute_status.set(str(facts.dispute_status))]
         if isinstance(dispute.get("id"), str):
             actions.append(Order.dispute_id.set(dispute["id"]))
-        grant_change: Callable[[TransactWrite, Any], None] | None = None
-        if change == "created":
-            actions.append(Order.status.set("disputed"))
-            grant_change = grants.suspend if grant and grant.status == "active" else None
-            outcome = "suspended"
-        elif status == "won":
-            fully_refunded = int(order.refunded_cents or 0) >= int(order.amount_cents)
-            actions.append(Order.status.set("refunded" if fully_refunded else "paid"))
-            grant_change = grants.restore if grant and grant.status == "suspended" and not fully_refunded else None
-            outcome = "restored"
-        elif status == "lost":
-            actions.append(Order.status.set("dispute_lost"))
-            grant_change = grants.revoke if grant and grant.status != "revoked" else None
-            outcome = "revoked"
-        else:  # warning_closed and the like: nothing changes but the recorded status
-            outcome = "recorded"
-
-        def write(tx: TransactWrite) -> None:
-            _guarded(tx, order, actions)
-            if grant_change:
-                grant_change(tx, grant)
-
-        return Plan(outcome, write)
+        return _transition(order, facts, actions, _dispute_outcome(facts))
 
     return plan
+
+
+def _dispute_outcome(facts: Facts) -> str:
+    if not facts.paid:
+        return "dispute_recorded"  # before the payment's success: it applies when the success arrives
+    return {"lost": "revoked", "won": "restored"}.get(str(facts.dispute_status),
+                                                      "suspended" if facts.status == "disputed" else "recorded")
 
 
 PLANNERS: dict[str, Planner] = {
@@ -234,4 +233,10 @@ def resend_pending_confirmation(intent: dict[str, Any]) -> None:
     """A success delivered again: send the confirmation the first delivery committed but did not get out."""
     order = _order_for_intent(intent.get("id"), intent.get("metadata"))
     if order is not None and order.confirmation_pending:
-        confirmation.confirm_once(order, _product_state(order.product_id))
+        _confirm(order)
+
+
+def _confirm(order: Order) -> None:
+    product = _product_state(order.product_id)
+    if product is not None:  # a product deleted since has nothing to link to
+        confirmation.confirm_once(order, product)

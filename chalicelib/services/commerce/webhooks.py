@@ -15,10 +15,10 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.integrations import payments
 from chalicelib.models import ProcessedEvent
-from chalicelib.observability import logger
+from chalicelib.observability import Metric, count, logger
 from chalicelib.services.commerce import credit_packs, order_events
 from chalicelib.services.commerce.errors import InvalidWebhook
-from chalicelib.services.commerce.events import Plan
+from chalicelib.services.commerce.events import Plan, count_committed
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
 
 ATTEMPTS = 6
@@ -29,6 +29,7 @@ def receive(payload: bytes, signature: str) -> str:
     try:
         event = payments.gateway().verify_webhook(payload, signature)
     except payments.InvalidWebhook as exc:
+        count(Metric.WEBHOOK_SIGNATURE_FAILURES)
         raise InvalidWebhook(str(exc)) from None
     return handle(event)
 
@@ -60,6 +61,7 @@ def handle(event: dict[str, Any]) -> str:
             if not lost_race(exc):
                 raise
             continue
+        count_committed(plan.outcome, event_type)
         for step in plan.after:
             _best_effort(step, event_id)
         if plan.then:

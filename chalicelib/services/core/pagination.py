@@ -38,7 +38,7 @@ def paginate(query: Callable[..., Iterable[T]], scope: str, cursor: str | None, 
 
     `scope` names what the cursor may resume (e.g. `orders|<buyer>`); a cursor from another scope is 400.
     """
-    secret = get_settings().cursor_secret
+    secret = get_settings().secret("cursor_secret")
     results = query(limit=limit, page_size=limit, last_evaluated_key=decode_cursor(cursor, scope, secret))
     items = list(results)
     return Page(items, encode_cursor(getattr(results, "last_evaluated_key", None), scope, secret))

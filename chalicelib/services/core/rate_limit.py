@@ -17,6 +17,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.config import get_settings
 from chalicelib.errors import TooManyRequests
 from chalicelib.models.rate_limits import RateLimitWindow
+from chalicelib.observability import Metric, count
 from chalicelib.services.core.db import condition_failed
 
 WINDOW_SECONDS = 60
@@ -36,6 +37,7 @@ def hit(scope: str, subject: str, limit: int, *, window_seconds: int = WINDOW_SE
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
+        count(Metric.RATE_LIMIT_REFUSALS)
         raise TooManyRequests(f"at most {limit} {scope} requests per {window_seconds} seconds; try again shortly",
                               retry_after=max(1, math.ceil(start + window_seconds - now))) from None
     return int(window.hits)

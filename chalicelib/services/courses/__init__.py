@@ -11,13 +11,13 @@ Invariants:
   in one transaction.
 - No orphans: deletes that can exceed a transaction (a module with its lessons, quizzes and questions) delete the
   children in batches first and the parent last under the lock; a crash leaves a smaller module, never an orphan.
-- Stats (`total_lessons`, `total_modules`, `total_duration_minutes`, `has_free_preview`,
+- Stats (`total_lessons`, `total_modules`, `total_duration_seconds`, `has_free_preview`,
   `free_preview_lesson_count`) and the product's `lesson_ids` are recomputed from the committed outline after every
   write and stored with `stats_content_version`; an older recomputation never overwrites a newer one.
 - `video_url` accepts only https YouTube/Vimeo URLs, stored in their embed form; the server never fetches them.
 - A lesson may reference (`video_asset_id`) only a `ready` video of its own creator (404 for anyone else's, 422
   naming its status), read from the `video-assets` model; its duration (whole seconds, rounded up) is copied onto the
-  lesson, so outlines and stats never read assets. A lesson's minutes are `estimated_minutes`, else ⌈seconds / 60⌉.
+  lesson, so outlines and stats never read assets. A lesson takes its `estimated_duration_seconds`, else the video's.
   This package never imports the video package: video calls `lessons.attach_video` when an upload named for a lesson
   becomes ready (the lesson switches to `video`, drops an embed URL, unless it already shows it or a newer upload).
 
@@ -35,7 +35,7 @@ the document is validated and turned into items before any write (422 names the 
 SHA-256 of the canonical document, indexes). Lessons and bodies are batch-written first; one transaction then puts
 the modules (≤ 90) and moves the lock with the document's hash in `import_hashes`, so the course appears at once and
 a crashed run is completed by re-running it (lessons whose module does not exist are invisible everywhere). The
-same document again answers 200 `already_imported`; a course with other content answers 409. Only YouTube
+same document again answers 200 `is_already_imported`; a course with other content answers 409. Only YouTube
 `video_url`s become `video_embed` lessons; any other URL is a 422 at its path.
 
 Modules:

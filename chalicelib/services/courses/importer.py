@@ -10,9 +10,9 @@ Why it is shaped like this:
   import is invisible, and after it the whole course appears at once.
 - Ids are derived from (product, document hash, indexes), so a re-run after a crash overwrites the
   same items instead of duplicating them, and a re-run after success finds its hash and answers
-  `already_imported` with the same ids.
+  `is_already_imported` with the same ids.
 - Import only fills an empty course (no modules, no quizzes): anything else is a 409, unless it is
-  this very document again, which answers `already_imported` (the ids it created, even if the author
+  this very document again, which answers `is_already_imported` (the ids it created, even if the author
   has edited the course since).
 """
 
@@ -81,7 +81,7 @@ class ImportPlan:
         return {
             "product_id": self.product_id,
             "import_hash": self.import_hash,
-            "already_imported": already_imported,
+            "is_already_imported": already_imported,
             "module_count": len(self.modules),
             "lesson_count": len(self.lessons),
             "modules": [{"module_id": m.module_id, "title": m.title,

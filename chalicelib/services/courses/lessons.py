@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -63,7 +62,7 @@ def ready_video_seconds(creator_id: str, video_id: str) -> int:
         raise InvalidInput(f"this video is {asset.status}; only a ready video can be attached to a lesson",
                            [{"loc": ["body", "video_asset_id"], "msg": "the video must be ready",
                              "type": "value_error"}])
-    return math.ceil(int(asset.duration_ms or 0) / 1000)
+    return asset.duration_seconds or 0
 
 
 def _video_fields(creator_id: str, fields: dict[str, Any]) -> dict[str, Any]:

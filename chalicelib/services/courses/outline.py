@@ -6,7 +6,6 @@ the learner-facing tree are all derived from it without further reads.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,9 +85,9 @@ class Outline:
         return self.quizzes_of("course")
 
 
-def lesson_minutes(lesson: LessonNode) -> int:
-    """What a lesson takes: the creator's estimate, else its attached video's length in whole minutes (rounded up)."""
-    return int(lesson.estimated_minutes or 0) or math.ceil(int(lesson.video_duration_seconds or 0) / 60)
+def lesson_seconds(lesson: LessonNode) -> int:
+    """What a lesson takes: the creator's estimate, else its attached video's length."""
+    return int(lesson.estimated_duration_seconds or 0) or int(lesson.video_duration_seconds or 0)
 
 
 def has_video(lesson: LessonNode) -> bool:
@@ -103,7 +102,7 @@ def course_stats(outline: Outline) -> dict[str, Any]:
     return {
         "total_modules": len(outline.modules),
         "total_lessons": len(lessons),
-        "total_duration_minutes": sum(lesson_minutes(lesson) for lesson in lessons),
+        "total_duration_seconds": sum(lesson_seconds(lesson) for lesson in lessons),
         "has_free_preview": bool(free) or any(outline.quiz_is_free(q) for q in outline.quizzes),
         "free_preview_lesson_count": len(free),
     }
@@ -118,11 +117,11 @@ def access_reason(full_access: str | None, free: bool) -> tuple[bool, str]:
 
 
 def lesson_access_map(outline: Outline, full_access: str | None) -> dict[str, dict[str, Any]]:
-    """`{lesson_id: {"accessible": bool, "reason": owner|purchased|gifted|promotional|free_preview|locked}}`."""
+    """`{lesson_id: {"is_accessible": bool, "reason": owner|purchased|gifted|promotional|free_preview|locked}}`."""
     result = {}
     for lesson in outline.lessons:
         accessible, reason = access_reason(full_access, outline.lesson_is_free(lesson))
-        result[lesson.lesson_id] = {"accessible": accessible, "reason": reason}
+        result[lesson.lesson_id] = {"is_accessible": accessible, "reason": reason}
     return result
 
 
@@ -135,15 +134,15 @@ def outline_tree(outline: Outline, full_access: str | None) -> list[dict[str, An
         for lesson in outline.lessons_of(module.module_id):
             accessible, reason = access_reason(full_access, outline.lesson_is_free(lesson))
             lessons.append({"lesson_id": lesson.lesson_id, "title": lesson.title, "slug": lesson.slug,
-                            "content_type": lesson.content_type, "estimated_minutes": lesson_minutes(lesson),
+                            "content_type": lesson.content_type, "estimated_duration_seconds": lesson_seconds(lesson),
                             "has_video": has_video(lesson), "video_duration_seconds": lesson.video_duration_seconds,
                             "position": lesson.position, "is_free_preview": bool(lesson.is_free_preview),
-                            "locked": not accessible, "access_reason": reason,
+                            "is_locked": not accessible, "access_reason": reason,
                             "quizzes": [quiz_summary(outline, q, full_access)
                                         for q in outline.inline_quizzes(lesson.lesson_id)]})
         tree.append({"module_id": module.module_id, "title": module.title, "description": module.description,
                      "position": module.position, "is_free_preview": bool(module.is_free_preview),
-                     "estimated_minutes": module.estimated_minutes, "lessons": lessons,
+                     "estimated_duration_seconds": module.estimated_duration_seconds, "lessons": lessons,
                      "quizzes": [quiz_summary(outline, q, full_access)
                                  for q in outline.quizzes_of("module", module.module_id)]})
     return tree
@@ -153,5 +152,5 @@ def quiz_summary(outline: Outline, quiz: QuizNode, full_access: str | None) -> d
     accessible, reason = access_reason(full_access, outline.quiz_is_free(quiz))
     return {"quiz_id": quiz.quiz_id, "title": quiz.title, "scope": quiz.scope, "module_id": quiz.module_id,
             "lesson_id": quiz.lesson_id, "position": quiz.position, "question_count": quiz.question_count,
-            "passing_score": quiz.passing_score, "allow_retakes": bool(quiz.allow_retakes),
-            "is_free_preview": bool(quiz.is_free_preview), "locked": not accessible, "access_reason": reason}
+            "passing_score_percent": quiz.passing_score_percent, "is_retakable": bool(quiz.is_retakable),
+            "is_free_preview": bool(quiz.is_free_preview), "is_locked": not accessible, "access_reason": reason}

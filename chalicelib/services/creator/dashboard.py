@@ -30,15 +30,12 @@ def creator_dashboard(creator_id: str, today: date | None = None) -> dict[str, A
     """403 for a user without a creator account (from `usage.status`)."""
     ai = usage.status(creator_id)
     report = sales.creator_sales(creator_id, today)
-    by_currency = {block["currency"]: block for block in report["currencies"]}
     return {
-        "ai_allowance": {name: ai[name] for name in ("tier", "tokens_total", "tokens_used", "tokens_reserved",
-                                                     "tokens_remaining", "resets_at", "credits_balance")},
+        "ai_allowance": {name: ai[name] for name in ("tier", "total_tokens", "used_tokens", "reserved_tokens",
+                                                     "remaining_tokens", "resets_at", "credit_balance_tokens")},
         "ai_usage_by_feature": ai["usage_by_feature"],
         "products_by_type": products_by_type(creator_id),
         "window_start": report["window_start"],
         "window_end": report["window_end"],
-        "sales_totals": {currency: block["totals"] for currency, block in by_currency.items()},
-        "revenue_trend": {currency: block["daily"] for currency, block in by_currency.items()},
-        "top_products": {currency: block["top_products"] for currency, block in by_currency.items()},
+        "currencies": report["currencies"],  # the schema keeps each block's totals, daily and top products
     }

@@ -13,10 +13,11 @@ free preview (a quiz when it, its module or its host lesson is). Locked content 
 `quiz_locked` with the reason and never the content; questions go out without correct answers or explanations
 until an attempt is graded.
 
-Enrollment (`enrollments`): `POST /v1/products/{id}/enroll` — a free product is a purchase at 0 (the grant and the
-enrollment in one transaction: grant put conditioned on not existing, enrollment upserted so a preview is upgraded
-with its progress); a paid course with free preview content gives a `preview` enrollment and no grant (not in the
-library); other paid products answer 402 `payment_required` (checkout is commerce's); a holder 409
+Enrollment (`enrollments`): `POST /v1/products/{id}/enroll` — a free product is a purchase at 0 (a `claim` source on the
+grant and the enrollment in one transaction, the enrollment upserted so a preview is upgraded with its progress); a
+paid course with free preview content gives a `preview` enrollment and, in the same transaction, a source-less
+grant row with status `preview` (no access; the library lists it with `access_type: preview`, and progress bumps
+it); other paid products answer 402 `payment_required` (checkout is commerce's); a holder 409
 `already_owned`. A learner without an enrollment gets one on first progress or attempt (from their grant, else
 `preview`); the owner gets none (409 `owner_cannot_enroll`). Creators grant with `POST …/grants`.
 

@@ -46,7 +46,7 @@ def progress_summary(enrollment: Enrollment, lesson_ids: Iterable[str]) -> dict[
     return {
         "product_id": enrollment.product_id, "access_type": enrollment.access_type,
         "enrolled_at": enrollment.enrolled_at, "lessons_completed": len(done), "total_lessons": len(current),
-        "progress_percentage": 100 * len(done) // len(current) if current else 0,
+        "progress_percent": 100 * len(done) // len(current) if current else 0,
         "total_time_spent_seconds": int(enrollment.total_time_spent_seconds or 0),
         "last_activity_at": enrollment.last_activity_at, "last_lesson_id": enrollment.last_lesson_id,
         "passed_quiz_ids": sorted(enrollment.passed_quiz_ids or ()),
@@ -62,13 +62,24 @@ def find(user_id: str, product_id: str) -> Enrollment | None:
         return None
 
 
-def _create(user_id: str, product_id: str, access_type: str) -> tuple[Enrollment, bool]:
-    """Create once; a concurrent or earlier enrollment wins and is returned unchanged."""
+def _create(user_id: str, product: Product, access_type: str) -> tuple[Enrollment, bool]:
+    """Create once; a concurrent or earlier enrollment wins and is returned unchanged. A preview enrollment
+    comes with its library row (`grants.preview_row`), in the same transaction."""
     now = utcnow()
-    record = Enrollment(user_id, product_id, access_type=access_type, enrolled_at=now, last_activity_at=now)
-    if put_once(record, Enrollment.product_id):
-        return record, True
-    return Enrollment.get(user_id, product_id, consistent_read=True), False
+    record = Enrollment(user_id, product.product_id, access_type=access_type, enrolled_at=now, last_activity_at=now)
+    if access_type != "preview":
+        if put_once(record, Enrollment.product_id):
+            return record, True
+    else:
+        try:
+            with transaction() as tx:
+                tx.save(record, condition=Enrollment.product_id.does_not_exist())
+                grants.preview_row(tx, user_id, product.product_id, product.creator_id, now)
+            return record, True
+        except TransactWriteError as exc:
+            if not condition_failed(exc):
+                raise
+    return Enrollment.get(user_id, product.product_id, consistent_read=True), False
 
 
 def learner(user_id: str, course: Course) -> Enrollment:
@@ -79,7 +90,7 @@ def learner(user_id: str, course: Course) -> Enrollment:
         return found
     if course.full_access == "owner":
         raise OwnerCannotEnroll("creators do not record progress in their own course; use the preview")
-    return _create(user_id, course.product_id, course.full_access or "preview")[0]
+    return _create(user_id, course.product, course.full_access or "preview")[0]
 
 
 def enroll(user_id: str, ref: str) -> tuple[dict[str, Any], bool]:
@@ -94,10 +105,10 @@ def enroll(user_id: str, ref: str) -> tuple[dict[str, Any], bool]:
     if reason is not None:
         raise AlreadyOwned("you already have access to this product")
     if product.pricing_type == "free":
-        _, created = grants.grant(user_id, products.state_of(product), "purchased")
+        _, created = grants.grant(user_id, products.state_of(product), grants.CLAIM)
         access_type = "purchased"
     elif product.product_type == "course" and product.has_free_preview:
-        _, created = _create(user_id, product.product_id, "preview")
+        _, created = _create(user_id, product, "preview")
         access_type = "preview"
     else:
         raise PaymentRequired("this product is paid: buy it through checkout")
@@ -145,6 +156,8 @@ def touch(tx: TransactWrite, user_id: str, course: Course, now: datetime, action
     if course.full_access in grants.ACCESS_TYPES:
         tx.update(AccessGrant(user_id, course.product_id), actions=[AccessGrant.last_activity_at.set(now)],
                   condition=AccessGrant.product_id.exists())
+    elif course.full_access is None:  # a free-preview learner: their library row moves up (created if missing)
+        grants.preview_row(tx, user_id, course.product_id, course.product.creator_id, now)
 
 
 def changed_meanwhile() -> Conflict:

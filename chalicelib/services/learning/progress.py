@@ -24,7 +24,7 @@ from chalicelib.services.learning import certificates, enrollments, rules
 from chalicelib.services.learning.enrollments import lesson_ids_of, progress_summary
 from chalicelib.services.learning.errors import NotEnrolled
 
-PROGRESS_FIELDS = ("video_progress_seconds", "notes", "bookmarked")
+PROGRESS_FIELDS = ("video_progress_seconds", "notes", "is_bookmarked")
 
 
 def read_lesson(user_id: str | None, ref: str, lesson_id: str) -> dict[str, Any]:
@@ -43,8 +43,8 @@ def record_progress(user_id: str, ref: str, lesson_id: str, changes: dict[str, A
                     learner_name: str | None = None, request_key: str | None = None) -> dict[str, Any]:
     """Upsert the learner's progress on an accessible lesson; may complete the course.
 
-    `changes`: completed (set/unset), time_spent_seconds (a delta to add), video_progress_seconds (resume
-    position), notes, bookmarked. Unsetting `completed` after the course was completed keeps the certificate.
+    `changes`: is_completed (set/unset), time_spent_seconds (a delta to add), video_progress_seconds (resume
+    position), notes, is_bookmarked. Unsetting `is_completed` after the course was completed keeps the certificate.
     `request_key` (the client's Idempotency-Key): the report is recorded once, in the same transaction, bound to
     (learner, product, lesson, changes), so a retried report never adds its time delta twice and gets the current
     progress back, and the key reused for any other report is refused (409 `idempotency_key_reused`).
@@ -96,8 +96,9 @@ def notes_and_bookmarks(user_id: str, ref: str) -> dict[str, Any]:
     ordered = sorted(course.outline.lessons, key=lambda lesson: (modules[lesson.module_id].position, lesson.position))
     return {"items": [{"lesson_id": lesson.lesson_id, "lesson_title": lesson.title, "lesson_slug": lesson.slug,
                        "module_id": lesson.module_id, "module_title": modules[lesson.module_id].title,
-                       "notes": row.notes, "bookmarked": bool(row.bookmarked), "updated_at": row.updated_at}
-                      for lesson in ordered if (row := rows.get(lesson.lesson_id)) and (row.notes or row.bookmarked)]}
+                       "notes": row.notes, "is_bookmarked": bool(row.is_bookmarked), "updated_at": row.updated_at}
+                      for lesson in ordered
+                      if (row := rows.get(lesson.lesson_id)) and (row.notes or row.is_bookmarked)]}
 
 
 def _progress_row(key: str, lesson_id: str) -> LessonProgress | None:
@@ -108,20 +109,20 @@ def _progress_row(key: str, lesson_id: str) -> LessonProgress | None:
 
 
 def _progress_view(row: LessonProgress) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in ("lesson_id", "completed", "completed_at", "time_spent_seconds",
-                                                  "video_progress_seconds", "notes", "bookmarked", "updated_at")}
+    return {name: getattr(row, name) for name in ("lesson_id", "is_completed", "completed_at", "time_spent_seconds",
+                                                  "video_progress_seconds", "notes", "is_bookmarked", "updated_at")}
 
 
 def _progress_actions(lesson_id: str, changes: dict[str, Any], now: datetime) -> tuple[list[Any], list[Any]]:
     """Update actions for the lesson's progress row (an upsert) and for the enrollment."""
     lesson = [LessonProgress.updated_at.set(now)]
     enrollment = [Enrollment.last_lesson_id.set(lesson_id)]
-    if changes.get("completed") is True:
-        lesson += [LessonProgress.completed.set(True),
+    if changes.get("is_completed") is True:
+        lesson += [LessonProgress.is_completed.set(True),
                    LessonProgress.completed_at.set(LessonProgress.completed_at | now)]
         enrollment.append(Enrollment.completed_lesson_ids.add({lesson_id}))
-    elif changes.get("completed") is False:
-        lesson += [LessonProgress.completed.set(False), LessonProgress.completed_at.remove()]
+    elif changes.get("is_completed") is False:
+        lesson += [LessonProgress.is_completed.set(False), LessonProgress.completed_at.remove()]
         enrollment.append(Enrollment.completed_lesson_ids.delete({lesson_id}))
     if changes.get("time_spent_seconds"):
         lesson.append(LessonProgress.time_spent_seconds.add(changes["time_spent_seconds"]))

@@ -35,12 +35,12 @@ NUMBER_DELAY = 0.005  # seconds: the base of the jittered backoff before taking 
 class Grade:
     score: int
     max_score: int
-    percentage: int  # floor, for display; `passed` compares exactly
-    passed: bool
+    score_percent: int  # floor, for display; `is_passed` compares exactly
+    is_passed: bool
     results: list[dict[str, Any]]
 
 
-def grade(questions: Sequence[QuestionNode], answers: Mapping[str, Sequence[int]], passing_score: int) -> Grade:
+def grade(questions: Sequence[QuestionNode], answers: Mapping[str, Sequence[int]], passing_score_percent: int) -> Grade:
     """Grade on the server, one point per question, no partial credit.
 
     A question is right when the set of chosen options equals the set of correct ones: for
@@ -61,7 +61,7 @@ def grade(questions: Sequence[QuestionNode], answers: Mapping[str, Sequence[int]
                         "correct_answers": correct, "explanation": question.explanation})
     score, max_score = sum(result["is_correct"] for result in results), len(results)
     return Grade(score, max_score, 100 * score // max_score if max_score else 0,
-                 max_score > 0 and 100 * score >= passing_score * max_score, results)
+                 max_score > 0 and 100 * score >= passing_score_percent * max_score, results)
 
 
 SINGLE_ANSWER_TYPES = ("multiple_choice", "true_false")
@@ -110,7 +110,7 @@ def submit_attempt(user_id: str, ref: str, quiz_id: str, answers: dict[str, list
     questions = store.load_questions(course.product_id, quiz_id)
     if not questions:
         raise Conflict("this quiz has no questions yet")
-    result = grade(questions, answers, int(quiz.passing_score))
+    result = grade(questions, answers, int(quiz.passing_score_percent))
     enrollments.learner(user_id, course)
     attempt = _save_attempt(user_id, course, quiz, answers, result)
     enrollment = certificates.complete_if_done(user_id, course, learner_name)
@@ -123,8 +123,8 @@ def _attempt_key(user_id: str, quiz_id: str) -> str:
 
 
 def _attempt_view(attempt: QuizAttempt) -> dict[str, Any]:
-    return {name: getattr(attempt, name) for name in ("attempt_number", "score", "max_score", "percentage",
-                                                      "passed", "passing_score", "submitted_at")}
+    return {name: getattr(attempt, name) for name in ("attempt_number", "score", "max_score", "score_percent",
+                                                      "is_passed", "passing_score_percent", "submitted_at")}
 
 
 def _recent_attempts(user_id: str, quiz_id: str, limit: int) -> list[QuizAttempt]:
@@ -139,13 +139,14 @@ def _save_attempt(user_id: str, course: Course, quiz: QuizNode, answers: dict[st
     key = _attempt_key(user_id, quiz.quiz_id)
     for _ in retry_on_conflict(NUMBER_RETRIES, NUMBER_DELAY, _too_many_at_once):
         latest = _recent_attempts(user_id, quiz.quiz_id, 1)
-        if latest and not quiz.allow_retakes and not latest[0].reset_by:
+        if latest and not quiz.is_retakable and not latest[0].reset_by:
             raise RetakeNotAllowed("this quiz allows a single attempt")
         number = int(latest[0].attempt_number) + 1 if latest else 1
         attempt = QuizAttempt(key, number, product_id=course.product_id, quiz_id=quiz.quiz_id,
                               answers={qid: sorted(set(chosen)) for qid, chosen in answers.items()},
-                              score=result.score, max_score=result.max_score, percentage=result.percentage,
-                              passed=result.passed, passing_score=int(quiz.passing_score), submitted_at=utcnow())
+                              score=result.score, max_score=result.max_score, score_percent=result.score_percent,
+                              is_passed=result.is_passed, passing_score_percent=int(quiz.passing_score_percent),
+                              submitted_at=utcnow())
         failed = enrollments.commit(_attempt_write(user_id, course, attempt))
         if not failed:
             return attempt
@@ -154,7 +155,7 @@ def _save_attempt(user_id: str, course: Course, quiz: QuizNode, answers: dict[st
 
 
 def _attempt_write(user_id: str, course: Course, attempt: QuizAttempt) -> Write:
-    passed = [Enrollment.passed_quiz_ids.add({attempt.quiz_id})] if attempt.passed else []
+    passed = [Enrollment.passed_quiz_ids.add({attempt.quiz_id})] if attempt.is_passed else []
 
     def write(tx: TransactWrite) -> None:
         tx.save(attempt, condition=QuizAttempt.attempt_number.does_not_exist())
@@ -184,9 +185,9 @@ def reset_attempts(creator_id: str, product_id: str, quiz_id: str, user_id: str,
         if latest[0].reset_by:
             return _reset_view(user_id, latest[0]), False
         reset = QuizAttempt(key, int(latest[0].attempt_number) + 1, product_id=product_id, quiz_id=quiz_id,
-                            answers={}, score=0, max_score=0, percentage=0, passed=False,
-                            passing_score=int(quiz.passing_score), submitted_at=utcnow(), reset_by=creator_id,
-                            reset_reason=reason)
+                            answers={}, score=0, max_score=0, score_percent=0, is_passed=False,
+                            passing_score_percent=int(quiz.passing_score_percent), submitted_at=utcnow(),
+                            reset_by=creator_id, reset_reason=reason)
         if put_once(reset, QuizAttempt.attempt_number):
             return _reset_view(user_id, reset), True
 

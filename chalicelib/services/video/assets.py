@@ -50,8 +50,8 @@ def detail(creator_id: str, video_id: str) -> dict[str, Any]:
     """Status polling: the asset, its renditions once ready and a signed poster URL."""
     asset = get_owned(creator_id, video_id)
     thumbnail = media_urls().sign(asset.thumbnail_key, THUMBNAIL_URL_SECONDS) if asset.thumbnail_key else None
-    return {**asset.attribute_values, "variants": variants(video_id) if asset.status == "ready" else [],
-            "thumbnail_url": thumbnail}
+    return {**asset.attribute_values, "duration_seconds": asset.duration_seconds,
+            "variants": variants(video_id) if asset.status == "ready" else [], "thumbnail_url": thumbnail}
 
 
 def list_videos(creator_id: str, limit: int, cursor: str | None) -> Page:

@@ -20,7 +20,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.integrations import stepfunctions
 from chalicelib.models import VideoAsset, VideoQualityVariant
 from chalicelib.models.base import utcnow
-from chalicelib.observability import logger
+from chalicelib.observability import Metric, annotate, count, logger, seconds
 from chalicelib.services.core.db import condition_failed, transaction
 from chalicelib.services.courses.lessons import attach_video
 from chalicelib.services.video.assets import find, media_prefix
@@ -39,6 +39,7 @@ def start_for_upload(bucket: str, key: str) -> str | None:
         logger.info("not a video upload: ignored", extra={"bucket": bucket, "key": key})
         return None
     video_id = match.group("video_id")
+    annotate(video_id=video_id, user_id=match.group("creator_id"))
     asset = find(video_id)
     if asset is None:
         logger.warning("upload for an unknown video: ignored", extra={"video_id": video_id})
@@ -91,7 +92,8 @@ def validate_outputs(video_id: str, outputs: dict[str, Any]) -> dict[str, Any]:
         clean_variants.append({
             "quality": quality, "playlist_key": playlist,
             **{name: _positive_int(variant.get(name), f"variants[{index}].{name}", problems)
-               for name in ("width", "height", "bitrate")},
+               for name in ("width", "height")},
+            "bitrate_bps": _positive_int(variant.get("bitrate"), f"variants[{index}].bitrate", problems),
             "size_bytes": _positive_int(variant.get("size_bytes"), f"variants[{index}].size_bytes", problems,
                                         allow_zero=True),
         })
@@ -137,6 +139,9 @@ def record_outputs(video_id: str, outputs: dict[str, Any]) -> None:
             current = VideoAsset.get(video_id, consistent_read=True)
             if not condition_failed(exc) or current.status != "ready":
                 raise
+        else:  # this call moved it to ready (a concurrent duplicate lands in `except`): counted once
+            count(Metric.VIDEOS_READY)
+            seconds(Metric.VIDEO_PROCESSING_SECONDS, (now - (asset.uploaded_at or asset.created_at)).total_seconds())
         logger.info("video ready", extra={"video_id": video_id, "variants": len(clean["variants"])})
     on_ready(video_id)
 

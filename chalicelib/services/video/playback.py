@@ -108,7 +108,7 @@ def play_seconds(duration_ms: int) -> int:
 
 
 def _secret() -> str:
-    return get_settings().playback_secret
+    return get_settings().secret("playback_secret")
 
 
 def _now() -> float:
@@ -160,9 +160,9 @@ def grant(user_id: str | None, product_ref: str, lesson_id: str, base_url: str) 
         "hls_url": f"{base_url}/v1/playback/{start}/master.m3u8",
         "expires_at": _timestamp(now + START_SECONDS),
         "media_expires_at": _timestamp(now + window),
-        "poster_url": signer.sign(asset.thumbnail_key, window) if asset.thumbnail_key else None,
+        "thumbnail_url": signer.sign(asset.thumbnail_key, window) if asset.thumbnail_key else None,
         "storyboard": storyboard,
-        "duration_seconds": int(asset.duration_ms or 0) / 1000,
+        "duration_seconds": asset.duration_seconds or 0,
         "resume_position_seconds": _resume_position(user_id, product.product_id, lesson.lesson_id),
         "variants": variants(asset.video_id),
     }

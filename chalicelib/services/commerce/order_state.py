@@ -1,0 +1,61 @@
+"""An order's status and its purchase's access, derived from everything recorded about the order.
+
+Stripe delivers events in any order and more than once; each event only RECORDS its fact on the order (the payment
+succeeded: `paid_at`; refunds: `refunded_cents`; a dispute: `dispute_status`, whose closed states are final), and the
+status is then derived from all the facts together by the table in the package docstring (`commerce/__init__.py`),
+so every order of arrival ends in the same state. The access is the status of the order's own source on the buyer's
+grant (`access.grants`): the grant is active while any of its sources is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+UNPAID = ("pending", "failed", "abandoned", "cancelled")
+CLOSED_DISPUTES = ("won", "lost", "warning_closed")
+ACCESS = {"paid": "active", "partially_refunded": "active", "disputed": "suspended", "refunded": "revoked",
+          "dispute_lost": "revoked"}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is recorded about one order."""
+
+    paid: bool
+    unpaid_status: str  # pending | failed | abandoned | cancelled: where an order stands before its payment
+    amount_cents: int
+    refunded_cents: int = 0
+    dispute_status: str | None = None
+
+    @classmethod
+    def of(cls, order: Any) -> Facts:
+        return cls(paid=order.paid_at is not None,
+                   unpaid_status=order.status if order.status in UNPAID else "pending",
+                   amount_cents=int(order.amount_cents), refunded_cents=int(order.refunded_cents or 0),
+                   dispute_status=order.dispute_status)
+
+    def with_dispute(self, status: str) -> Facts:
+        """A dispute's new status; a closed dispute stays closed (a late `created` never reopens it)."""
+        return self if self.dispute_status in CLOSED_DISPUTES else replace(self, dispute_status=status)
+
+    @property
+    def fully_refunded(self) -> bool:
+        return self.amount_cents > 0 and self.refunded_cents >= self.amount_cents
+
+    @property
+    def status(self) -> str:
+        if not self.paid:
+            return "refunded" if self.fully_refunded else self.unpaid_status
+        if self.dispute_status == "lost":
+            return "dispute_lost"
+        if self.dispute_status is not None and self.dispute_status not in CLOSED_DISPUTES:
+            return "disputed"
+        if self.fully_refunded:
+            return "refunded"
+        return "partially_refunded" if self.refunded_cents > 0 else "paid"
+
+    @property
+    def access(self) -> str | None:
+        """The status of the order's source of access (None: the order gives none, and never gave any)."""
+        return ACCESS.get(self.status)
