@@ -8,6 +8,7 @@ Chalice gets the app without its requirements and the functions get them from a 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,10 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = Path(__file__).resolve().parent / ".build"
+# Built layers are keyed by what they contain (requirements, runtime), so they are shared by every checkout on the
+# machine, like pip's own cache: a fresh clone (CI) reuses them instead of running pip again (CM_BUILD_CACHE moves it).
+BUILD = Path(os.environ.get("CM_BUILD_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+             / "creator-marketplace" / "layers")
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 # What Chalice needs to package the app: the code and the stage config, not requirements.txt.
 _APP_FILES = ("app.py", "chalicelib", ".chalice/config.json")
@@ -33,10 +37,11 @@ _PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x
 def _layer_zip(name: str, pip_args: list[str], key: bytes, runtime: lambda_.Runtime) -> Path:
     """Packages installed by pip for `runtime` in the layer layout (`python/`), built once per `key`."""
     version = runtime.name.removeprefix("python")
-    target = BUILD / f"{name}-{runtime.name}-{hashlib.sha256(key).hexdigest()[:16]}.zip"
+    digest = hashlib.sha256(key + repr(_PLATFORMS).encode()).hexdigest()[:16]  # `key`: what pip_args install
+    target = BUILD / f"{name}-{runtime.name}-{digest}.zip"
     if target.exists():
         return target
-    BUILD.mkdir(exist_ok=True)
+    BUILD.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=BUILD) as work:  # same filesystem: the final rename is atomic
         platforms = [arg for platform in _PLATFORMS for arg in ("--platform", platform)]
         subprocess.run(  # noqa: S603 - our interpreter's pip, fixed arguments

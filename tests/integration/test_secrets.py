@@ -49,3 +49,12 @@ def test_without_a_name_the_given_value_is_used_and_nothing_is_called(secretsman
     names = ("cursor_secret", "stripe_api_key", "playback_secret")
     assert [settings.secret(name) for name in names] == ["c", "sk", "p"]
     assert Settings().secret("stripe_webhook_secret") == ""
+
+
+def test_the_local_runtime_seeds_the_secrets_the_app_reads(secretsmanager):
+    from chalicelib.config import Settings
+    from local.resources import create_secrets
+
+    assert create_secrets({"cm-test/cursor": "one"}) == ["cm-test/cursor"]
+    assert create_secrets({"cm-test/cursor": "two"}) == []  # exists (a restart): given the new value
+    assert Settings(cursor_secret_id="cm-test/cursor").secret("cursor_secret") == "two"

@@ -13,7 +13,7 @@ Invariants:
 
 Uploads (`uploads`): a session refuses limits at once (size, type, file name; a named lesson must be in the caller's
 own course), creates the multipart upload and a `pending` asset, and hands out URLs for at most 100 parts (parts of
-max(8 MiB, ⌈size / 10,000⌉) so a file never needs more than S3's 10,000). Resuming lists what S3 holds
+max(8 MiB, ⌈size / 1,000⌉): ≤ 1,000 parts, so a completion fits the body limit). Resuming lists what S3 holds
 (`pending → uploading`); an upload the lifecycle rule aborted fails `upload_expired` (409 `upload_closed`). Complete
 checks every part is listed once, moves `pending → uploading` first (the S3 event may reach the pipeline before our
 last write), completes (S3 refusals: 422 `upload_rejected`, the upload stays open), then HeadObject: a stored object

@@ -26,7 +26,7 @@ from chalicelib.services.video.errors import UploadClosed, UploadRejected
 ALLOWED_TYPES = ("video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/x-msvideo", "video/mpeg")
 MIB = 1024 * 1024
 MIN_PART_BYTES = 8 * MIB
-MAX_PARTS = 10_000  # S3's limit per multipart upload
+MAX_PARTS = 1_000  # S3 allows 10,000, but the completion body must fit the API's body limit (schemas/video.py)
 URL_BATCH = 100  # part URLs handed out per call; resuming hands out the next missing ones
 PART_URL_SECONDS = 3600
 OPEN = ("pending", "uploading")  # the upload can still receive parts
@@ -43,7 +43,7 @@ def _detail(field: str, msg: str) -> list[dict[str, Any]]:
 
 
 def part_plan(size_bytes: int) -> tuple[int, int]:
-    """`(part_size_bytes, part_count)`: parts of ≥ 8 MiB (a whole number of MiB) and never more than 10,000."""
+    """`(part_size_bytes, part_count)`: parts of ≥ 8 MiB (a whole number of MiB) and never more than MAX_PARTS."""
     part_size = max(MIN_PART_BYTES, math.ceil(size_bytes / MAX_PARTS / MIB) * MIB)
     return part_size, max(1, math.ceil(size_bytes / part_size))
 
