@@ -71,14 +71,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """The local runtime (`python -m local.run`: moto server, `chalice local`, pump, localstripe, demo data) on free
-    ports, for tests/e2e and tests/browser: started once per session (one worker runs its group), stopped at the end."""
+    ports, for tests/e2e and tests/browser: started once per session (one worker runs its group), stopped at the end
+    with a Ctrl-C whose clean exit is checked (`runtime.ctrl_c`: a failure there is an error of the last test)."""
     from tests.support import runtime
 
     started = runtime.start(tmp_path_factory.mktemp("local-runtime"))
     try:
         yield started
     finally:
-        runtime.stop(started)
+        runtime.ctrl_c(started)
 
 
 @pytest.fixture

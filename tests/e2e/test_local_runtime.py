@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import time
 import uuid
 
@@ -13,7 +10,6 @@ import pytest
 
 from local import logs
 from local.identity import LocalIdp
-from tests.support import runtime
 
 DEMO_TYPES = {"course", "prompt_pack", "template", "ebook"}
 
@@ -177,25 +173,3 @@ def test_the_console_is_json_lines_and_the_banner(stack):
     assert records and all(len(record["message"]) <= logs.MAX_MESSAGE_CHARS + 1 for record in records)  # cut
 
 
-def port_open(url: str) -> bool:
-    host, port = url.removeprefix("http://").split(":")
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex((host, int(port))) == 0
-
-
-def test_ctrl_c_stops_everything_it_started(tmp_path):
-    started = runtime.start(tmp_path / "state")
-    try:
-        assert started.call("GET", "/v1/health").status_code == 200
-        os.killpg(started.process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
-        assert started.process.wait(20) == 0, started.log()
-        deadline = time.monotonic() + 5
-        while runtime.group_alive(started.process.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not runtime.group_alive(started.process.pid), "the runner left processes behind"
-        assert not port_open(started.base_url) and not port_open(started.moto_url)
-        assert not (started.state_dir / "runtime.json").exists()
-        assert (started.state_dir / "idp-private.pem").exists()  # the key pair survives restarts
-    finally:
-        runtime.stop(started)

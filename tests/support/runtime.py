@@ -118,3 +118,28 @@ def stop(stack: Stack, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int 
         stack.process.wait()
     stack.spa_socket.close()
     return code
+
+
+def _port_open(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, int(port))) == 0
+
+
+def ctrl_c(stack: Stack) -> None:
+    """Stop the runner as a developer does (Ctrl-C: SIGINT to the terminal's process group) and check it stops
+    everything it started: exit 0, no process left, its ports closed, runtime.json gone, the IdP key pair kept.
+    The session's runtime ends this way (tests/conftest.py `stack`), so the check costs no runtime of its own."""
+    try:
+        os.killpg(stack.process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        assert stack.process.wait(20) == 0, stack.log()
+        deadline = time.monotonic() + 5
+        while group_alive(stack.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not group_alive(stack.process.pid), "the runner left processes behind"
+        assert not _port_open(stack.base_url) and not _port_open(stack.moto_url)
+        assert not (stack.state_dir / "runtime.json").exists()
+        assert (stack.state_dir / "idp-private.pem").exists()  # the key pair survives restarts
+    finally:
+        stop(stack)
