@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -266,39 +265,19 @@ def test_cli_accepts_more_than_the_api_body_limit_but_caps_files(aws, tmp_path, 
     assert f"(document): larger than {MAX_DOCUMENT_BYTES} bytes" in capsys.readouterr().err
 
 
-def test_cli_runs_as_a_module_against_the_endpoint_in_the_environment(tmp_path):
-    """`python -m ...` in a fresh process, pointed at a moto server by AWS_ENDPOINT_URL alone."""
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        env = {**os.environ, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "TABLE_PREFIX": "cm-cli"}
-        pid = run([sys.executable, "-c", SETUP], env).stdout.strip()
-        path = tmp_path / "course.json"
-        path.write_text(json.dumps(DOCUMENT))
-        command = [sys.executable, "-m", "chalicelib.handlers.import_course", "--product-id", pid,
-                   "--creator-id", "dora", str(path)]
-        first = run(command, env)
-        assert json.loads(first.stdout)["lesson_count"] == 4 and f"127.0.0.1:{port}" in first.stderr
-        assert json.loads(run(command, env).stdout)["is_already_imported"] is True
-    finally:
-        server.stop()
-
-
-SETUP = """
-from chalicelib.services.catalog import products as catalog
-from chalicelib.services.accounts import users
-from local.resources import create_tables
-
-create_tables()
-users.open_creator_account("dora", "dora@example.com", "Dora", None)
-print(catalog.create_product("dora", {"product_type": "course", "title": "CLI course", "pricing_type": "fixed",
-                                      "price_cents": 900}).product_id)
-"""
+def test_cli_runs_as_a_module_against_the_endpoint_in_the_environment(moto_server, tmp_path):
+    """`python -m ...` in a fresh process, pointed at a moto server by AWS_ENDPOINT_URL alone (the server with every
+    table is this process's `moto_server`; the course to import into is made here, through the services)."""
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    pid = course_owned_by("dora")
+    path = tmp_path / "course.json"
+    path.write_text(json.dumps(DOCUMENT))
+    command = [sys.executable, "-m", "chalicelib.handlers.import_course", "--product-id", pid,
+               "--creator-id", "dora", str(path)]
+    first = run(command, dict(os.environ))
+    assert json.loads(first.stdout)["lesson_count"] == 4 and endpoint.removeprefix("http://") in first.stderr
+    assert json.loads(run(command, dict(os.environ)).stdout)["is_already_imported"] is True
+    assert len(items(pid)) > 4  # written where the CLI was pointed: this process reads them back
 
 
 def run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
