@@ -6,6 +6,8 @@ from chalicelib.api import register
 from chalicelib.config import get_settings
 from chalicelib.handlers.abandoned_orders import abandon_stale_orders
 from chalicelib.handlers.allowance_reset import reset_ai_allowances
+from chalicelib.handlers.blasts import fan_out_blast
+from chalicelib.handlers.search_index import QUEUE_PURPOSE, index_products
 from chalicelib.handlers.video_events import on_mediaconvert_event, on_video_uploaded
 from chalicelib.handlers.video_tasks import run_video_task
 from chalicelib.observability import invocation
@@ -23,3 +25,5 @@ app.on_sqs_message(queue=settings.queue_name("video-uploads"), batch_size=1,
 app.on_sqs_message(queue=settings.queue_name("video-tasks"), batch_size=1, name="run_video_task")(run_video_task)
 app.on_sqs_message(queue=settings.queue_name("mediaconvert-events"), batch_size=1,
                    name="on_mediaconvert_event")(on_mediaconvert_event)
+app.on_sqs_message(queue=settings.queue_name(QUEUE_PURPOSE), batch_size=10, name="index_products")(index_products)
+app.on_sqs_message(queue=settings.queue_name("blasts"), batch_size=1, name="fan_out_blast")(fan_out_blast)

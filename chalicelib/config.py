@@ -28,7 +28,7 @@ def _csv(value: str) -> tuple[str, ...]:
 
 
 SECRET_MAX_AGE_SECONDS = 300  # a rotated secret is in use everywhere within five minutes
-SecretName = Literal["cursor_secret", "stripe_api_key", "stripe_webhook_secret", "playback_secret",
+SecretName = Literal["cursor_secret", "stripe_api_key", "stripe_webhook_secret", "playback_secret", "weaviate_api_key",
                      "media_cdn_private_key"]
 # Each secret: the field naming its Secrets Manager secret, and its key when that secret is a JSON object.
 SECRETS: dict[str, tuple[str, str]] = {
@@ -37,6 +37,7 @@ SECRETS: dict[str, tuple[str, str]] = {
     "stripe_webhook_secret": ("stripe_secret_id", "webhook_secret"),
     "playback_secret": ("playback_secret_id", ""),
     "media_cdn_private_key": ("media_cdn_key_secret_id", ""),
+    "weaviate_api_key": ("weaviate_secret_id", ""),  # optional: a Weaviate without API keys needs none
 }
 SECRET_IDS = {"cursor_secret_id": "CURSOR_SECRET_ID", "stripe_secret_id": "STRIPE_SECRET_ID",
               "playback_secret_id": "PLAYBACK_SECRET_ID", "media_cdn_key_secret_id": "MEDIA_CDN_PRIVATE_KEY_SECRET_ID"}
@@ -121,6 +122,14 @@ class Settings:
     stripe_secret_id: str = ""  # a JSON object: {"api_key": ..., "webhook_secret": ...}
     playback_secret_id: str = ""
     media_cdn_key_secret_id: str = ""
+    # Search (services/search): "weaviate" on AWS; "local" is the embedded engine (SQLite FTS5) in the file
+    # `search_index_path` (":memory:": this process only). Vectors come from `search_embedding_model` on Bedrock.
+    search_engine: str = "local"
+    search_index_path: str = ":memory:"
+    weaviate_url: str = ""
+    weaviate_api_key: str = field(default="", repr=False)
+    weaviate_secret_id: str = ""
+    search_embedding_model: str = "amazon.titan-embed-text-v2:0"
 
     def secret(self, name: SecretName) -> str:
         """A secret's value: from Secrets Manager when its id is set (cached), else the value given directly."""
@@ -200,6 +209,11 @@ class Settings:
             video_min_seconds=int(env.get("VIDEO_MIN_SECONDS", cls.video_min_seconds)),
             video_max_seconds=int(env.get("VIDEO_MAX_SECONDS", cls.video_max_seconds)),
             **{field_name: env.get(variable, "") for field_name, variable in SECRET_IDS.items()},
+            search_engine=env.get("SEARCH_ENGINE", "weaviate" if stage == "prod" else "local"),
+            search_index_path=env.get("SEARCH_INDEX_PATH", cls.search_index_path),
+            weaviate_url=env.get("WEAVIATE_URL", ""),
+            weaviate_secret_id=env.get("WEAVIATE_SECRET_ID", ""),
+            search_embedding_model=env.get("SEARCH_EMBEDDING_MODEL", cls.search_embedding_model),
         )
         settings.check()
         return settings
@@ -213,6 +227,8 @@ class Settings:
         """Refuse configurations that would be unsafe in production."""
         if self.ai_provider not in ("offline", "bedrock"):
             raise ConfigError("AI_PROVIDER must be 'offline' or 'bedrock'")
+        if self.search_engine not in ("local", "weaviate"):
+            raise ConfigError("SEARCH_ENGINE must be 'local' or 'weaviate'")
         if self.stage != "prod":
             return
         if self.cors_allow_origin.strip() in ("*", ""):

@@ -26,6 +26,11 @@ def api_gateway_stage(stage: str) -> str:
     return section(stage).get("api_gateway_stage", DEFAULT_API_STAGE)
 
 
+def app_name(config: Path = CONFIG) -> str:
+    """The config's app name: `chalice deploy` names the functions after it and the stage."""
+    return json.loads(config.read_text())["app_name"]
+
+
 # ---- The `chalice deploy` path: the CDK stack's resources written into a stage of the Chalice config. ----
 #
 # The stack outputs every deploy-time value its functions get (`Env<CamelCaseName>`), the functions' role
@@ -65,11 +70,25 @@ def function_name(logical_id: str) -> str:
     return API_HANDLER[1] if logical_id == API_HANDLER[0] else _snake(logical_id)
 
 
-def add_outputs(scope: Any, environment: dict[str, str], functions: list[Any], default_role_arn: str,
+def deployed_functions(stage: str, app: Any) -> dict[str, str]:
+    """Logical id (as `chalice package` names it) → the name `chalice deploy --stage <stage>` gives each function of
+    the Chalice `app`: `<app>-<stage>` for the API handler (Chalice keeps that for compatibility), else
+    `<app>-<stage>-<handler name>`. Known before anything is deployed, so the stack can alarm on them."""
+    from chalice.package import to_cfn_resource_name
+
+    prefix = f"{app_name()}-{stage}"
+    handlers = [handler.name for handler in (*app.event_sources, *app.pure_lambda_functions)]
+    names = {to_cfn_resource_name(name): f"{prefix}-{name}" for name in handlers}
+    if app.routes:
+        names[API_HANDLER[0]] = prefix
+    return names
+
+
+def add_outputs(scope: Any, environment: dict[str, str], default_role_arn: str, function_roles: dict[str, str],
                 media_tools_arn: str) -> list[str]:
-    """The stack's outputs for the Chalice path: the deploy-time variables, the shared role and each role of a
-    function's own, the probe's layer. Returns the variables left out because their value is a secret (a
-    `{{resolve:...}}` reference must never become an output): the operator sets those in the stage by hand."""
+    """The stack's outputs for the Chalice path: the deploy-time variables, the shared role and the roles of
+    functions with one of their own (by logical id), the probe's layer. Returns the variables left out because their
+    value is a secret (a `{{resolve:...}}` reference must never become an output): the operator sets those by hand."""
     import aws_cdk as cdk
 
     stack = cdk.Stack.of(scope)
@@ -80,10 +99,9 @@ def add_outputs(scope: Any, environment: dict[str, str], functions: list[Any], d
         else:
             cdk.CfnOutput(scope, output_id(name), value=value, description=f"{name} for `chalice deploy`")
     cdk.CfnOutput(scope, ROLE_OUTPUT, value=default_role_arn, description="iam_role_arn for `chalice deploy`")
-    for function in functions:
-        if stack.resolve(function.role) != stack.resolve(default_role_arn):
-            cdk.CfnOutput(scope, FUNCTION_ROLE_PREFIX + function.node.id, value=function.role,
-                          description=f"iam_role_arn of {function_name(function.node.id)}")
+    for logical_id, role_arn in function_roles.items():
+        cdk.CfnOutput(scope, FUNCTION_ROLE_PREFIX + logical_id, value=role_arn,
+                      description=f"iam_role_arn of {function_name(logical_id)}")
     cdk.CfnOutput(scope, MEDIA_TOOLS_OUTPUT, value=media_tools_arn, description=f"PyAV layer of {PROBE_FUNCTION}")
     return secrets
 

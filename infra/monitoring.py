@@ -4,7 +4,8 @@ Alarms, all to one SNS topic (`Monitoring/Alarms`; an email subscription when th
 set, none otherwise — subscribe anything else to the topic by hand):
 - every dead-letter queue of the stack holding a message (a poison message stopped a flow);
 - every state machine's executions failed or timed out (a video that will not become ready);
-- every Lambda function of the app: errors, throttles;
+- every Lambda function of the app: errors, throttles (by function name: the stack's own functions, or the names
+  `chalice deploy` will give them when the stack is built with `-c functions=chalice`);
 - the API: 5xx rate and p99 latency over the stage;
 - MediaConvert jobs in error (the account's Default queue, where the transcoder submits).
 
@@ -15,12 +16,11 @@ they show whatever dimensions Powertools adds (its `service` dimension, `feature
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
-from aws_cdk import aws_sam as sam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -52,9 +52,10 @@ def alarm_topic(scope: Construct, email: str | None) -> sns.Topic:
 
 
 class Monitoring(Construct):
-    """Built last in the stack: it alarms on every DLQ and state machine the stack holds and on the functions given."""
+    """Built last in the stack: it alarms on every DLQ and state machine the stack holds and on the functions given
+    (label, i.e. the logical id `chalice package` gives the function → its FunctionName, a reference or a literal)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, functions: Sequence[sam.CfnFunction],
+    def __init__(self, scope: Construct, construct_id: str, *, functions: Mapping[str, str],
                  api_name: str, api_stage: str, alarm_email: str | None) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -75,10 +76,10 @@ class Monitoring(Construct):
                         machine.metric_failed(period=PERIOD), threshold=1)
             self._alarm(f"TimedOut-{machine.node.id}", "state machine executions timed out",
                         machine.metric_timed_out(period=PERIOD), threshold=1)
-        for function in functions:
+        for label, function_name in functions.items():
             for metric_name in ("Errors", "Throttles"):
-                self._alarm(f"{metric_name}-{function.node.id}", f"Lambda {metric_name.lower()}",
-                            lambda_metric(function, metric_name), threshold=1)
+                self._alarm(f"{metric_name}-{label}", f"Lambda {metric_name.lower()}",
+                            lambda_metric(function_name, metric_name), threshold=1)
         self._alarm("Api5xxRate", f"API answers 5xx to more than {API_5XX_RATE:.0%} of requests",
                     api_metric("5XXError", api, "Average"), threshold=API_5XX_RATE, periods=3, datapoints=2,
                     comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD)
@@ -105,9 +106,9 @@ class Monitoring(Construct):
         alarm.add_alarm_action(actions.SnsAction(self.topic))
 
 
-def lambda_metric(function: sam.CfnFunction, metric_name: str) -> cloudwatch.Metric:
+def lambda_metric(function_name: str, metric_name: str) -> cloudwatch.Metric:
     return cloudwatch.Metric(namespace="AWS/Lambda", metric_name=metric_name, statistic="Sum", period=PERIOD,
-                             dimensions_map={"FunctionName": function.ref})
+                             dimensions_map={"FunctionName": function_name})
 
 
 def api_metric(metric_name: str, api: dict[str, str], statistic: str) -> cloudwatch.Metric:
@@ -132,15 +133,15 @@ def _graph(title: str, metrics: Sequence[cloudwatch.IMetric], width: int = 8) ->
     return cloudwatch.GraphWidget(title=title, left=list(metrics), width=width, height=6)
 
 
-def _api_row(api: dict[str, str], functions: Sequence[sam.CfnFunction]) -> list[list[cloudwatch.IWidget]]:
+def _api_row(api: dict[str, str], functions: Mapping[str, str]) -> list[list[cloudwatch.IWidget]]:
     return _row(
         "API",
         _graph("Requests and errors", [api_metric("Count", api, "Sum"), api_metric("4XXError", api, "Sum"),
                                        api_metric("5XXError", api, "Sum")], width=6),
         _graph("Latency (ms)", [api_metric("Latency", api, "p50"), api_metric("Latency", api, "p99")], width=6),
-        _graph("Lambda errors and throttles", [lambda_metric(function, name).with_(label=f"{function.node.id} {name}")
-                                               for function in functions for name in ("Errors", "Throttles")],
-               width=6),
+        _graph("Lambda errors and throttles", [lambda_metric(function_name, name).with_(label=f"{label} {name}")
+                                               for label, function_name in functions.items()
+                                               for name in ("Errors", "Throttles")], width=6),
         _graph("Rate-limit refusals", [business("RateLimitRefusals")], width=6))
 
 

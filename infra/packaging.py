@@ -104,13 +104,16 @@ def chalice_app(scope: Construct, environment: dict[str, str]) -> Chalice:
     return api
 
 
-def attach_media_tools(scope: Construct, api: Chalice, function_name: str) -> lambda_.LayerVersion:
-    """The media-tools layer (PyAV) on the one function that probes uploads, told to probe with it."""
+def media_tools_layer(scope: Construct) -> lambda_.LayerVersion:
+    """The media-tools layer (PyAV) the probe worker runs with, whichever path deploys the functions."""
+    return lambda_.LayerVersion(scope, "MediaTools", code=lambda_.Code.from_asset(str(media_tools_zip())),
+                                compatible_runtimes=[RUNTIME], description="PyAV for the video probe")
+
+
+def attach_media_tools(api: Chalice, layer: lambda_.LayerVersion, function_name: str) -> None:
+    """The media-tools `layer` on the one function that probes uploads, told to probe with it."""
     from chalice.package import to_cfn_resource_name
 
-    layer = lambda_.LayerVersion(scope, "MediaTools", code=lambda_.Code.from_asset(str(media_tools_zip())),
-                                 compatible_runtimes=[RUNTIME], description="PyAV for the video probe")
     function = api.sam_template.get_resource(to_cfn_resource_name(function_name))
     function.layers = [*(function.layers or []), layer.layer_version_arn]
     function.add_property_override("Environment.Variables.VIDEO_PROBE", "pyav")
-    return layer

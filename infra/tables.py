@@ -40,6 +40,8 @@ def table_props(model: type[Model]) -> dict[str, Any]:
     }
     if ttl := ttl_attribute(model):
         props["time_to_live_attribute"] = ttl
+    if stream := getattr(model.Meta, "stream_view_type", None):  # a table whose changes are consumed (search)
+        props["stream"] = dynamodb.StreamViewType[stream]
     return props
 
 

@@ -61,6 +61,9 @@ QUEUES = (
     QueueSpec("video-tasks", visibility_timeout_seconds=15 * 60, max_receive_count=3),
     # MediaConvert job state changes: the handler completes the task token.
     QueueSpec("mediaconvert-events", visibility_timeout_seconds=6 * 60, max_receive_count=5),
+    # Blast fan-out steps (services/messaging/blasts.py): not video, but every queue of the stage is listed here
+    # so CDK and the local runtime build them alike. Longer than a step (one page of ≤ 100 members).
+    QueueSpec("blasts", visibility_timeout_seconds=6 * 60, max_receive_count=5),
 )
 
 # Final states complete the task token; PROGRESSING and the once-a-minute STATUS_UPDATE become heartbeats (the

@@ -14,7 +14,8 @@ shaped like Lambda's:
   schedule with a fixed period, so a monthly job can be watched in a dev session.
 
 Other event sources (S3, SNS, EventBridge patterns, streams) are listed in `unsupported`, not pumped:
-the design routes S3 and EventBridge events through SQS. Each queue gets its own thread (one batch at
+the design routes S3 and EventBridge events through SQS, and DynamoDB streams through a pipe into SQS (`pipes`:
+`local.pipes.StreamPipe` objects, each run on its own thread like a queue). Each queue gets its own thread (one batch at
 a time, where Lambda may run several), so a slow worker never delays another queue or a schedule.
 """
 
@@ -86,7 +87,8 @@ def _utcnow() -> datetime:
 
 class Pump:
     def __init__(self, app: Chalice, *, stage: str, region: str, sqs: Any = None, poll_seconds: float = 0.25,
-                 schedule_every: float | None = None, clock: Callable[[], datetime] = _utcnow) -> None:
+                 schedule_every: float | None = None, clock: Callable[[], datetime] = _utcnow,
+                 pipes: tuple[Any, ...] = ()) -> None:
         self._app = app
         self._stage = stage
         self._region = region
@@ -97,6 +99,7 @@ class Pump:
         self.queues: list[QueueSource] = []
         self.schedules: list[ScheduleSource] = []
         self.unsupported: list[str] = []
+        self.pipes = pipes
         for source in app.event_sources:
             handler = app.handler_map[source.name]
             if isinstance(source, SQSEventConfig):
@@ -221,6 +224,8 @@ class Pump:
             self._spawn(f"pump-sqs-{queue.name}", lambda queue=queue: self.poll_queue(queue))
         if self.schedules:
             self._spawn("pump-schedules", lambda: len(self.fire_due()))
+        for pipe in self.pipes:
+            self._spawn(f"pump-pipe-{pipe.table_name}", pipe.pump_once)
         for line in self.unsupported:
             log.warning("event source not pumped: %s", line)
 

@@ -106,6 +106,22 @@ def create_queues() -> list[str]:
     return created
 
 
+def create_search_queue() -> list[str]:
+    """The search indexer's FIFO queue and its FIFO DLQ (`infra/search.py`); `local.pipes` feeds it from the stream."""
+    from infra import search
+
+    settings = _settings()
+    sqs = _client("sqs")
+    created: list[str] = []
+    name = settings.queue_name(search.QUEUE.purpose)
+    dlq, fifo = search.dlq_name(name), search.FIFO_ATTRIBUTES  # FifoQueue is set at creation only
+    dlq_arn = _ensure_queue(sqs, dlq, {**search.QUEUE.dlq_attributes(), **({} if _queue_url(sqs, dlq) else fifo)},
+                            created)
+    _ensure_queue(sqs, name, {**search.QUEUE.attributes(), **search.QUEUE.redrive_policy(dlq_arn),
+                              **({} if _queue_url(sqs, name) else fifo)}, created)
+    return created
+
+
 def create_rules() -> list[str]:
     """The EventBridge rules of `infra/video.py` on the default bus, each targeting its queue (queues first)."""
     from infra import video
@@ -170,6 +186,6 @@ def create_secrets(values: dict[str, str]) -> list[str]:
 def create_all(secrets: dict[str, str] | None = None) -> dict[str, list[str]]:
     """Every resource the stage needs, by kind, in dependency order, and `secrets` (name → value). The runner calls
     only this: new kinds are added here."""
-    return {"tables": create_tables(), "buckets": create_buckets(), "queues": create_queues(),
+    return {"tables": create_tables(), "buckets": create_buckets(), "queues": create_queues() + create_search_queue(),
             "rules": create_rules(), "state machines": create_state_machine(),
             "secrets": create_secrets(secrets or {})}

@@ -160,7 +160,8 @@ def stage_environment(stage: str) -> dict[str, str]:
     return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
 
 
-def configure_environment(moto_port: int, idp_env: dict[str, str], spa_origin: str | None = None) -> None:
+def configure_environment(moto_port: int, idp_env: dict[str, str], spa_origin: str | None = None,
+                          state_dir: Path = STATE_DIR) -> None:
     """Point this process and its children at the emulator and the local IdP (before any chalicelib import)."""
     for name in DROPPED_VARIABLES:
         os.environ.pop(name, None)
@@ -174,12 +175,22 @@ def configure_environment(moto_port: int, idp_env: dict[str, str], spa_origin: s
         **stage_environment(STAGE),  # STAGE, TABLE_PREFIX, CORS_ALLOW_ORIGIN, Powertools settings
         **idp_env,  # AUTH_ISSUER, AUTH_AUDIENCE, AUTH_JWKS_FILE
         "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+        # The embedded search engine's file, shared by the API and the pump; rebuilt from the stream at each start.
+        "SEARCH_ENGINE": "local",
+        "SEARCH_INDEX_PATH": str(reset_search_index(state_dir / "search.db")),
     })
     prefix = os.environ["TABLE_PREFIX"]
     os.environ.update({variable: f"{prefix}/{name}" for variable, name in SECRETS.items()})
     overrides = {"CORS_ALLOW_ORIGIN": spa_origin} if spa_origin else {}
     os.environ.update(overrides)
     os.environ[api.OVERRIDES] = json.dumps(overrides)  # the API process applies them over the stage's variables
+
+
+def reset_search_index(path: Path) -> Path:
+    """An empty search index (the emulator starts empty too; the pipe replays the stream into it)."""
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    return path
 
 
 # --- the parts -----------------------------------------------------------------------------------
@@ -343,9 +354,10 @@ def wait_for_health(api_url: str, process: subprocess.Popen, timeout: float = 60
 
 def start_pump(stack: ExitStack, schedule_every: float | None) -> Pump:
     from app import app
+    from local.pipes import StreamPipe
     from local.pump import Pump
 
-    pump = Pump(app, stage=STAGE, region=REGION, schedule_every=schedule_every)
+    pump = Pump(app, stage=STAGE, region=REGION, schedule_every=schedule_every, pipes=(StreamPipe.for_stage(REGION),))
     pump.start()
     stack.callback(pump.stop)
     return pump
@@ -399,7 +411,7 @@ def start(args: argparse.Namespace, stack: ExitStack) -> tuple[subprocess.Popen,
     state_dir = args.state_dir.resolve()
     idp = LocalIdp.load_or_create(state_dir)
     moto_port = choose_port(args.moto_port, DEFAULT_MOTO_PORT, "emulator")
-    configure_environment(moto_port, idp.env(idp.write_jwks(state_dir / "jwks.json")), args.spa_origin)
+    configure_environment(moto_port, idp.env(idp.write_jwks(state_dir / "jwks.json")), args.spa_origin, state_dir)
     moto_url, moto_server = start_moto(moto_port, stack)
     try:
         stripe = start_stripe(choose_port(args.stripe_port, DEFAULT_STRIPE_PORT, "localstripe"), stack)
@@ -443,7 +455,8 @@ def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: Lo
         f"  API         {api_url}/v1   (OpenAPI: {api_url}/v1/openapi.json)",
         f"  AWS (moto)  {moto_url}   (AWS_ENDPOINT_URL for the aws CLI and boto3; in memory)",
         f"  State dir   {state_dir}   (IdP key pair only)",
-        f"  Event pump  {len(pump.queues)} queue(s), {len(pump.schedules)} schedule(s)",
+        f"  Event pump  {len(pump.queues)} queue(s), {len(pump.schedules)} schedule(s), "
+        f"{len(pump.pipes)} stream pipe(s)",
         f"  Stripe      {stripe_url}   (localstripe; key {key}; webhook → /v1/webhooks/stripe)",
         "",
         f"Demo users (tokens valid 12 h; more with `make token USER={buyer.user_id}`):",
@@ -456,6 +469,8 @@ def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: Lo
         f"  curl -s '{api_url}/v1/products?sort=price_asc'",
         f"  curl -s -H \"Authorization: Bearer $BUYER_TOKEN\" '{api_url}/v1/products?product_type=course'",
         f"  curl -s -H \"Authorization: Bearer $CREATOR_TOKEN\" {api_url}/v1/creator/products",
+        f"  curl -s -H \"Authorization: Bearer $CREATOR_TOKEN\" {api_url}/v1/creator/inbox   # buyers' messages",
+        f"  curl -s '{api_url}/v1/search?q=free+prompts+for+marketers'   # search: intent words, typos, facets",
         "",
         "Buy with a test card (the webhook grants access; then it is in /v1/library):",
         f"  PI=$(curl -s -X POST -H \"Authorization: Bearer $BUYER_TOKEN\" -H 'Content-Type: application/json' "

@@ -93,6 +93,15 @@ PRODUCTS: tuple[dict[str, Any], ...] = (
         "page_count": 64,
     },
 )
+# A bundle of the prompt pack and the template (members are named by type: their ids exist once they are created).
+BUNDLE = {"slug": "creator-starter-kit", "product_type": "bundle", "title": "Creator Starter Kit",
+          "description": "The prompt pack and the Notion OS together, for less.", "pricing_type": "fixed",
+          "price_cents": 2900, "currency": "USD"}
+BUNDLE_MEMBERS = ("prompt_pack", "template")
+# Reviews by the demo buyer (who claims the free ebook) and the creator's reply to the first.
+REVIEWS = (("course", 5, "Clear, practical and well paced. The DynamoDB module alone was worth it."),
+           ("ebook", 4, "Short and useful; the chapter on anchors changed my prices."))
+REPLY = "Thank you, Bo! The next module goes deeper into single-table design."
 GRANTED_TYPE = "course"  # the demo buyer owns the course
 # The course's outline; the first lesson is a free preview and gets the demo video.
 COURSE_OUTLINE: tuple[dict[str, Any], ...] = (
@@ -136,7 +145,42 @@ def seed() -> Seeded:
         product_ids[product.product_type] = product.product_id
         if product.product_type == GRANTED_TYPE:
             grants.grant(BUYER.user_id, products.state_of(product), "promotional")
+    bundle = _existing(BUNDLE["slug"]) or products.create_product(CREATOR.user_id, {
+        **BUNDLE, "bundle_product_ids": [product_ids[kind] for kind in BUNDLE_MEMBERS]})
+    product_ids["bundle"] = products.publish_product(CREATOR.user_id, bundle.product_id).product_id
+    _messages(product_ids["course"])
+    _reviews(product_ids)
     return Seeded(CREATOR, BUYER, product_ids, GRANTED_TYPE, created, video_lesson_id)
+
+
+def _messages(course_id: str) -> None:
+    """The buyer's conversation with the creator and an announcement in the course room (a blast: the running
+    pump fans it out), each once."""
+    from chalicelib.models import BlastItem
+    from chalicelib.services.messaging import blasts, conversations
+
+    if conversations.member_conversation_or_none(BUYER.user_id, CREATOR.user_id) is None:
+        conversations.start(BUYER, course_id, None, "Hi Dana! Is the DynamoDB module coming soon?")
+        conversations.start(CREATOR, course_id, BUYER.user_id, "Hi Bo, yes: next week. Thanks for asking!")
+    if next(iter(BlastItem.by_creator.query(CREATOR.user_id, limit=1)), None) is None:
+        blasts.create(CREATOR.user_id, [course_id], "Welcome to the course",
+                      "Welcome! Say hello in the lounge and tell me what you are building.", None)
+
+
+def _reviews(product_ids: dict[str, str]) -> None:
+    """The buyer's reviews (the ebook claimed first) and the creator's reply to the first, each once."""
+    from chalicelib.services.commerce import fulfilment
+    from chalicelib.services.reviews import reviews
+
+    fulfilment.claim(BUYER.user_id, products.state_of(Product.get(product_ids["ebook"])))
+    for kind, rating, text in REVIEWS:
+        try:
+            reviews.mine(BUYER.user_id, product_ids[kind])
+        except NotFound:
+            reviews.create(BUYER.user_id, BUYER.email, BUYER.name, product_ids[kind], rating, text)
+    first = reviews.mine(BUYER.user_id, product_ids[REVIEWS[0][0]])
+    if first.reply_text is None:
+        reviews.reply(CREATOR.user_id, first.product_id, first.review_id, REPLY)
 
 
 def _outline(product_id: str) -> str:

@@ -15,16 +15,20 @@ from chalicelib.api import (
     deliverables,
     health,
     learning,
+    messaging,
     playback,
     refunds,
+    reviews,
     sales,
+    search,
     videos,
 )
 from chalicelib.api.middleware import http_middleware
 
 BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp, course_import.bp, learning.bp, commerce.bp,
               refunds.bp, sales.bp,
-              coupons.bp, deliverables.bp, ai.bp, credits.bp, dashboard.bp, videos.bp, playback.bp)
+              coupons.bp, deliverables.bp, ai.bp, credits.bp, dashboard.bp, videos.bp, playback.bp, search.bp,
+              messaging.bp, reviews.bp)
 
 
 def register(app: Chalice) -> None:

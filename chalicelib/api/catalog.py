@@ -37,12 +37,17 @@ def product_preview(call: Call, product_id: str) -> dict:
 
 
 def _detail(product, reason: str | None, viewer_id: str | None) -> dict:
-    """Product fields, the viewer's access, and for courses the outline with locks: one outline Query."""
+    """Product fields, its review aggregates (on its row), the viewer's access, for courses the outline with locks
+    (one outline Query), for bundles the members (one BatchGetItem)."""
     from chalicelib.services.accounts.profiles import creator_profile
-    from chalicelib.services.catalog import products
+    from chalicelib.services.catalog import bundles, products, ratings
 
-    detail = {**products.state_of(product), "has_access": reason is not None, "access_reason": reason,
-              "is_owner": product.creator_id == viewer_id, "creator": creator_profile(product.creator_id)}
+    state = products.state_of(product)
+    detail = {**state, "has_access": reason is not None, "access_reason": reason,
+              "rating_summary": ratings.summary(state), "is_owner": product.creator_id == viewer_id,
+              "creator": creator_profile(product.creator_id)}
+    if product.product_type == "bundle":  # its members' cards: one BatchGetItem
+        detail["bundle"] = bundles.pricing(state, bundles.member_states(state))
     if product.product_type == "course":
         from chalicelib.services.courses.outline import lesson_access_map, outline_tree, quiz_summary
         from chalicelib.services.courses.store import load_outline

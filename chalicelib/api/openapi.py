@@ -28,6 +28,9 @@ RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"typ
 IDEMPOTENCY_HEADER = {"name": "Idempotency-Key", "in": "header", "required": False,
                       "description": "Send the same key when retrying: the request takes effect once",
                       "schema": {"type": "string", "pattern": "^[A-Za-z0-9_\\-:.]{1,128}$"}}
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False,
+                 "description": "The ETag of the answer you hold: 304 with no body while it is still current",
+                 "schema": {"type": "string"}}
 RAW_BODY = {"type": "object", "description": "The event exactly as Stripe sent it (its signature covers the raw bytes)"}
 ROUTING = ("Every error is `{\"error\": {\"code\", \"message\", \"details\"}}` with CORS headers. A path no "
            "operation serves answers 404 `not_found`; a served path called with a method it does not list answers "
@@ -58,6 +61,8 @@ def _operation(doc: RouteDoc, refs: dict[tuple[str, str], dict[str, Any]]) -> di
                    for name in doc.headers]
     if doc.idempotent:
         parameters.append(IDEMPOTENCY_HEADER)
+    if doc.conditional:
+        parameters.append(IF_NONE_MATCH)
     success: dict[str, Any] = {"description": doc.summary}
     if doc.media_type != "application/json":
         success["content"] = {doc.media_type: {"schema": {"type": "string"}}}
@@ -65,6 +70,9 @@ def _operation(doc: RouteDoc, refs: dict[tuple[str, str], dict[str, Any]]) -> di
         body_schema = refs[(doc.response, "serialization")] if doc.response else {"type": "object"}
         success["content"] = {"application/json": {"schema": body_schema}}
     responses = {str(doc.status): success}
+    if doc.conditional:
+        success["headers"] = {"ETag": {"description": "Send it back as If-None-Match", "schema": {"type": "string"}}}
+        responses["304"] = {"description": "Not modified: the answer whose ETag you sent is still current"}
     if doc.repeat is not None:
         responses[str(doc.repeat)] = {**success, "description": "Already done: the same body as the first time"}
     error = {"content": {"application/json": {"schema": refs[("common.ErrorEnvelope", "serialization")]}}}

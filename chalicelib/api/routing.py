@@ -8,6 +8,7 @@ cheap (pydantic, PynamoDB and PyJWT load only when a request needs them: cold st
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import json
 import re
@@ -49,6 +50,7 @@ class RouteDoc:
     repeat: int | None = None  # the status of a repeat that finds the thing already done (same body as `status`)
     body_required: bool = True  # False: a missing body reads as `{}` (every field of the schema is optional)
     headers: tuple[str, ...] = ()  # required request headers the view reads (documented as header parameters)
+    conditional: bool = False  # a 200 carries an ETag; a matching If-None-Match answers 304 without a body
 
     def error_statuses(self) -> list[int]:
         """Every error status this route can answer: the pipeline's (from what it reads) and the view's."""
@@ -104,8 +106,8 @@ def schema(ref: str) -> Any:
 def cors() -> CORSConfig:
     return CORSConfig(
         allow_origin=get_settings().cors_allow_origin,
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-Id"],
-        expose_headers=["X-Correlation-Id"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-Id", "If-None-Match"],
+        expose_headers=["X-Correlation-Id", "ETag"],
         max_age=600,
     )
 
@@ -114,7 +116,8 @@ def unknown_route() -> Response:
     """404 for a path no route serves, in the one envelope with CORS headers (so a browser can read it), echoing
     nothing from the request. API Gateway's own answer (403 "Missing Authentication Token") is replaced by a
     gateway response of the same body and headers on AWS, and by `local.api.Gateway` locally."""
-    return error_response(404, "not_found", "no route for this path", headers=cors().get_access_control_headers())
+    return error_response(404, "not_found", "no route matches this method and path",
+                          headers=cors().get_access_control_headers())
 
 
 @functools.lru_cache(maxsize=1)
@@ -170,6 +173,8 @@ def parse_body(request: Request, doc: RouteDoc) -> Any:
         if doc.body_required:
             raise BadRequest("this request needs a JSON body")
         raw = b"{}"
+    if doc.body == RAW:
+        return None  # the view parses it (after checking its signature: an unsigned body is never parsed)
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -180,7 +185,7 @@ def parse_body(request: Request, doc: RouteDoc) -> Any:
         raise BadRequest("request body must be a JSON object")
     if _depth(data) > MAX_BODY_DEPTH:
         raise BadRequest(f"request body nests deeper than {MAX_BODY_DEPTH} levels")
-    return None if doc.body == RAW else _validate(doc.body, raw, "body")
+    return _validate(doc.body, raw, "body")
 
 
 def _depth(value: Any) -> int:
@@ -212,16 +217,29 @@ def render(result: Any, ref: str | None, status: int) -> Response:
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
 
 
+def conditional(request: Request, response: Response) -> Response:
+    """A 200's ETag (a hash of its JSON body), or 304 with no body when `If-None-Match` names it: a poller that
+    has the current answer downloads nothing."""
+    if response.status_code != 200:
+        return response
+    digest = hashlib.sha256(json.dumps(response.body, sort_keys=True, separators=(",", ":"), default=str).encode())
+    etag = f'"{digest.hexdigest()[:32]}"'
+    held = {tag.strip().removeprefix("W/") for tag in (request.headers.get("if-none-match") or "").split(",")}
+    if etag in held or "*" in held:
+        return Response(body="", status_code=304, headers={"ETag": etag})
+    return Response(body=response.body, status_code=200, headers={**response.headers, "ETag": etag})
+
+
 def route(bp: Blueprint, path: str, method: str = "GET", *, summary: str, tag: str, auth: str = "required",
           body: str | None = None, query: str | None = None, response: str | None = None,
           status: int = 200, media_type: str = "application/json", idempotent: bool = False,
           errors: tuple[int, ...] = (), repeat: int | None = None, body_required: bool = True,
-          headers: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+          headers: tuple[str, ...] = (), etag: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view and its `RouteDoc`. `repeat`: the view returns `(result, created)` and answers `status`
-    when it created something, `repeat` when it found it done already."""
+    when it created something, `repeat` when it found it done already. `etag`: see `conditional`."""
     assert auth in AUTH_MODES, auth
     doc = RouteDoc(path, method, summary, tag, auth, body, query, response, status, media_type, idempotent, errors,
-                   repeat, body_required, headers)
+                   repeat, body_required, headers, etag)
     ROUTE_DOCS.append(doc)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -235,7 +253,8 @@ def route(bp: Blueprint, path: str, method: str = "GET", *, summary: str, tag: s
                 if repeat is not None:
                     result, created = result
                     return render(result, response, status if created else repeat)
-                return render(result, response, status)
+                rendered = render(result, response, status)
+                return conditional(request, rendered) if etag else rendered
             except DomainError as error:
                 return from_domain(error)
 

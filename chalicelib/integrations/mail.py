@@ -15,6 +15,8 @@ from chalicelib.config import get_settings
 class Mailer(Protocol):
     def send(self, *, to: str, subject: str, text: str) -> str: ...
 
+    def send_alternatives(self, *, to: str, subject: str, text: str, html: str, headers: dict[str, str]) -> str: ...
+
 
 class SesMailer:
     def __init__(self, sender: str, region: str, verify_sender: bool) -> None:
@@ -39,6 +41,21 @@ class SesMailer:
             Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
                      "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
         )
+        return response["MessageId"]
+
+    def send_alternatives(self, *, to: str, subject: str, text: str, html: str, headers: dict[str, str]) -> str:
+        """A text and an HTML part with extra headers (`List-Unsubscribe`…), which only a raw message can carry."""
+        from email.mime.multipart import MIMEMultipart
+        from email.mime.text import MIMEText
+
+        message = MIMEMultipart("alternative")
+        message["Subject"], message["From"], message["To"] = subject, self._sender, to
+        for name, value in headers.items():
+            message[name] = value
+        message.attach(MIMEText(text, "plain", "utf-8"))
+        message.attach(MIMEText(html, "html", "utf-8"))
+        response = self._ses().send_raw_email(Source=self._sender, Destinations=[to],
+                                              RawMessage={"Data": message.as_string()})
         return response["MessageId"]
 
 

@@ -1,28 +1,43 @@
 """Every table the app uses. `ALL_MODELS` is the single list the local runtime and `infra/` build from."""
 
-from chalicelib.models.access import AccessGrant
+from chalicelib.models.access import AccessGrant, ProductHolders
 from chalicelib.models.allowance import AiLedgerEntry
-from chalicelib.models.catalog import CatalogListing, Product, ProductSlug
+from chalicelib.models.catalog import BundleMembership, CatalogListing, Product, ProductSlug
 from chalicelib.models.commerce import OpenCheckout, Order, ProcessedEvent
 from chalicelib.models.coupons import Coupon, CouponRedemption
 from chalicelib.models.course import CourseItem
 from chalicelib.models.credits import CreditPurchase
 from chalicelib.models.deliverables import DownloadLog, ProductFile
 from chalicelib.models.learning import Certificate, Enrollment, LessonProgress, QuizAttempt
+from chalicelib.models.messaging import (
+    BlastItem,
+    ContactPreference,
+    Conversation,
+    InboxEntry,
+    Message,
+    Notification,
+    Room,
+)
 from chalicelib.models.rate_limits import RateLimitWindow
 from chalicelib.models.refunds import RefundRequest
+from chalicelib.models.reviews import Review, ReviewMark
 from chalicelib.models.users import CreatorAccount, CreatorHandle, User
 from chalicelib.models.video import VideoAsset, VideoQualityVariant
 
 ALL_MODELS = (User, CreatorAccount, CreatorHandle, Product, ProductSlug, CatalogListing, AccessGrant, CourseItem,
               Enrollment, LessonProgress, QuizAttempt, Certificate, Order, ProcessedEvent, OpenCheckout, RefundRequest,
               Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant,
-              AiLedgerEntry, RateLimitWindow, CreditPurchase)
+              AiLedgerEntry, RateLimitWindow, CreditPurchase, Review, ReviewMark, BundleMembership,
+              ProductHolders, Conversation, InboxEntry, Message, Room, ContactPreference, BlastItem, Notification)
 
-__all__ = ["ALL_MODELS", "AccessGrant", "AiLedgerEntry", "CatalogListing", "Certificate", "Coupon", "CouponRedemption",
+__all__ = ["ALL_MODELS", "AccessGrant", "AiLedgerEntry", "BundleMembership", "CatalogListing", "Certificate", "Coupon",
+           "CouponRedemption",
            "CourseItem",
            "CreatorAccount", "CreatorHandle", "CreditPurchase", "DownloadLog", "Enrollment", "LessonProgress",
            "OpenCheckout", "Order",
            "ProcessedEvent",
-           "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RateLimitWindow", "RefundRequest", "User",
-           "VideoAsset", "VideoQualityVariant"]
+           "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RateLimitWindow", "RefundRequest", "Review",
+           "ReviewMark", "User",
+           "VideoAsset", "VideoQualityVariant",
+           "BlastItem", "ContactPreference", "Conversation", "InboxEntry", "Message", "Notification", "ProductHolders",
+           "Room"]

@@ -15,6 +15,8 @@ from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta, utcnow
 
+HOLDER_SHARDS = 4  # rows per product's holder count: concurrent purchases of one product rarely meet on one row
+
 
 class GrantsByProduct(GlobalSecondaryIndex):
     """Who holds a product (creator's customer list; 'has anyone access?' before a delete)."""
@@ -56,3 +58,15 @@ class AccessGrant(Model):
 
     by_product = GrantsByProduct()
     by_activity = GrantsByActivity()
+
+
+class ProductHolders(Model):
+    """How many users hold active access to a product, over `HOLDER_SHARDS` rows (the shard is a hash of the user):
+    each row moves by ±1 inside the transaction that moves a grant's status to or from active, so the sum is exact
+    and reading it costs one BatchGetItem whatever the number of holders (a lounge room's member count)."""
+
+    Meta = table_meta("product-holders")
+
+    product_id = UnicodeAttribute(hash_key=True)
+    shard = NumberAttribute(range_key=True)
+    holder_count = NumberAttribute(default=0)

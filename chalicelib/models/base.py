@@ -17,13 +17,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def table_meta(suffix: str) -> type:
-    """A PynamoDB `Meta` for the stage's table `<prefix>-<suffix>` (on-demand billing)."""
+def table_meta(suffix: str, **options: str) -> type:
+    """A PynamoDB `Meta` for the stage's table `<prefix>-<suffix>` (on-demand billing), plus `options` such as
+    `stream_view_type` (a table whose changes are streamed)."""
     settings = get_settings()
     return type("Meta", (), {
         "table_name": f"{settings.table_prefix}-{suffix}",
         "region": settings.region,
         "billing_mode": "PAY_PER_REQUEST",
+        **options,
     })
 
 

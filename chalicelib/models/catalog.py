@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -33,11 +34,12 @@ class ProductsByCreator(GlobalSecondaryIndex):
 
 
 class Product(TimestampedModel):
-    Meta = table_meta("products")
+    # Its changes stream to the search indexer (services/search: Pipes → SQS FIFO → handlers/search_index).
+    Meta = table_meta("products", stream_view_type=STREAM_NEW_AND_OLD_IMAGE)
 
     product_id = UnicodeAttribute(hash_key=True)
     creator_id = UnicodeAttribute()
-    product_type = UnicodeAttribute()  # course | prompt_pack | template | ebook
+    product_type = UnicodeAttribute()  # course | prompt_pack | template | ebook | bundle
     status = UnicodeAttribute(default="draft")  # draft | published | archived
     title = UnicodeAttribute()
     slug = UnicodeAttribute()
@@ -65,6 +67,17 @@ class Product(TimestampedModel):
     # the stats were computed from (older recomputations never overwrite newer ones).
     lesson_ids = UnicodeSetAttribute(default=set)
     stats_content_version = NumberAttribute(default=0)
+    # A bundle's members: 2–20 of the creator's own published products (no bundles), in the creator's order.
+    bundle_product_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    # Review aggregates of visible reviews, moved only by ADD in the review's transaction (`catalog.ratings`),
+    # each with `version` +1 so a product write read before never puts stale counters back.
+    rating_count = NumberAttribute(default=0)
+    rating_sum = NumberAttribute(default=0)
+    rating_1_count = NumberAttribute(default=0)
+    rating_2_count = NumberAttribute(default=0)
+    rating_3_count = NumberAttribute(default=0)
+    rating_4_count = NumberAttribute(default=0)
+    rating_5_count = NumberAttribute(default=0)
     published_at = UTCDateTimeAttribute(null=True)
     archived_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
@@ -90,6 +103,18 @@ class ListingsByPrice(LocalSecondaryIndex):
     sort_price = UnicodeAttribute(range_key=True)
 
 
+class ListingsByRating(GlobalSecondaryIndex):
+    """Explore by rating. Global (the table's local indexes cannot change once it exists); its sort key is
+    refreshed after each review's commit (`catalog.ratings.refresh_listing`)."""
+
+    class Meta:
+        index_name = "by_rating"
+        projection = AllProjection()
+
+    facet = UnicodeAttribute(hash_key=True)
+    sort_rating = UnicodeAttribute(range_key=True)
+
+
 class CatalogListing(Model):
     """One explore card of one published product under one facet (e.g. `type=course|pricing=*|creator=*`)."""
 
@@ -98,7 +123,21 @@ class CatalogListing(Model):
     facet = UnicodeAttribute(hash_key=True)
     sort_new = UnicodeAttribute(range_key=True)  # "<published_at iso>#<product_id>"
     sort_price = UnicodeAttribute()  # "<price_cents zero-padded>#<product_id>"
+    sort_rating = UnicodeAttribute(null=True)  # "<average in hundredths, 3 digits>#<count, 10 digits>#<product_id>"
+    rating_version = NumberAttribute(null=True)  # the product version `sort_rating` was computed from
     product_id = UnicodeAttribute()
     card = JSONAttribute()
 
     by_price = ListingsByPrice()
+    by_rating = ListingsByRating()
+
+
+class BundleMembership(Model):
+    """A member of a published bundle: written and deleted with the bundle's explore rows, so "is this product in a
+    published bundle?" (before it may be archived or deleted) is one Query."""
+
+    Meta = table_meta("bundle-memberships")
+
+    member_id = UnicodeAttribute(hash_key=True)
+    bundle_id = UnicodeAttribute(range_key=True)
+    bundle_title = UnicodeAttribute()

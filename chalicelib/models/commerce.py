@@ -73,6 +73,7 @@ class Order(Model):
     creator_id = UnicodeAttribute()
     product_id = UnicodeAttribute()
     product_type = UnicodeAttribute()
+    bundle_product_ids = UnicodeSetAttribute(null=True)  # a bundle's members when it was bought: what it grants
     status = UnicodeAttribute(default="pending")
     currency = UnicodeAttribute()
     list_price_cents = NumberAttribute()  # the product's price (or the buyer's PWYW amount) before discounts

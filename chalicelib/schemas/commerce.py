@@ -27,6 +27,8 @@ class CheckoutOut(BaseModel):
     previous_access: Literal["suspended", "revoked"] | None = Field(
         None, description="present when the buyer held this product before through sources that are all suspended "
                           "(a disputed purchase) or revoked (refunded): this purchase gives access of its own")
+    already_owned_product_ids: list[str] | None = Field(
+        None, description="bundles: the members you already own (the bundle still gives you the others)")
 
 
 class OrderOut(BaseModel):

@@ -212,6 +212,7 @@ class LibraryItem(BaseModel):
     access_type: AccessType
     granted_at: datetime
     last_activity_at: datetime
+    via_bundle: str | None = None  # the bundle (its product id) this product is held through
     progress: ProgressSummary | None = None
 
 

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 from chalicelib.schemas.accounts import CreatorCard, CreatorProfile
 from chalicelib.schemas.common import StrictBody, StrictQuery, omittable
 
-ProductType = Literal["course", "prompt_pack", "template", "ebook"]
+ProductType = Literal["course", "prompt_pack", "template", "ebook", "bundle"]
 PricingType = Literal["fixed", "free", "pwyw"]
 Status = Literal["draft", "published", "archived"]
 TemplateFormat = Literal["notion", "figma", "canva", "sheets", "docs", "other"]
@@ -33,6 +33,7 @@ def _https(url: str | None) -> str | None:
 
 HttpsUrl = Annotated[str, Field(max_length=2048), AfterValidator(_https)]
 Count = Annotated[StrictInt, Field(ge=1, le=100_000)]
+ProductId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^prd_[A-Za-z0-9]+$")]
 
 
 class _ProductFields(StrictBody):
@@ -53,6 +54,8 @@ class _ProductFields(StrictBody):
     page_count: Count | None = None
     prompt_count: Count | None = None
     template_format: TemplateFormat | None = None
+    # bundles only: 2–20 of your own published products (not bundles), in display order
+    bundle_product_ids: Annotated[list[ProductId], Field(min_length=2, max_length=20)] = omittable()
 
 
 class ProductCreate(_ProductFields):
@@ -92,6 +95,7 @@ class ProductOut(BaseModel):
     page_count: int | None = None
     prompt_count: int | None = None
     template_format: str | None = None
+    bundle_product_ids: list[str] | None = None
     total_lessons: int
     total_modules: int
     total_duration_seconds: int
@@ -149,7 +153,40 @@ class LessonAccess(BaseModel):
     reason: Literal["owner", "purchased", "gifted", "promotional", "free_preview", "locked"]
 
 
+class RatingCount(BaseModel):
+    rating: int
+    count: int
+
+
+class RatingSummary(BaseModel):
+    """Aggregates of the visible reviews, kept exact by the reviews' own transactions (never a recount)."""
+
+    count: int
+    average_rating_hundredths: int = Field(description="the average rating × 100, rounded half up (467 = 4.67)")
+    histogram: list[RatingCount]
+
+
+class BundleMember(BaseModel):
+    product_id: str
+    slug: str
+    title: str
+    product_type: ProductType
+    pricing_type: PricingType
+    price_cents: int
+    currency: str
+    cover_image_url: str | None = None
+    status: Status
+
+
+class BundleSummary(BaseModel):
+    members: list[BundleMember]
+    members_price_cents: int = Field(description="the sum of the members' current prices")
+    saving_cents: int = Field(description="members_price_cents − the bundle's price (never below 0)")
+
+
 class ProductDetail(ProductOut):
+    rating_summary: RatingSummary
+    bundle: BundleSummary | None = None  # bundles only: their members, what they cost apart and the saving
     has_access: bool
     access_reason: Literal["owner", "purchased", "gifted", "promotional"] | None = None
     is_owner: bool
@@ -174,6 +211,8 @@ class ProductCard(BaseModel):
     cover_image_url: str | None = None
     total_lessons: int
     total_duration_seconds: int
+    member_count: int | None = None  # bundles only
+    rating_summary: RatingSummary
     has_access: bool
     creator: CreatorCard | None = None  # name, handle and avatar of the creator (one BatchGet per page)
 
@@ -192,6 +231,6 @@ class ExploreParams(StrictQuery):
     product_type: ProductType | None = None
     pricing: Literal["free", "paid", "freemium"] | None = None
     creator: Annotated[str, Field(max_length=128)] | None = None
-    sort: Literal["newest", "price_asc", "price_desc"] = "newest"
+    sort: Literal["newest", "price_asc", "price_desc", "rating"] = "newest"
     limit: Annotated[int, Field(ge=1)] | None = None
     cursor: Annotated[str, Field(max_length=2048)] | None = None

@@ -143,6 +143,7 @@ class Video(Construct):
         self.pipeline.grant_task_response(role)
         for queue in self.queues.values():
             queue.grant_consume_messages(role)
+        self.queues["blasts"].grant_send_messages(role)  # the API queues a blast; each step queues the next
         stack = cdk.Stack.of(self)
         role.add_to_principal_policy(iam.PolicyStatement(
             actions=["mediaconvert:CreateJob", "mediaconvert:GetJob"],
@@ -151,12 +152,13 @@ class Video(Construct):
         role.add_to_principal_policy(iam.PolicyStatement(actions=["mediaconvert:DescribeEndpoints"], resources=["*"]))
         self.mediaconvert_role.grant_pass_role(role)
 
-    def wire_consumers(self, api: Chalice, role_policy: cdk.CfnResource | None) -> None:
+    def wire_consumers(self, api: Chalice, role_policy: cdk.CfnResource | None,
+                       other_queues: dict[str, sqs.IQueue] | None = None) -> None:
         """Chalice points each SQS event source at an ARN built from the queue's name, which CloudFormation cannot
         see: the consuming function waits for its queue, and for the role policy that lets it receive (AWS checks
         that when it creates the event source mapping)."""
         for name, queue_name in sqs_consumers():
-            queue = self._queues_by_name.get(queue_name)
+            queue = {**self._queues_by_name, **(other_queues or {})}.get(queue_name)  # others: search's FIFO queue
             if queue is None:
                 raise ValueError(f"{name} listens on {queue_name}, which the stack does not define")
             function = api.sam_template.get_resource(to_cfn_resource_name(name))

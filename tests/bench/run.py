@@ -19,7 +19,9 @@ from tests.bench import (
     course_calls,
     ddb_transactions,
     dynamodb_calls,
+    messaging,
     package_size,
+    review_calls,
     runtime_soak,
     video_transcode,
 )
@@ -30,12 +32,16 @@ SECTIONS = (
     Section("dynamodb", "DynamoDB calls per catalog request, 10 vs 1,000 products", dynamodb_calls.run),
     Section("course", "DynamoDB calls for course detail (1x1 vs 20x10) and the library (1 vs 50 owned)",
             course_calls.run),
+    Section("reviews", "DynamoDB calls: detail + reviews summary and reviews pages (10 vs 10,000 reviews), bundle "
+            "fulfilment (2 vs 20 members)", review_calls.run),
     Section("video", "Seconds of video transcoded per wall second: single-pass ladder vs separate FFmpeg processes",
             video_transcode.run),
     Section("transactions", "TransactWriteItems in moto, 1k vs 10k items: latency and RSS, undo log vs moto's copies",
             ddb_transactions.run),
     Section("package", "What the functions ship, zipped and unzipped: app code, dependencies layer, media tools",
             package_size.run),
+    Section("messaging", "Blast to 10,000 members (BENCH_BLAST_MEMBERS): rate, calls per recipient, duplicates, "
+            "losses; inbox and room pages at 10 vs 10,000", messaging.run),
     Section("soak", "The local runtime's emulator RSS after 5,000 mixed API operations (BENCH_SOAK_OPS)",
             runtime_soak.run),
 )

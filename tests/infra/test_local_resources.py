@@ -8,7 +8,7 @@ import json
 import boto3
 import pytest
 
-from infra import state_machine, video
+from infra import search, state_machine, video
 
 
 @pytest.fixture
@@ -39,7 +39,9 @@ def test_create_all_is_idempotent(resources, settings):
     from local.resources import create_all
 
     names = {settings.queue_name(spec.purpose) for spec in video.QUEUES}
-    assert set(resources["queues"]) == names | {name + video.DLQ_SUFFIX for name in names}
+    search_queue = settings.queue_name(search.QUEUE.purpose)
+    assert set(resources["queues"]) == names | {name + video.DLQ_SUFFIX for name in names} | {
+        search_queue, search.dlq_name(search_queue)}
     assert resources["state machines"] == [settings.video_state_machine_name]
     assert len(resources["rules"]) == len(video.rules(settings.uploads_bucket, settings.table_prefix))
     assert all(not created for created in create_all().values())  # a second run finds everything

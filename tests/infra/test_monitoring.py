@@ -10,7 +10,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
-from infra import buckets, chalice_stage, gateway, monitoring
+from infra import buckets, chalice_stage, gateway, monitoring, video
 from tests.infra.cfn import ALARM_EMAIL, STAGE, one, ref
 
 BUSINESS_METRICS = ("OrdersPaid", "Refunds", "Disputes", "FreeClaims", "VideosReady", "VideosFailed",
@@ -54,7 +54,7 @@ def test_every_function_has_an_errors_and_a_throttles_alarm(template):
 
 def test_every_dead_letter_queue_alarms_on_its_first_message(template):
     dlqs = dead_letter_queues(template)
-    assert len(dlqs) == 3
+    assert len(dlqs) == len(video.QUEUES) + 1  # every video-stack queue's, and the search indexer's
     for dlq in dlqs:
         (alarm,) = watching(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible",
                             QueueName={"Fn::GetAtt": [dlq, "QueueName"]})

@@ -141,7 +141,7 @@ def test_the_api_may_invoke_only_the_configured_bedrock_models(template):
     statements = [s for s in role_statements(template) if "bedrock:InvokeModel" in str(s["Action"])]
     (statement,) = statements
     resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-    models = {model for _, model in get_settings().bedrock_models}
+    models = {model for _, model in get_settings().bedrock_models} | {get_settings().search_embedding_model}
     assert len(resources) == len(models)
     assert all("foundation-model/" in str(resource) for resource in resources)
 

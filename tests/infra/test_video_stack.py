@@ -11,7 +11,7 @@ from aws_cdk.assertions import Template
 
 from chalicelib.config import get_settings
 from chalicelib.models import VideoAsset
-from infra import buckets, state_machine, video
+from infra import buckets, search, state_machine, video
 from infra.stacks.video import PLACEHOLDER_PUBLIC_KEY, media_public_key
 from tests.infra.cfn import STAGE, arn, as_list, granted, objects, one, ref, statements
 
@@ -119,7 +119,7 @@ def test_every_video_queue_is_named_for_chalice_and_redrives_to_its_dlq(template
         assert main["Properties"]["VisibilityTimeout"] == spec.visibility_timeout_seconds
         assert dlq["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
     for name, resource in template.find_resources("AWS::SQS::Queue").items():
-        is_dlq = resource["Properties"]["QueueName"].endswith(video.DLQ_SUFFIX)
+        is_dlq = resource["Properties"]["QueueName"].removesuffix(".fifo").endswith(video.DLQ_SUFFIX)  # search's FIFO
         assert ("RedrivePolicy" in resource["Properties"]) != is_dlq, name  # every queue but the DLQs has one
 
 
@@ -138,7 +138,7 @@ def test_each_queue_feeds_a_function_that_waits_for_it_and_outlives_no_visibilit
     receive must exist before the mapping (DependsOn), and a message must stay invisible while its handler runs."""
     consumers = sqs_consumers(template)
     settings = get_settings()
-    assert set(consumers) == {settings.queue_name(spec.purpose) for spec in video.QUEUES}
+    assert set(consumers) == {settings.queue_name(spec.purpose) for spec in (*video.QUEUES, search.QUEUE)}
     role_policies = [name for name, policy in template.find_resources("AWS::IAM::Policy").items()
                      if ref("DefaultRole") in policy["Properties"]["Roles"]]
     for name, (logical_id, function) in consumers.items():

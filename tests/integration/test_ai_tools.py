@@ -453,7 +453,7 @@ def test_a_quiz_the_lessons_cannot_fill_is_422_before_anything_is_reserved(api, 
     add_lesson("alice", course.product_id, short, {"title": "Tiny", "content": "Fold. Rest. Bake!",
                                                    "content_type": "text"})
     for target, asked in ((path, 4), (f"/v1/products/{course.product_id}/modules/{short}/ai/quiz", 1)):
-        response = post(api, target, {"questions": asked, "apply": True})
+        response = post(api, target, {"question_count": asked, "apply": True})
         assert response.status_code == 422, response.json
         assert response.json["error"]["details"][0]["loc"] == ["body", "question_count"]
     assert model.calls == [] and ledger() == []

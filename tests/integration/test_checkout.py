@@ -237,7 +237,7 @@ def test_pay_what_you_want_at_zero_is_the_free_claim(api, shop, monkeypatch):
     assert claimed.status_code == 201, claimed.json
     assert claimed.json | {"currency": None} == {"status": "granted", "product_id": zero, "amount_cents": 0,
                                                  "order_id": None, "client_secret": None, "currency": None,
-                                                 "previous_access": None}
+                                                 "previous_access": None, "already_owned_product_ids": None}
     at_zero = _checkout(api, tip, amount_cents=0)
     assert at_zero.status_code == 201 and at_zero.json["status"] == "granted"
     assert list(Order.by_buyer.query("bob")) == []

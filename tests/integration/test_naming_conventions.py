@@ -19,7 +19,7 @@ OTHER_UNITS = {"ms", "msec", "millis", "milliseconds", "sec", "secs", "mins", "m
 # Words naming a quantity that has a unit: as a number's last word they mean the unit is missing.
 NEEDS_UNIT = {"duration", "time", "spent", "elapsed", "timeout", "ttl", "interval", "in", "size", "length", "bitrate",
               "rate", "price", "amount", "discount", "gross", "net", "fee", "fees", "refunds", "revenue", "balance"}
-BOOLEAN_PREFIXES = ("is_", "has_")
+BOOLEAN_PREFIXES = ("is_", "has_", "can_")  # a state, a possession, a permission
 COMMAND_FLAGS = {"apply"}  # request-only instructions ("apply the draft"), not a state a client reads back
 
 

@@ -139,11 +139,11 @@ class AllowanceMachine(RuleBasedStateMachine):
     @invariant()
     def counters_match_the_model_and_the_ledger(self) -> None:
         status = usage.status(CREATOR)
-        assert 0 <= status["tokens_used"] <= status["tokens_total"] == CAP
+        assert 0 <= status["used_tokens"] <= status["total_tokens"] == CAP
         assert status["resets_at"] == self.period
-        assert (status["tokens_used"], status["tokens_reserved"]) == (self.used, self.held - self.used)
-        assert status["tokens_remaining"] == CAP - self.held
-        assert status["credits_balance"] == self.credits >= 0
+        assert (status["used_tokens"], status["reserved_tokens"]) == (self.used, self.held - self.used)
+        assert status["remaining_tokens"] == CAP - self.held
+        assert status["credit_balance_tokens"] == self.credits >= 0
         assert status["usage_by_feature"] == {name: tokens for name, tokens in self.by_feature.items() if tokens}
         assert_ledger_matches_account(CREATOR)
 

@@ -36,9 +36,12 @@ DOMAINS: dict[str, set[str]] = {
     "courses": {"core", "access", "accounts", "catalog"},
     "learning": {"core", "access", "accounts", "catalog", "courses"},
     "video": {"core", "access", "accounts", "catalog", "courses", "learning"},
+    "reviews": {"core", "access", "accounts", "catalog"},
     "ai": {"core", "accounts", "catalog", "courses"},
-    "commerce": {"core", "access", "accounts", "catalog", "ai"},
+    "commerce": {"core", "access", "accounts", "catalog", "ai", "reviews"},
     "creator": {"core", "accounts", "catalog", "commerce", "ai"},
+    "search": {"core", "access", "accounts", "catalog", "courses"},
+    "messaging": {"core", "access", "accounts"},
 }
 
 

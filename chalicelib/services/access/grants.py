@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.errors import Conflict
 from chalicelib.models import AccessGrant, Enrollment
+from chalicelib.models.access import HOLDER_SHARDS, ProductHolders
 from chalicelib.models.base import utcnow
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 ACCESS_TYPES = ("purchased", "gifted", "promotional")  # a free checkout is a purchase at 0
 SOURCE_STATUSES = ("active", "suspended", "revoked")
 CLAIM = "claim"  # the source of a free claim (a free product, pay-what-you-want at 0)
+BUNDLE_PREFIX = "bundle:"  # a bundle member's sources: `bundle:<bundle_id>/<the bundle's own source>`
 _ATTEMPTS = 8
 
 
@@ -25,8 +28,22 @@ def order_source(order_id: str) -> str:
     return f"order:{order_id}"
 
 
+def bundle_source(bundle_id: str, source: str) -> str:
+    """A bundle member's source for the bundle's own `source` (`bundle:<bundle_id>/order:<id>`, `…/claim`)."""
+    return f"{BUNDLE_PREFIX}{bundle_id}/{source}"
+
+
+def via_bundle(grant: AccessGrant) -> str | None:
+    """The bundle an active grant holds its product through (None: none of its active sources is a bundle's)."""
+    for source, status in sources_of(grant).items():
+        if status == "active" and source.startswith(BUNDLE_PREFIX):
+            return source[len(BUNDLE_PREFIX):].split("/", 1)[0]
+    return None
+
+
 def source_type(source: str) -> str:
-    """The access type a source gives: orders and claims are purchases; gifts and promotions name themselves."""
+    """The access type a source gives: orders, claims and bundles are purchases; gifts and promotions name
+    themselves."""
     return source if source in ("gifted", "promotional") else "purchased"
 
 
@@ -76,6 +93,16 @@ def access_map(user_id: str | None, products: list[dict[str, Any]]) -> dict[str,
         for grant in AccessGrant.batch_get(keys):
             result[grant.product_id] = grant.status == "active"
     return result
+
+
+def holder_shard(user_id: str) -> int:
+    return zlib.crc32(user_id.encode()) % HOLDER_SHARDS
+
+
+def holder_count(product_id: str) -> int:
+    """How many users hold active access to the product: one BatchGetItem of its count's shards."""
+    rows = ProductHolders.batch_get([(product_id, shard) for shard in range(HOLDER_SHARDS)])
+    return sum(int(row.holder_count or 0) for row in rows)
 
 
 def current_grant(user_id: str, product_id: str, consistent: bool = True) -> AccessGrant | None:
@@ -136,6 +163,9 @@ def set_source(tx: TransactWrite, current: AccessGrant | None, user_id: str, pro
     else:
         condition = AccessGrant.version.does_not_exist() & AccessGrant.product_id.exists()
     tx.update(row, actions=actions, condition=condition)
+    if (current is not None and current.status == "active") != (state == "active"):  # exact: guarded as above
+        tx.update(ProductHolders(product_id, holder_shard(user_id)),
+                  actions=[ProductHolders.holder_count.add(1 if state == "active" else -1)])
     if product["product_type"] == "course" and source not in sources_of(current):
         tx.update(Enrollment(user_id, product_id), actions=[
             Enrollment.access_type.set(access_type if state == "active" else source_type(source)),

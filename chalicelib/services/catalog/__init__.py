@@ -1,7 +1,8 @@
-"""Catalog: products (courses, prompt packs, templates, ebooks), their explore listing, and downloadable files.
+"""Catalog: products (courses, prompt packs, templates, ebooks, bundles), their explore listing, and files.
 
-Owns the tables `products` (GSI `by_creator`), `product-slugs`, `catalog-listings` (LSI `by_price`),
-`product-files` and `download-logs` (GSI `by_user`). Reads access through `access.grants`.
+Owns the tables `products` (GSI `by_creator`), `product-slugs`, `catalog-listings` (LSI `by_price`, GSI
+`by_rating`), `bundle-memberships`, `product-files` and `download-logs` (GSI `by_user`). Reads access through
+`access.grants`.
 
 Products (`products`): draft → published → archived. Pricing rules (`pricing`, pure) hold on every write, not only
 at publish: fixed > 0, free = 0, pay-what-you-want has `min_price_cents` ≤ the suggested `price_cents`,
@@ -34,6 +35,16 @@ UTF-8 without NUL), else the object is deleted, the file rejected with its reaso
 check is the guard). Download: owner or active grant (else 404) → a DownloadLog put (user, file, ip, user agent,
 access reason: dispute evidence) → a 300 s presigned GET with attachment disposition. No log, no URL.
 
+Bundles (`bundles`): a product of type `bundle` holds 2–20 of its creator's own published products (no bundles),
+in its currency; its detail lists the members with the sum of their prices and the saving, its card the member
+count. A published bundle writes one `bundle-memberships` row per member with its explore rows, and checks in
+that transaction that each member is still published (bumping its version), so a member of a published bundle
+cannot be archived or deleted (409 `member_of_bundle` naming the bundle). What a purchase gives is commerce's.
+Review aggregates (`ratings`): counters on the product row moved only by ADD in the reviews' transactions (which
+bump `version`, so no product write puts stale counters back); explore reads them for the page's cards in one
+BatchGetItem; `sort=rating` uses the listings' GSI `by_rating`, whose key is refreshed after each review's commit.
+
 Modules: products (creator writes, reads of one product), explore (the listing query), listing (fan-out rules),
-pricing (pricing and type rules), deliverables (files, downloads, the download log).
+pricing (pricing and type rules), bundles (member rules, memberships, the archive guard), ratings (review
+aggregates), deliverables (files, downloads, the download log), errors.
 """

@@ -49,4 +49,6 @@ def sort_price(price_cents: int, product_id: str) -> str:
 
 
 def card(state: dict[str, Any]) -> dict[str, Any]:
-    return {name: state.get(name) for name in CARD_FIELDS}
+    """The explore card (a bundle's adds its member count; rating figures are read with the page, exact)."""
+    members = state.get("bundle_product_ids")
+    return {name: state.get(name) for name in CARD_FIELDS} | {"member_count": len(members) if members else None}

@@ -15,7 +15,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import AccessGrant, CatalogListing, Product, ProductSlug
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
-from chalicelib.services.catalog import listing
+from chalicelib.services.catalog import bundles, listing, ratings
 from chalicelib.services.catalog.pricing import pricing_problems, publish_problems, type_problems
 from chalicelib.services.core.db import condition_failed, lost_race, retry_on_conflict, transaction
 from chalicelib.services.core.ids import is_product_id, new_id
@@ -26,8 +26,11 @@ def state_of(product: Product) -> dict[str, Any]:
     return dict(product.attribute_values)
 
 
-def _check(state: dict[str, Any], rules=(pricing_problems, type_problems)) -> None:
+def _check(state: dict[str, Any], rules=(pricing_problems, type_problems, bundles.problems)) -> None:
     problems = [problem for rule in rules for problem in rule(state)]
+    if state["product_type"] == "bundle" and publish_problems in rules:  # published: 2–20 members, each read
+        problems += (bundles.problems(state | {"status": "published"})
+                     or bundles.member_problems(state, bundles.member_states(state)))
     if problems:
         raise InvalidInput("the product breaks a catalog rule", problems)
 
@@ -110,10 +113,11 @@ def publish_product(creator_id: str, product_id: str) -> Product:
 
 
 def archive_product(creator_id: str, product_id: str) -> Product:
-    """Hide from explore and new sales; owners keep their access."""
+    """Hide from explore and new sales; owners keep their access. A member of a published bundle: 409."""
     product = get_owned(creator_id, product_id)
     if product.status == "archived":
         return product
+    bundles.guard(state_of(product))
     before = state_of(product)
     product.status = "archived"
     product.archived_at = product.updated_at = utcnow()
@@ -158,6 +162,7 @@ def delete_product(creator_id: str, product_id: str) -> None:
     product = get_owned(creator_id, product_id)
     if product.status != "draft" or product.published_at is not None:
         raise Conflict("only never-published drafts can be deleted; archive it instead")
+    bundles.guard(state_of(product))
     if next(iter(AccessGrant.by_product.query(product_id, limit=1)), None) is not None:
         raise Conflict("someone has access to this product; archive it instead")
     with transaction() as tx:
@@ -175,6 +180,7 @@ def _listing_rows(state: dict[str, Any]) -> list[CatalogListing]:
             facet,
             listing.sort_new(published, state["product_id"]),
             sort_price=listing.sort_price(state["price_cents"], state["product_id"]),
+            sort_rating=ratings.sort_rating(state), rating_version=int(state.get("version") or 0),
             product_id=state["product_id"],
             card=card,
         )
@@ -194,6 +200,7 @@ def _commit(product: Product, before: dict[str, Any], after: dict[str, Any]) -> 
                 tx.delete(CatalogListing(facet, sort_key))
             for row in new_rows:
                 tx.save(row)
+            bundles.write_memberships(tx, before, after)
             if after["slug"] != before["slug"]:
                 tx.save(ProductSlug(after["slug"], product_id=product.product_id),
                         condition=ProductSlug.slug.does_not_exist())

@@ -90,7 +90,13 @@ as `refund_tokens − clawed_back_tokens`). Disputes of packs are not handled.
 Sales (`sales`): one paginated Query of `orders.by_creator` for the last 30 UTC days + one BatchGetItem of titles;
 pure aggregation per currency (never summed across), on the UTC payment day, days zero-filled, top 5 by net.
 
-Modules: checkout (checkout, the buyer's orders), webhooks (verify, dispatch, apply once), events (`Plan`, shared
-readings of Stripe objects), order_events (order/refund/dispute plans), confirmation (the purchase email outbox),
-abandonment (the stale-order sweep), coupons, refunds, credit_packs, sales, order_state (the status table), errors.
+Bundles (`fulfilment`): a bundle's order records its members (`bundle_product_ids`); every write of the order's
+access source also writes `bundle:<bundle>/order:<id>` on each member's grant, and the buyer's reviews follow their
+access (`reviews.visibility`), all in the same transaction (free bundles: `claim`, likewise). Checkout answers 409
+`already_owned` when the buyer holds every member, else lists the held ones (`already_owned_product_ids`).
+
+Modules: checkout (checkout, the buyer's orders), fulfilment (the grants a purchase or claim writes), webhooks
+(verify, dispatch, apply once), events (`Plan`, shared readings of Stripe objects), order_events (order/refund/dispute
+plans), confirmation (the purchase email outbox), abandonment (the stale-order sweep), coupons, refunds,
+credit_packs, sales, order_state (the status table), errors.
 """

@@ -22,9 +22,14 @@ from chalicelib.models.base import utcnow
 from chalicelib.models.commerce import PENDING_SHARDS, OpenCheckout
 from chalicelib.observability import Metric, count
 from chalicelib.services.access import grants
-from chalicelib.services.catalog import products
-from chalicelib.services.commerce import coupons
-from chalicelib.services.commerce.errors import CheckoutInProgress, OrderNotCancellable, PaymentUnavailable
+from chalicelib.services.catalog import bundles, products
+from chalicelib.services.commerce import coupons, fulfilment
+from chalicelib.services.commerce.errors import (
+    AlreadyOwned,
+    CheckoutInProgress,
+    OrderNotCancellable,
+    PaymentUnavailable,
+)
 from chalicelib.services.core.db import condition_failed, lost_race, transaction
 from chalicelib.services.core.ids import new_id
 from chalicelib.services.core.pagination import Page, paginate
@@ -66,9 +71,25 @@ def checkout(buyer_id: str, buyer_email: str | None, ref: str, amount_cents: int
     access is suspended (a disputed purchase) or revoked (refunded) may buy again; the answer says so
     (`previous_access`), and the new purchase is a source of its own that the old one's outcome never touches."""
     product = _product_for_sale(buyer_id, ref)
+    owned = _owned_members(buyer_id, product)
     held = grants.held_status(buyer_id, product.product_id)
     result = _checkout(buyer_id, buyer_email, product, amount_cents, coupon_code)
+    if owned:
+        result["already_owned_product_ids"] = owned
     return {**result, "previous_access": held} if held in ("suspended", "revoked") else result
+
+
+def _owned_members(buyer_id: str, product: Product) -> list[str]:
+    """A bundle's members the buyer already holds (or created): all of them → 409 `already_owned`; some → the
+    answer lists them and the purchase goes ahead (their grants gain the bundle's source as well)."""
+    if product.product_type != "bundle":
+        return []
+    members = bundles.member_states(products.state_of(product))
+    owned = grants.access_map(buyer_id, members)
+    held = [m["product_id"] for m in members if owned.get(m["product_id"])]
+    if members and len(held) == len(members):
+        raise AlreadyOwned("you already own every product in this bundle", [{"product_ids": held}])
+    return held
 
 
 def _checkout(buyer_id: str, buyer_email: str | None, product: Product, amount_cents: int | None,
@@ -92,6 +113,7 @@ def _checkout(buyer_id: str, buyer_email: str | None, product: Product, amount_c
     amount = list_price - discount
     order = Order(order_id, buyer_id=buyer_id, buyer_email=buyer_email, creator_id=product.creator_id,
                   product_id=product.product_id, product_type=product.product_type, currency=product.currency,
+                  bundle_product_ids=set(product.bundle_product_ids or ()) or None,
                   list_price_cents=list_price, discount_cents=discount, amount_cents=amount,
                   platform_fee_cents=platform_fee(amount), coupon_code=coupon_code)
     try:
@@ -105,9 +127,9 @@ def _checkout(buyer_id: str, buyer_email: str | None, product: Product, amount_c
 
 
 def _claim_free(buyer_id: str, state: dict[str, Any]) -> dict[str, Any]:
-    """Nothing to pay (a free product, or pay-what-you-want at 0): access (+ enrollment) at once, no order, no
-    Stripe call."""
-    if grants.grant(buyer_id, state, grants.CLAIM)[1]:  # created: a claim, not a repeat of one
+    """Nothing to pay (a free product or bundle, or pay-what-you-want at 0): access (+ enrollment, + every member's
+    for a bundle) at once, no order, no Stripe call."""
+    if fulfilment.claim(buyer_id, state):  # gave access: a claim, not a repeat of one
         count(Metric.FREE_CLAIMS)
     return {"status": "granted", "product_id": state["product_id"], "amount_cents": 0,
             "currency": state.get("currency")}
@@ -128,10 +150,12 @@ def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]
     """A 100 % coupon: the order is paid at 0 and access granted in one transaction, no Stripe call."""
     now = utcnow()
     order.status, order.paid_at, order.created_at, order.updated_at = "paid", now, now, now
+    grant_write = fulfilment.plan(order.buyer_id, order.product_id, grants.order_source(order.order_id), "active",
+                                  order.bundle_product_ids or ())
     with transaction() as tx:
         tx.save(order, condition=Order.order_id.does_not_exist())
-        grants.set_source(tx, grants.current_grant(order.buyer_id, order.product_id), order.buyer_id, state,
-                          grants.order_source(order.order_id), "active", now)
+        if grant_write is not None:
+            grant_write(tx)
     count(Metric.ORDERS_PAID)
     if order.coupon_code:
         coupons.confirm(order.coupon_code, order.buyer_id, order.order_id)

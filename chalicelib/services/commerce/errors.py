@@ -54,3 +54,9 @@ class RefundNotIssued(Conflict):
     """Stripe refused or could not be reached. The request stays approved: approving again retries safely."""
 
     code = "refund_not_issued"
+
+
+class AlreadyOwned(Conflict):
+    """The buyer already holds every product of the bundle they try to buy."""
+
+    code = "already_owned"

@@ -18,7 +18,7 @@ from chalicelib.errors import Conflict
 from chalicelib.models import Order, Product
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
-from chalicelib.services.commerce import confirmation, coupons
+from chalicelib.services.commerce import confirmation, coupons, fulfilment
 from chalicelib.services.commerce.events import Plan, Planner, count_committed, decline_reason, latest_charge_id
 from chalicelib.services.commerce.order_state import Facts
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
@@ -66,22 +66,21 @@ def _coupon(action: Callable[[str, str, str], None], order: Order) -> Callable[[
 def _transition(order: Order, facts: Facts, actions: list[Any], outcome: str,
                 guard: Callable[[TransactWrite, Order, list[Any]], None] | None = None) -> Plan:
     """The write of one recorded fact: the order's derived status with `actions`, guarded on what was read, and the
-    order's own source of access on the buyer's grant when its status changes (conditioned on the grant's
-    version), in the caller's transaction."""
+    order's own source of access on the buyer's grant when its status changes — for a bundle on every member's
+    grant too, with the buyer's reviews following (`fulfilment.plan`, conditioned on what it read) — in the
+    caller's transaction."""
     status = facts.status
     actions = [*actions, Order.status.set(status)]
     if status != "pending":
         actions.append(Order.pending_shard.remove())
     access = facts.access
-    grant = grants.current_grant(order.buyer_id, order.product_id) if access else None
-    source = grants.order_source(order.order_id)
-    product = _product_state(order.product_id) if access and grants.sources_of(grant).get(source) != access else None
-    now = utcnow()
+    grant_write = fulfilment.plan(order.buyer_id, order.product_id, grants.order_source(order.order_id), access,
+                                  order.bundle_product_ids or ()) if access else None
 
     def write(tx: TransactWrite) -> None:
         (guard or _guarded)(tx, order, actions)
-        if product is not None:
-            grants.set_source(tx, grant, order.buyer_id, product, source, str(access), now)
+        if grant_write is not None:
+            grant_write(tx)
 
     return Plan(outcome, write)
 

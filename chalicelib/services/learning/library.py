@@ -4,7 +4,8 @@ A page costs three DynamoDB calls whatever the library's size or the courses' si
 grants' `by_activity` local index (newest `last_activity_at` first: granting sets it, progress and quiz
 attempts bump it), one BatchGetItem for the products, one BatchGetItem for the course enrollments.
 Course progress is derived from the enrollment and the product's current `lesson_ids`, so no outline is read.
-A free-preview learner's course is listed with `access_type: preview` (its row has status `preview`, written
+A bundle is listed, and so is each of its members, as its own item (`via_bundle`: the bundle a member is held
+through). A free-preview learner's course is listed with `access_type: preview` (its row has status `preview`, written
 with the preview enrollment). Revoked and suspended grants stay in the index and are skipped, so a page can hold
 fewer than `limit` items; the cursor still moves on. An item whose activity changes while paging may move to a
 page already read (or be seen twice).
@@ -16,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.models import AccessGrant, Enrollment, Product
+from chalicelib.services.access.grants import via_bundle
 from chalicelib.services.core.pagination import Page, paginate
 from chalicelib.services.learning.enrollments import lesson_ids_of, progress_summary
 
@@ -41,4 +43,5 @@ def _item(grant: AccessGrant, product: Product, enrollment: Enrollment | None) -
     access_type = grant.access_type if grant.status == "active" else "preview"
     return {"product": {name: getattr(product, name) for name in CARD_FIELDS}, "access_type": access_type,
             "granted_at": grant.granted_at, "last_activity_at": grant.last_activity_at,
+            "via_bundle": via_bundle(grant) if grant.status == "active" else None,
             "progress": progress_summary(enrollment, lesson_ids_of(product)) if enrollment else None}

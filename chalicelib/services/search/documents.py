@@ -1,0 +1,88 @@
+"""What the indexes hold, built from a product's state (a stream image or a read) and its course outline (pure).
+
+Public document (`product_doc`): only what the public product page shows — title, description, outcomes and
+prerequisites, the type's words and format, and for courses the module, lesson and quiz titles. Never a lesson's
+body, a quiz's questions or a file. Fields another part of the catalog may add (bundles' members, review
+aggregates) are used when present and ignored when absent; unknown product types are indexed under their own name.
+
+Content chunks (`content_chunks`): what is inside a course (each lesson's text and key takeaways, each quiz's
+questions) for the library search, each marked free-preview or not, with its deep link. They are only ever
+searched for products the caller's access was checked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.integrations.search.base import ContentChunk, ProductDoc
+from chalicelib.services.catalog import listing, ratings
+
+TYPE_WORDS = {
+    "course": "course class lessons",
+    "prompt_pack": "prompt pack prompts",
+    "template": "template",
+    "ebook": "ebook e-book book pdf guide",
+    "bundle": "bundle",
+}
+
+
+def is_public(state: dict[str, Any] | None) -> bool:
+    return bool(state) and state.get("status") == "published"
+
+
+def price_floor_cents(state: dict[str, Any]) -> int:
+    """The least a buyer may pay: 0 when free, a pay-what-you-want minimum, else the price (minor units)."""
+    if state.get("pricing_type") == "free":
+        return 0
+    if state.get("pricing_type") == "pwyw" and state.get("min_price_cents") is not None:
+        return int(state["min_price_cents"])
+    return int(state.get("price_cents") or 0)
+
+
+def product_doc(state: dict[str, Any], outline: Any = None) -> ProductDoc:
+    """The public document of a published product; `outline` (a course's) adds its titles and content types."""
+    product_type = str(state["product_type"])
+    tags = " ".join(filter(None, [TYPE_WORDS.get(product_type, product_type.replace("_", " ")),
+                                  state.get("template_format")]))
+    outline_titles, content_types = [], set()
+    if outline is not None:
+        outline_titles = [m.title for m in outline.modules] + [lesson.title for lesson in outline.lessons] + \
+            [q.title for q in outline.quizzes]
+        content_types = {lesson.content_type for lesson in outline.lessons} | ({"quiz"} if outline.quizzes else set())
+    if state.get("template_format"):
+        content_types.add(str(state["template_format"]))
+    pricing = listing.pricing_buckets(state["pricing_type"], bool(state.get("has_free_preview")),
+                                      state.get("min_price_cents"))
+    published = state.get("published_at")
+    card = {**listing.card(state), "rating": ratings.summary(state)}
+    return ProductDoc(
+        product_id=state["product_id"], version=int(state.get("version") or 0),
+        text={"title": state.get("title") or "", "tags": tags,
+              "outcomes": "\n".join([*(state.get("learning_outcomes") or []), *(state.get("prerequisites") or [])]),
+              "outline": "\n".join(outline_titles), "description": state.get("description") or ""},
+        product_type=product_type, creator_id=state["creator_id"], pricing=tuple(pricing),
+        price_floor_cents=price_floor_cents(state), content_types=tuple(sorted(content_types)),
+        published_at=published.isoformat() if hasattr(published, "isoformat") else str(published or ""),
+        popularity=int(state.get("rating_count") or 0), card=card)
+
+
+def content_chunks(outline: Any, bodies: dict[str, Any], questions: dict[str, list[Any]]) -> list[ContentChunk]:
+    """A course's lessons (text and key takeaways) and quizzes (their questions), with deep links."""
+    chunks = []
+    for lesson in outline.lessons:
+        body = bodies.get(lesson.lesson_id)
+        text = "\n".join([body.content, *body.key_takeaways]) if body is not None else ""
+        chunks.append(ContentChunk(f"lesson:{lesson.lesson_id}", lesson.title, text, outline.lesson_is_free(lesson),
+                                   {"kind": "lesson", "lesson_id": lesson.lesson_id, "lesson_slug": lesson.slug}))
+    for quiz in outline.quizzes:
+        text = "\n".join(q.prompt for q in questions.get(quiz.quiz_id, []))
+        chunks.append(ContentChunk(f"quiz:{quiz.quiz_id}", quiz.title, text, outline.quiz_is_free(quiz),
+                                   {"kind": "quiz", "quiz_id": quiz.quiz_id, "lesson_id": quiz.lesson_id}))
+    return chunks
+
+
+def description_chunk(state: dict[str, Any]) -> ContentChunk:
+    """Products without a structured inside (prompt packs, templates, ebooks) are found by their own page's text
+    in the library; their files' text is not extracted (yet)."""
+    return ContentChunk("product", state.get("title") or "", state.get("description") or "", True,
+                        {"kind": "product"})

@@ -1,0 +1,79 @@
+"""The local EventBridge pipe: the products table's DynamoDB stream → the `search-index.fifo` queue.
+
+moto serves DynamoDB Streams (describe_stream, get_shard_iterator, get_records) but has no Pipes, so this does what
+the pipe of `infra/search.py` does on AWS: read each shard from TRIM_HORIZON, and send every record as one message
+(the record itself, as JSON) with the product id as message group and the record id as deduplication id. The event
+pump's SQS poller then calls the very handler Lambda would. A record is sent before its iterator moves on, so a
+crash sends it again at worst (the deduplication id and the indexer's versions absorb that).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from infra import search as spec
+
+log = logging.getLogger("local.pipes")
+SQS_BATCH = 10
+
+
+class StreamPipe:
+    def __init__(self, table_name: str, queue_name: str, region: str, clients: tuple[Any, Any, Any] | None = None):
+        import boto3
+
+        self.table_name, self.queue_name = table_name, queue_name
+        self._dynamodb, self._streams, self._sqs = clients or (
+            boto3.client("dynamodb", region_name=region), boto3.client("dynamodbstreams", region_name=region),
+            boto3.client("sqs", region_name=region))
+        self._queue_url: str | None = None
+        self._iterators: dict[str, str | None] = {}  # shard id → next iterator (None: the shard is closed)
+
+    @classmethod
+    def for_stage(cls, region: str) -> StreamPipe:
+        from chalicelib.config import get_settings
+        from chalicelib.handlers.search_index import QUEUE_PURPOSE
+
+        settings = get_settings()
+        return cls(f"{settings.table_prefix}-{spec.SOURCE_TABLE}", settings.queue_name(QUEUE_PURPOSE), region)
+
+    def _shards(self) -> None:
+        """Start reading any shard not seen yet (moto keeps one per table; AWS splits them over time)."""
+        arn = self._dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+        for shard in self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            if shard["ShardId"] not in self._iterators:
+                self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=spec.STARTING_POSITION)["ShardIterator"]
+
+    def pump_once(self) -> int:
+        """Move what the stream holds now into the queue; the number of records sent."""
+        if self._queue_url is None:
+            self._queue_url = self._sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
+        self._shards()
+        sent = 0
+        for shard_id, iterator in list(self._iterators.items()):
+            if iterator is None:
+                continue
+            page = self._streams.get_records(ShardIterator=iterator, Limit=spec.BATCH_SIZE * SQS_BATCH)
+            records = [_as_json(record) for record in page["Records"]]
+            for start in range(0, len(records), SQS_BATCH):
+                batch = records[start:start + SQS_BATCH]
+                answer = self._sqs.send_message_batch(QueueUrl=self._queue_url, Entries=[
+                    {"Id": str(index), "MessageBody": json.dumps(record), "MessageGroupId": spec.message_group(record),
+                     "MessageDeduplicationId": record["eventID"]} for index, record in enumerate(batch)])
+                if answer.get("Failed"):
+                    raise RuntimeError(f"the search queue refused records: {answer['Failed']}")
+            sent += len(records)
+            self._iterators[shard_id] = page.get("NextShardIterator")
+        return sent
+
+
+def _as_json(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as Pipes delivers it: JSON, the creation time in epoch seconds."""
+    change = dict(record["dynamodb"])
+    created = change.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        change["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {**record, "dynamodb": change}
