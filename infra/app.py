@@ -1,6 +1,7 @@
 """CDK entry point: `make synth` (or `cdk synth -c stage=prod`) writes one stage's cloud assembly to infra/cdk.out.
 
-The stage comes from the `stage` context, else `$STAGE`, else dev.
+The stage comes from the `stage` context, else `$STAGE`, else dev. `-c functions=chalice` leaves the app's functions
+and API to `chalice deploy` (infra/stacks/marketplace.py; README: Two deploy paths).
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def product_doc(state: dict[str, Any], outline: Any = None) -> ProductDoc:
     pricing = listing.pricing_buckets(state["pricing_type"], bool(state.get("has_free_preview")),
                                       state.get("min_price_cents"))
     published = state.get("published_at")
-    card = {**listing.card(state), "rating": ratings.summary(state)}
+    card = {**listing.card(state), "rating_summary": ratings.summary(state)}  # as explore's cards
     return ProductDoc(
         product_id=state["product_id"], version=int(state.get("version") or 0),
         text={"title": state.get("title") or "", "tags": tags,

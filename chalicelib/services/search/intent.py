@@ -7,7 +7,8 @@
 - Pricing: "free" → free ("sugar-free", "gluten free" are topics, not prices), "free preview"/"free trial"/
   "freemium" → freemium, "paid"/"premium" → paid.
 - A price ceiling: "under $20", "less than 15 dollars", "below 10 usd", "$20 or less", "max 30 euros", "cheap"
-  (= `CHEAP_CENTS`). Amounts are whole or decimal units of any currency, in minor units (×100).
+  (= `CHEAP_CENTS`; "budget" is not one: budget spreadsheets are a topic). Amounts are whole or decimal units of
+  any currency, in minor units (×100).
 The words that carried an intent are removed from the text query; explicit request parameters win over them.
 """
 
@@ -18,13 +19,13 @@ from dataclasses import dataclass
 
 from chalicelib.integrations.search import text
 
-CHEAP_CENTS = 2000  # "cheap", "budget", "affordable": at most 20.00
+CHEAP_CENTS = 2000  # "cheap", "affordable": at most 20.00
 # (phrase, type): longest phrases first, so "prompt pack" wins over "prompt".
 TYPE_PHRASES: tuple[tuple[str, str], ...] = tuple(sorted((
     *((p, "prompt_pack") for p in ("prompt pack", "prompt packs", "prompts", "prompt", "prompt library",
                                    "prompt libraries", "prompt collection")),
     *((p, "template") for p in ("template", "templates", "starter kit")),
-    *((p, "ebook") for p in ("ebook", "ebooks", "e book", "e books", "e-book", "e-books", "book", "books", "pdf",
+    *((p, "ebook") for p in ("ebook", "ebooks", "e book", "e books", "e-book", "e-books", "book", "books", "pdf", "cookbook", "workbook",
                              "pdf guide", "pdf guides", "guidebook", "handbook", "epub")),
     *((p, "course") for p in ("course", "courses", "class", "classes", "tutorial", "tutorials", "masterclass",
                               "online course", "online courses", "bootcamp", "workshop", "lessons")),
@@ -36,7 +37,7 @@ FREE_AS_TOPIC = ("gluten", "sugar", "dairy", "stress", "hands", "risk", "royalty
                  "debt", "tax", "duty", "hassle", "carefree")
 FREEMIUM = ("free preview", "free previews", "free trial", "free lessons", "free lesson", "freemium", "try free")
 PAID = ("paid", "premium")
-CHEAP = ("cheap", "cheapest", "budget", "affordable", "inexpensive", "low cost", "low-cost")
+CHEAP = ("cheap", "cheapest", "affordable", "inexpensive", "low cost", "low-cost")  # not "budget": a topic too
 _AMOUNT = r"(?:[$€£]\s?)?(\d{1,6}(?:[.,]\d{1,2})?)\s?(?:[$€£]|dollars?|usd|eur|euros?|gbp|pounds?|bucks)?"
 PRICE_PATTERNS = (
     re.compile(r"\b(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|no more than|within)\s+"

@@ -39,14 +39,19 @@ def product_types() -> tuple[str, ...]:
     return get_args(ProductType)
 
 
-def search(request: SearchRequest, viewer_id: str | None) -> dict[str, Any]:
+def plan(request: SearchRequest) -> tuple[intents.Intent, Filters]:
+    """The detected intent and the filters searched: explicit parameters win over detected ones."""
     detected = intents.detect(request.q, product_types())
-    filters = Filters(
+    return detected, Filters(
         product_type=request.product_type or detected.product_type,
         pricing=request.pricing or detected.pricing,
         creator_id=request.creator,
         max_price_cents=request.max_price_cents if request.max_price_cents is not None else detected.max_price_cents,
         content_types=tuple(part.strip() for part in (request.content_types or "").split(",") if part.strip()))
+
+
+def search(request: SearchRequest, viewer_id: str | None) -> dict[str, Any]:
+    detected, filters = plan(request)
     terms = detected.terms
     scope = "search|" + hashlib.sha256(json.dumps([terms, asdict(filters)], sort_keys=True).encode()).hexdigest()[:32]
     secret = get_settings().secret("cursor_secret")
