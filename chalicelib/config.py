@@ -86,6 +86,7 @@ class Settings:
     stripe_webhook_secret: str = field(default="", repr=False)
     platform_fee_bps: int = 500  # the marketplace's cut, in basis points of what the buyer pays
     mail_from: str = "no-reply@creator-marketplace.example"
+    mail_eml_dir: str = ""  # locally: every email sent is also written there as an .eml file (never on AWS)
     public_app_url: str = "http://localhost:5173"
     files_bucket: str = ""
     max_file_bytes: int = 2 * 1024 * 1024 * 1024
@@ -183,6 +184,7 @@ class Settings:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
             platform_fee_bps=int(env.get("PLATFORM_FEE_BPS", cls.platform_fee_bps)),
             mail_from=env.get("MAIL_FROM", cls.mail_from),
+            mail_eml_dir=env.get("MAIL_EML_DIR", ""),
             public_app_url=env.get("PUBLIC_APP_URL", cls.public_app_url),
             files_bucket=env.get("FILES_BUCKET", f"{prefix}-files"),
             max_file_bytes=int(env.get("MAX_FILE_BYTES", cls.max_file_bytes)),

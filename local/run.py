@@ -178,6 +178,7 @@ def configure_environment(moto_port: int, idp_env: dict[str, str], spa_origin: s
         # The embedded search engine's file, shared by the API and the pump; rebuilt from the stream at each start.
         "SEARCH_ENGINE": "local",
         "SEARCH_INDEX_PATH": str(reset_search_index(state_dir / "search.db")),
+        "MAIL_EML_DIR": str(state_dir / "mail"),  # every email sent, also as an .eml file (path logged)
     })
     prefix = os.environ["TABLE_PREFIX"]
     os.environ.update({variable: f"{prefix}/{name}" for variable, name in SECRETS.items()})
@@ -458,10 +459,11 @@ def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: Lo
         f"  Event pump  {len(pump.queues)} queue(s), {len(pump.schedules)} schedule(s), "
         f"{len(pump.pipes)} stream pipe(s)",
         f"  Stripe      {stripe_url}   (localstripe; key {key}; webhook → /v1/webhooks/stripe)",
+        f"  Mail        {state_dir / 'mail'}/*.eml   (every email sent; each path logged as `email written`)",
         "",
         f"Demo users (tokens valid 12 h; more with `make token USER={buyer.user_id}`):",
         f"  {creator.user_id}: creator of {', '.join(sorted(seeded.product_ids))}",
-        f"  {buyer.user_id}: owns the {seeded.buyer_owns}",
+        f"  {buyer.user_id}: owns the {seeded.buyer_owns}, was gifted the ebook (and reviewed both)",
         f"export CREATOR_TOKEN={creator_token}",
         f"export BUYER_TOKEN={buyer_token}",
         "",
@@ -470,7 +472,7 @@ def banner(api_url: str, moto_url: str, state_dir: Path, seeded: Seeded, idp: Lo
         f"  curl -s -H \"Authorization: Bearer $BUYER_TOKEN\" '{api_url}/v1/products?product_type=course'",
         f"  curl -s -H \"Authorization: Bearer $CREATOR_TOKEN\" {api_url}/v1/creator/products",
         f"  curl -s -H \"Authorization: Bearer $CREATOR_TOKEN\" {api_url}/v1/creator/inbox   # buyers' messages",
-        f"  curl -s '{api_url}/v1/search?q=free+prompts+for+marketers'   # search: intent words, typos, facets",
+        f"  curl -s '{api_url}/v1/search?q=prompts+for+marketers+under+%2450'   # search: intent words, typos, facets",
         "",
         "Buy with a test card (the webhook grants access; then it is in /v1/library):",
         f"  PI=$(curl -s -X POST -H \"Authorization: Bearer $BUYER_TOKEN\" -H 'Content-Type: application/json' "

@@ -102,7 +102,7 @@ BUNDLE_MEMBERS = ("prompt_pack", "template")
 REVIEWS = (("course", 5, "Clear, practical and well paced. The DynamoDB module alone was worth it."),
            ("ebook", 4, "Short and useful; the chapter on anchors changed my prices."))
 REPLY = "Thank you, Bo! The next module goes deeper into single-table design."
-GRANTED_TYPE = "course"  # the demo buyer owns the course
+GRANTED_TYPE = "course"  # the demo buyer owns the course (and was gifted the ebook they review)
 # The course's outline; the first lesson is a free preview and gets the demo video.
 COURSE_OUTLINE: tuple[dict[str, Any], ...] = (
     {"title": "Getting started", "lessons": (
@@ -168,11 +168,11 @@ def _messages(course_id: str) -> None:
 
 
 def _reviews(product_ids: dict[str, str]) -> None:
-    """The buyer's reviews (the ebook claimed first) and the creator's reply to the first, each once."""
-    from chalicelib.services.commerce import fulfilment
+    """The buyer's reviews (the ebook gifted to them first: a reviewer holds the product) and the creator's reply to
+    the first, each once."""
     from chalicelib.services.reviews import reviews
 
-    fulfilment.claim(BUYER.user_id, products.state_of(Product.get(product_ids["ebook"])))
+    grants.grant(BUYER.user_id, products.state_of(Product.get(product_ids["ebook"])), "gifted")
     for kind, rating, text in REVIEWS:
         try:
             reviews.mine(BUYER.user_id, product_ids[kind])

@@ -65,3 +65,26 @@ def creator_profile(call: Call, creator_ref: str) -> dict:
     from chalicelib.services.accounts import profiles
 
     return profiles.public_profile(creator_ref)
+
+
+def _email_preferences(enabled: dict[str, bool]) -> dict[str, bool]:
+    return {f"is_{category}_email_enabled": value for category, value in enabled.items()}
+
+
+@route(bp, "/v1/me/email-preferences", summary="Your optional email categories (receipts always go)",
+       tag="accounts", response="accounts.EmailPreferencesOut")
+def get_email_preferences(call: Call) -> dict:
+    from chalicelib.services.accounts import emails
+
+    identity = call.identity
+    return _email_preferences(emails.get_preferences(identity.user_id, identity.email, identity.name))
+
+
+@route(bp, "/v1/me/email-preferences", "PUT", summary="Turn optional email categories on or off", tag="accounts",
+       body="accounts.EmailPreferencesIn", response="accounts.EmailPreferencesOut")
+def put_email_preferences(call: Call) -> dict:
+    from chalicelib.services.accounts import emails
+
+    identity, body = call.identity, call.body.model_dump()
+    enabled = {category: body[f"is_{category}_email_enabled"] for category in emails.OPTIONAL}
+    return _email_preferences(emails.set_preferences(identity.user_id, identity.email, identity.name, enabled))

@@ -9,6 +9,7 @@ from chalicelib.models.course import CourseItem
 from chalicelib.models.credits import CreditPurchase
 from chalicelib.models.deliverables import DownloadLog, ProductFile
 from chalicelib.models.learning import Certificate, Enrollment, LessonProgress, QuizAttempt
+from chalicelib.models.mail import OutboxMail
 from chalicelib.models.messaging import (
     BlastItem,
     ContactPreference,
@@ -28,13 +29,14 @@ ALL_MODELS = (User, CreatorAccount, CreatorHandle, Product, ProductSlug, Catalog
               Enrollment, LessonProgress, QuizAttempt, Certificate, Order, ProcessedEvent, OpenCheckout, RefundRequest,
               Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant,
               AiLedgerEntry, RateLimitWindow, CreditPurchase, Review, ReviewMark, BundleMembership,
-              ProductHolders, Conversation, InboxEntry, Message, Room, ContactPreference, BlastItem, Notification)
+              ProductHolders, Conversation, InboxEntry, Message, Room, ContactPreference, BlastItem, Notification,
+              OutboxMail)
 
 __all__ = ["ALL_MODELS", "AccessGrant", "AiLedgerEntry", "BundleMembership", "CatalogListing", "Certificate", "Coupon",
            "CouponRedemption",
            "CourseItem",
            "CreatorAccount", "CreatorHandle", "CreditPurchase", "DownloadLog", "Enrollment", "LessonProgress",
-           "OpenCheckout", "Order",
+           "OpenCheckout", "Order", "OutboxMail",
            "ProcessedEvent",
            "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RateLimitWindow", "RefundRequest", "Review",
            "ReviewMark", "User",

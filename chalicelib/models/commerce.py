@@ -7,7 +7,6 @@ is recorded on the pending order (`refunded_cents`), so the late success is reco
 """
 
 from pynamodb.attributes import (
-    BooleanAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -93,7 +92,6 @@ class Order(Model):
     dispute_status = UnicodeAttribute(null=True)  # Stripe's: needs_response, …, won, lost
     pending_shard = UnicodeAttribute(null=True)  # set only while pending (sparse index `pending`)
     client_secret = UnicodeAttribute(null=True)  # the PaymentIntent's, handed back when the buyer retries checkout
-    confirmation_pending = BooleanAttribute(null=True)  # outbox: the purchase email is still to be sent
     created_at = UTCDateTimeAttribute(default=utcnow)
     paid_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)

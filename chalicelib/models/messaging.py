@@ -147,7 +147,7 @@ class Notification(Model):
 
     user_id = UnicodeAttribute(hash_key=True)
     notification_id = UnicodeAttribute(range_key=True)
-    kind = UnicodeAttribute(null=True)  # message | blast
+    kind = UnicodeAttribute(null=True)  # message | blast | sale | refund_request
     title = UnicodeAttribute(null=True)
     preview = UnicodeAttribute(null=True)
     actor_id = UnicodeAttribute(null=True)

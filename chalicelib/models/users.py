@@ -5,6 +5,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.models import Model
@@ -28,6 +29,7 @@ class User(TimestampedModel):
     user_id = UnicodeAttribute(hash_key=True)
     email = UnicodeAttribute(null=True)
     display_name = UnicodeAttribute(null=True)
+    email_opt_outs = UnicodeSetAttribute(null=True)  # the optional email categories the user turned off
     # Purchased AI credits in tokens; moves only by ADD in the ledger's transactions (absent on old rows = 0).
     ai_credit_balance = NumberAttribute(null=True, default_for_new=0)
 

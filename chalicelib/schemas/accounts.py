@@ -84,3 +84,17 @@ class MeOut(BaseModel):
     display_name: str | None = None
     is_creator: bool
     creator_account: CreatorAccountOut | None = None
+
+
+class EmailPreferencesIn(StrictBody):
+    """Every optional email category, on or off. Receipts and legal mail always go and are not listed."""
+
+    is_learning_email_enabled: bool = Field(description="course completion (with the certificate link)")
+    is_sales_email_enabled: bool = Field(description="creators: a new sale")
+    is_refund_requests_email_enabled: bool = Field(description="creators: a new refund request")
+
+
+class EmailPreferencesOut(BaseModel):
+    is_learning_email_enabled: bool
+    is_sales_email_enabled: bool
+    is_refund_requests_email_enabled: bool

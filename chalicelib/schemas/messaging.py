@@ -130,7 +130,7 @@ class BlastPage(BaseModel):
 
 class NotificationOut(BaseModel):
     notification_id: str
-    kind: Literal["message", "blast"]
+    kind: Literal["message", "blast", "sale", "refund_request"]
     title: str
     preview: str
     actor_id: str | None = None

@@ -51,14 +51,15 @@ class Intent(BaseModel):
     product_type: ProductType | None = None
     pricing: Pricing | None = None
     max_price_cents: int | None = None
+    currency: str | None = None  # the ceiling's currency when the words name one ("$20": USD)
     query: str
 
 
 class Facets(BaseModel):
-    """Matches by type (ignoring the type filter) and by pricing (ignoring the pricing filter)."""
+    """Matches by type (ignoring the type filter) and by pricing (ignoring the pricing filter): fixed key sets."""
 
-    product_type: dict[ProductType, int]
-    pricing: dict[Pricing, int]
+    by_product_type: dict[ProductType, int]
+    by_pricing: dict[Pricing, int]
 
 
 class SearchPage(BaseModel):

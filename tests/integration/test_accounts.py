@@ -99,7 +99,8 @@ def test_the_product_page_and_explore_cards_show_the_creators_profile(api):
     assert "alice@example.com" not in str(detail)
     with count_calls() as calls:
         page = api.call("GET", "/v1/products").json
-    assert calls == {"Query": 1, "BatchGetItem": 1}  # the page's creators in one BatchGet, whatever the page holds
+    # the page's creators in one BatchGet and its products' rating figures in another, whatever the page holds
+    assert calls == {"Query": 1, "BatchGetItem": 2}
     creators = {card["product_id"]: card["creator"] for card in page["items"]}
     assert creators[product["product_id"]] == {"user_id": "alice", "display_name": "Alice", "handle": "alice",
                                                "avatar_url": "https://cdn.example.com/a.png"}

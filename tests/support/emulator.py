@@ -237,8 +237,11 @@ def fresh_aws(**config: Any) -> Iterator[None]:
     """An in-process moto account with every table (not safe under concurrency: use server mode)."""
     from moto import mock_aws
 
+    from chalicelib.integrations import mail
+
     with mock_aws(config=config or None):
         install_tables()
+        mail.mailer.cache_clear()  # SES verifies its sender once per client: a fresh account needs a fresh client
         yield
 
 

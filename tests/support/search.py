@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 
 def fresh_engine() -> Any:
     """A new in-memory embedded engine as the process's engine (what `integrations.search.engine()` returns)."""
@@ -39,8 +37,3 @@ class Indexing:
             handled += count
         assert handled == moved, f"{moved} record(s) sent, {handled} handled: the indexer failed (see the log)"
         return moved
-
-
-@pytest.fixture
-def indexing(api) -> Indexing:
-    return Indexing()

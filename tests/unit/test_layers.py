@@ -38,7 +38,7 @@ DOMAINS: dict[str, set[str]] = {
     "video": {"core", "access", "accounts", "catalog", "courses", "learning"},
     "reviews": {"core", "access", "accounts", "catalog"},
     "ai": {"core", "accounts", "catalog", "courses"},
-    "commerce": {"core", "access", "accounts", "catalog", "ai", "reviews"},
+    "commerce": {"core", "access", "accounts", "catalog", "ai", "reviews", "messaging"},
     "creator": {"core", "accounts", "catalog", "commerce", "ai"},
     "search": {"core", "access", "accounts", "catalog", "courses"},
     "messaging": {"core", "access", "accounts"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -112,10 +113,12 @@ def current_grant(user_id: str, product_id: str, consistent: bool = True) -> Acc
         return None
 
 
-def grant(user_id: str, product: dict[str, Any], source: str) -> tuple[AccessGrant, bool]:
+def grant(user_id: str, product: dict[str, Any], source: str,
+          also: Callable[[TransactWrite], object] | None = None) -> tuple[AccessGrant, bool]:
     """Make `source` (a free claim, a gift, a promotion) an active source of the user's access, once, in its own
-    transaction (with a course's enrollment): `(grant, created)`, created when the user had no access before.
-    A repeat changes nothing; a holder through another source keeps it and gains this one."""
+    transaction (with a course's enrollment, and `also`: the caller's outbox email): `(grant, created)`, created
+    when the user had no access before. A repeat changes nothing; a holder through another source keeps it and
+    gains this one."""
     for _ in retry_on_conflict(_ATTEMPTS, 0.005, _busy, max_delay=0.5):
         current = current_grant(user_id, product["product_id"])
         if sources_of(current).get(source) == "active":
@@ -124,6 +127,8 @@ def grant(user_id: str, product: dict[str, Any], source: str) -> tuple[AccessGra
         try:
             with transaction() as tx:
                 written = set_source(tx, current, user_id, product, source, "active", now)
+                if also is not None:
+                    also(tx)
         except TransactWriteError as exc:
             if not lost_race(exc):
                 raise

@@ -22,8 +22,9 @@ from chalicelib.models.base import utcnow
 from chalicelib.models.commerce import PENDING_SHARDS, OpenCheckout
 from chalicelib.observability import Metric, count
 from chalicelib.services.access import grants
+from chalicelib.services.accounts import emails
 from chalicelib.services.catalog import bundles, products
-from chalicelib.services.commerce import coupons, fulfilment
+from chalicelib.services.commerce import coupons, fulfilment, mails
 from chalicelib.services.commerce.errors import (
     AlreadyOwned,
     CheckoutInProgress,
@@ -152,11 +153,14 @@ def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]
     order.status, order.paid_at, order.created_at, order.updated_at = "paid", now, now, now
     grant_write = fulfilment.plan(order.buyer_id, order.product_id, grants.order_source(order.order_id), "active",
                                   order.bundle_product_ids or ())
+    title, members = mails.titles(order.product_id, order.bundle_product_ids or ())
     with transaction() as tx:
         tx.save(order, condition=Order.order_id.does_not_exist())
         if grant_write is not None:
             grant_write(tx)
+        mail_ids = mails.purchase(tx, order, title, members, now)
     count(Metric.ORDERS_PAID)
+    emails.deliver_quietly(*mail_ids)
     if order.coupon_code:
         coupons.confirm(order.coupon_code, order.buyer_id, order.order_id)
     return {"status": "granted", "product_id": order.product_id, "order_id": order.order_id,

@@ -20,6 +20,8 @@ from chalicelib.errors import Conflict
 from chalicelib.models import AccessGrant, Product
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
+from chalicelib.services.accounts import emails
+from chalicelib.services.commerce import mails
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
 from chalicelib.services.reviews import visibility
 
@@ -57,21 +59,27 @@ def plan(buyer_id: str, product_id: str, source: str, status: str, member_ids: I
 
 
 def claim(buyer_id: str, product: dict[str, Any]) -> bool:
-    """A free claim (a free product or bundle, pay-what-you-want at 0) in its own transaction; True when it
-    gave access the buyer did not have (False for a repeat)."""
+    """A free claim (a free product or bundle, pay-what-you-want at 0) in its own transaction, with its receipt
+    when it gives access the buyer did not have (`accounts.emails.claim`); True then (False for a repeat)."""
     for _ in retry_on_conflict(_ATTEMPTS, 0.005, _busy, max_delay=0.5):
         before = grants.current_grant(buyer_id, product["product_id"])
         write = plan(buyer_id, product["product_id"], grants.CLAIM, "active", product.get("bundle_product_ids") or ())
         if write is None:
             return False
+        gives_access = before is None or before.status != "active"
+        members = mails.titles(product["product_id"], product.get("bundle_product_ids") or ())[1] \
+            if gives_access else []
         try:
             with transaction() as tx:
                 write(tx)
+                mail_id = emails.claim(tx, buyer_id, product, members) if gives_access else None
         except TransactWriteError as exc:
             if not lost_race(exc):
                 raise
             continue
-        return before is None or before.status != "active"
+        if mail_id:
+            emails.deliver_quietly(mail_id)
+        return gives_access
     raise AssertionError("unreachable")  # pragma: no cover - retry_on_conflict raises when exhausted
 
 

@@ -15,10 +15,11 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict
-from chalicelib.models import Order, Product
+from chalicelib.models import Order
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
-from chalicelib.services.commerce import confirmation, coupons, fulfilment
+from chalicelib.services.accounts import emails
+from chalicelib.services.commerce import coupons, fulfilment, mails
 from chalicelib.services.commerce.events import Plan, Planner, count_committed, decline_reason, latest_charge_id
 from chalicelib.services.commerce.order_state import Facts
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
@@ -44,16 +45,6 @@ def _order_for_intent(intent_id: str | None, metadata: dict[str, Any] | None = N
 def _guarded(tx: TransactWrite, order: Order, actions: list[Any]) -> None:
     """Update `order` only if its status is still the one we decided on."""
     tx.update(order, actions=[*actions, Order.updated_at.set(utcnow())], condition=Order.status == order.status)
-
-
-def _product_state(product_id: str) -> dict[str, Any] | None:
-    """What a grant and the purchase email need of the product; None when it no longer exists."""
-    try:
-        product = Product.get(product_id)
-    except DoesNotExist:
-        return None
-    return {"product_id": product.product_id, "creator_id": product.creator_id,
-            "product_type": product.product_type, "title": product.title}
 
 
 def _coupon(action: Callable[[str, str, str], None], order: Order) -> Callable[[], None]:
@@ -95,13 +86,19 @@ def _payment_succeeded(intent: dict[str, Any]) -> Plan:
         actions.append(Order.charge_id.set(charge_id))
     facts = replace(Facts.of(order), paid=True)
     granted = facts.access == "active"
-    if granted:
-        actions.append(Order.confirmation_pending.set(True))
     outcome = "granted" if granted else f"recorded_after_{'refund' if facts.status == 'refunded' else 'dispute'}"
     plan = _transition(order, facts, actions, outcome)
     plan.after = [_coupon(coupons.confirm, order)] if order.coupon_code else []
-    if granted:
-        plan.then = lambda: _confirm(order)
+    if granted:  # the receipt, the creator's new sale (email + notification): in the same transaction
+        title, members = mails.titles(order.product_id, order.bundle_product_ids or ())
+        write, now = plan.write, utcnow()
+
+        def with_mail(tx: TransactWrite) -> None:
+            write(tx)
+            mails.purchase(tx, order, title, members, now)
+
+        plan.write = with_mail
+        plan.then = lambda: emails.deliver(*mails.purchase_ids(order.order_id))
     return plan
 
 
@@ -228,14 +225,8 @@ PLANNERS: dict[str, Planner] = {
 }
 
 
-def resend_pending_confirmation(intent: dict[str, Any]) -> None:
-    """A success delivered again: send the confirmation the first delivery committed but did not get out."""
+def resend_pending_mail(intent: dict[str, Any]) -> None:
+    """A success delivered again: send what the first delivery committed but did not get out (nothing when sent)."""
     order = _order_for_intent(intent.get("id"), intent.get("metadata"))
-    if order is not None and order.confirmation_pending:
-        _confirm(order)
-
-
-def _confirm(order: Order) -> None:
-    product = _product_state(order.product_id)
-    if product is not None:  # a product deleted since has nothing to link to
-        confirmation.confirm_once(order, product)
+    if order is not None:
+        emails.deliver(*mails.purchase_ids(order.order_id))

@@ -8,24 +8,28 @@ its Stripe refund id so the later `charge.refunded` event does not count it agai
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.integrations import payments
 from chalicelib.models import Order, Product, RefundRequest
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
-from chalicelib.services.commerce import order_events
+from chalicelib.services.accounts import emails
+from chalicelib.services.commerce import mails, order_events
 from chalicelib.services.commerce.errors import (
     OrderNotRefundable,
     RefundNotIssued,
     RefundRequestOpen,
     RefundWindowClosed,
 )
-from chalicelib.services.core.db import condition_failed, put_once, retry_on_conflict
+from chalicelib.services.core.db import condition_failed, lost_race, retry_on_conflict, transaction
 from chalicelib.services.core.pagination import Page, paginate
 
 REFUNDABLE_ORDER_STATUSES = ("paid", "partially_refunded")
@@ -34,6 +38,7 @@ DEFAULT_WINDOW_DAYS = 30
 MAX_REQUESTS_PER_ORDER = 10  # keeps an order's partition (and the buyer's list) small and bounded
 _ATTEMPTS = 4
 _RETRY_DELAY = 0.01
+Mail = Callable[[TransactWrite], str]  # queues an email in the transaction: its id
 
 
 def _gateway() -> payments.PaymentGateway:
@@ -142,8 +147,15 @@ def request_refund(buyer_id: str, order_id: str, reason: str, amount_cents: int 
                            creator_id=order.creator_id, product_id=order.product_id, currency=order.currency,
                            status="pending", status_created=_sort_key("pending", created_at), reason=reason,
                            amount_cents=amount, created_at=created_at, updated_at=created_at)
-    if not put_once(record, RefundRequest.seq):
-        raise RefundRequestOpen("this order already has an open refund request")
+    try:
+        with transaction() as tx:  # the request, the creator's email and notification: together
+            tx.save(record, condition=RefundRequest.seq.does_not_exist())
+            mail_id = mails.refund_requested(tx, record, now)
+    except TransactWriteError as exc:
+        if not lost_race(exc):
+            raise
+        raise RefundRequestOpen("this order already has an open refund request") from None
+    emails.deliver_quietly(mail_id)
     return record
 
 
@@ -162,21 +174,26 @@ def list_for_creator(creator_id: str, status: str, limit: int, cursor: str | Non
         f"refund-requests|{creator_id}|{status}", cursor, limit)
 
 
-def _transition(request: RefundRequest, to: str, expected: str, **fields: Any) -> bool:
-    """Move `request` from `expected` to `to` with `fields`; False when someone else moved it first
-    (the request is then refreshed with a consistent read)."""
+def _transition(request: RefundRequest, to: str, expected: str, mail: Mail | None = None, **fields: Any) -> bool:
+    """Move `request` from `expected` to `to` with `fields` (and the buyer's email, `mail`, in the same
+    transaction); False when someone else moved it first. The request is refreshed with a consistent read."""
     now = utcnow()
     actions = [RefundRequest.status.set(to), RefundRequest.status_created.set(_sort_key(to, request.created_at)),
                RefundRequest.updated_at.set(now)]
     actions += [getattr(RefundRequest, name).set(value) for name, value in fields.items()]
     try:
-        request.update(actions=actions, condition=RefundRequest.status == expected)
-        return True
-    except UpdateError as exc:
+        with transaction() as tx:
+            tx.update(request, actions=actions, condition=RefundRequest.status == expected)
+            mail_id = mail(tx) if mail else None
+    except TransactWriteError as exc:
         if not condition_failed(exc):
             raise
         request.refresh(consistent_read=True)
         return False
+    request.refresh(consistent_read=True)
+    if mail_id:
+        emails.deliver_quietly(mail_id)
+    return True
 
 
 def approve(creator_id: str, request_id: str, amount_cents: int | None = None) -> RefundRequest:
@@ -227,8 +244,11 @@ def _issue(request: RefundRequest, order: Order) -> RefundRequest:
         raise RefundNotIssued("the payment provider did not issue the refund; approve again to retry") from exc
     if result.status == "succeeded":  # recorded now (a pending refund waits for its charge.refunded event)
         order_events.record_refund(request.order_id, result.id, result.amount_cents)
-    _transition(request, "refunded", "approved", refund_id=result.id, refund_status=result.status,
-                refunded_at=utcnow())
+    others = [r for r in _order_requests(request.order_id) if r.seq != request.seq]
+    kind = "refund_approved" if int(request.approved_amount_cents) >= remaining_refundable(order, others) \
+        else "refund_partial"
+    _transition(request, "refunded", "approved", lambda tx: mails.refund_decided(tx, request, order, kind),
+                refund_id=result.id, refund_status=result.status, refunded_at=utcnow())
     return request
 
 
@@ -240,5 +260,8 @@ def deny(creator_id: str, request_id: str, note: str | None = None) -> RefundReq
         if request.status != "pending":
             raise Conflict(f"this refund request is already {request.status}")
         fields: dict[str, Any] = {"decided_at": utcnow()} | ({"note": note} if note else {})
-        if _transition(request, "denied", "pending", **fields):
+        order = _order(request.order_id)
+        told = partial(mails.refund_decided, request=request, order=order, kind="refund_denied",
+                       note=note or "") if order else None
+        if _transition(request, "denied", "pending", told, **fields):
             return request

@@ -48,7 +48,7 @@ def handle(event: dict[str, Any]) -> str:
     for _ in retry_on_conflict(ATTEMPTS, 0.01, order_events.too_contended, max_delay=0.64):
         if _processed(event_id):
             if event_type == "payment_intent.succeeded":
-                order_events.resend_pending_confirmation(obj)  # the first delivery committed, its mail did not go
+                order_events.resend_pending_mail(obj)  # the first delivery committed, its mail did not go
             return "duplicate"
         plan = _plan(event_type, obj)
         try:

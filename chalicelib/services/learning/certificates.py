@@ -1,5 +1,6 @@
 """Completion and certificates: recorded once, under `attribute_not_exists(completed_at)` in the same transaction
-as the certificate put, so concurrent "last lesson" writes issue exactly one certificate; verification is public."""
+as the certificate put (and the learner's completion email, `accounts.emails`), so concurrent "last lesson" writes
+issue exactly one certificate and one email; verification is public."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.errors import NotFound
 from chalicelib.models import Certificate, Enrollment, User
 from chalicelib.models.base import utcnow
-from chalicelib.services.accounts import users
+from chalicelib.services.accounts import emails, users
 from chalicelib.services.learning import enrollments
 from chalicelib.services.learning.enrollments import lesson_ids_of
 from chalicelib.services.learning.rules import Course
@@ -46,8 +47,13 @@ def complete_if_done(user_id: str, course: Course, learner_name: str | None) -> 
                   actions=[Enrollment.completed_at.set(now), Enrollment.certificate_id.set(certificate.certificate_id)],
                   condition=Enrollment.completed_at.does_not_exist())
         tx.save(certificate, condition=Certificate.certificate_id.does_not_exist())
+        emails.queue(tx, f"completion:{certificate.certificate_id}", "completion", user_id, {
+            "learner_name": certificate.learner_name, "course_title": certificate.course_title,
+            "creator_name": certificate.creator_name or "its creator", "certificate_id": certificate.certificate_id,
+            "certificate_url": emails.app_link(f"certificates/{certificate.certificate_id}")})
 
-    enrollments.commit(write)  # refused: someone else completed it first, and theirs is the certificate
+    if not enrollments.commit(write):  # refused: someone else completed it first, and theirs is the certificate
+        emails.deliver_quietly(f"completion:{certificate.certificate_id}")
     return Enrollment.get(user_id, course.product_id, consistent_read=True)
 
 

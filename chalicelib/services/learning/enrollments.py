@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -17,6 +18,7 @@ from chalicelib.errors import Conflict, InvalidInput, PaymentRequired
 from chalicelib.models import AccessGrant, Enrollment, Product
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
+from chalicelib.services.accounts import emails, users
 from chalicelib.services.catalog import products
 from chalicelib.services.core.db import (
     cancellation_codes,
@@ -105,7 +107,10 @@ def enroll(user_id: str, ref: str) -> tuple[dict[str, Any], bool]:
     if reason is not None:
         raise AlreadyOwned("you already have access to this product")
     if product.pricing_type == "free":
-        _, created = grants.grant(user_id, products.state_of(product), grants.CLAIM)
+        state = products.state_of(product)
+        _, created = grants.grant(user_id, state, grants.CLAIM, also=partial(emails.claim, user_id=user_id,
+                                                                              product=state))
+        emails.deliver_quietly(f"claim:{user_id}:{product.product_id}")  # nothing when it was not queued
         access_type = "purchased"
     elif product.product_type == "course" and product.has_free_preview:
         _, created = _create(user_id, product, "preview")
@@ -124,7 +129,12 @@ def give_access(creator_id: str, product_id: str, user_id: str, access_type: str
         raise InvalidInput("you own this product already")
     if product.status != "published":
         raise Conflict("only published products can be granted")
-    return grants.grant(user_id, products.state_of(product), access_type)
+    creator = users.get_creator_account(creator_id)
+    state = products.state_of(product)
+    written, created = grants.grant(user_id, state, access_type, also=partial(
+        emails.gift, user_id=user_id, product=state, giver_name=creator.display_name if creator else "A creator"))
+    emails.deliver_quietly(f"gift:{user_id}:{product_id}")
+    return written, created
 
 
 # --- the write protocol ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
 STATE = "#state"
-KINDS = ("message", "blast")
+KINDS = ("message", "blast", "sale", "refund_request")  # sales and refund requests: commerce
 _ATTEMPTS = 6
 
 

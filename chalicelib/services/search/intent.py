@@ -7,8 +7,9 @@
 - Pricing: "free" → free ("sugar-free", "gluten free" are topics, not prices), "free preview"/"free trial"/
   "freemium" → freemium, "paid"/"premium" → paid.
 - A price ceiling: "under $20", "less than 15 dollars", "below 10 usd", "$20 or less", "max 30 euros", "cheap"
-  (= `CHEAP_CENTS`; "budget" is not one: budget spreadsheets are a topic). Amounts are whole or decimal units of
-  any currency, in minor units (×100).
+  (= `CHEAP_CENTS`; "budget" is not one: budget spreadsheets are a topic). Amounts are whole or decimal units, in
+  minor units (×100), with the currency the query names ($, €, £, dollars, euros...) or none; like explore's price
+  sort, the ceiling compares minor units whatever each product's currency (a documented limitation).
 The words that carried an intent are removed from the text query; explicit request parameters win over them.
 """
 
@@ -25,7 +26,8 @@ TYPE_PHRASES: tuple[tuple[str, str], ...] = tuple(sorted((
     *((p, "prompt_pack") for p in ("prompt pack", "prompt packs", "prompts", "prompt", "prompt library",
                                    "prompt libraries", "prompt collection")),
     *((p, "template") for p in ("template", "templates", "starter kit")),
-    *((p, "ebook") for p in ("ebook", "ebooks", "e book", "e books", "e-book", "e-books", "book", "books", "pdf", "cookbook", "workbook",
+    *((p, "ebook") for p in ("ebook", "ebooks", "e book", "e books", "e-book", "e-books", "book", "books", "pdf",
+                             "cookbook", "workbook",
                              "pdf guide", "pdf guides", "guidebook", "handbook", "epub")),
     *((p, "course") for p in ("course", "courses", "class", "classes", "tutorial", "tutorials", "masterclass",
                               "online course", "online courses", "bootcamp", "workshop", "lessons")),
@@ -52,12 +54,16 @@ STOPWORDS = frozenset((
     "any", "need", "looking", "find", "show", "give"))
 
 
+CURRENCIES = (("USD", ("$", "dollar", "usd", "buck")), ("EUR", ("€", "eur")), ("GBP", ("£", "gbp", "pound")))
+
+
 @dataclass(frozen=True)
 class Intent:
     product_type: str | None
     pricing: str | None
     max_price_cents: int | None
     query: str  # the text left once the intent words are removed
+    currency: str | None = None  # the ceiling's currency when the query names one ("$20": USD)
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -82,10 +88,11 @@ def _cents(amount: str) -> int:
 def detect(query: str, known_types: tuple[str, ...]) -> Intent:
     """The intent of `query` among the product types the catalog knows (`known_types`)."""
     rest = " ".join(query.lower().split())
-    max_price = None
+    max_price = currency = None
     for pattern in PRICE_PATTERNS:
         if found := pattern.search(rest):
             max_price = _cents(found.group(1))
+            currency = next((iso for iso, marks in CURRENCIES if any(mark in found.group() for mark in marks)), None)
             rest = _remove(rest, *found.span())
             break
     pricing = None
@@ -107,7 +114,7 @@ def detect(query: str, known_types: tuple[str, ...]) -> Intent:
                 rest = _remove(rest, *found.span())
                 break
     product_type, rest = _product_type(rest, known_types)
-    return Intent(product_type, pricing, max_price, rest)
+    return Intent(product_type, pricing, max_price, rest, currency)
 
 
 def _product_type(rest: str, known_types: tuple[str, ...]) -> tuple[str | None, str]:

@@ -67,9 +67,10 @@ def search(request: SearchRequest, viewer_id: str | None) -> dict[str, Any]:
     return {
         "items": cards,
         "intent": {"product_type": detected.product_type, "pricing": detected.pricing,
-                   "max_price_cents": detected.max_price_cents, "query": detected.query},
-        "facets": {"product_type": {kind: result.facets["product_type"].get(kind, 0) for kind in product_types()},
-                   "pricing": {bucket: result.facets["pricing"].get(bucket, 0) for bucket in PRICING_BUCKETS}},
+                   "max_price_cents": detected.max_price_cents, "currency": detected.currency,
+                   "query": detected.query},
+        "facets": {"by_product_type": {kind: result.facets["product_type"].get(kind, 0) for kind in product_types()},
+                   "by_pricing": {bucket: result.facets["pricing"].get(bucket, 0) for bucket in PRICING_BUCKETS}},
         "total": result.total,
         "corrected_terms": result.corrected,
         "next_cursor": encode_cursor({"offset": following}, scope, secret) if following < result.total else None,
