@@ -12,7 +12,7 @@ npm_stamp = $(1)/node_modules/.installed-$(shell cat $(1)/package-lock.json | sh
 NPM_STAMP := $(call npm_stamp,$(BROWSER))
 TS_STAMP := $(call npm_stamp,$(TYPESCRIPT))
 
-.PHONY: install run test check lint unit integration e2e browser bench synth deploy token clean ffmpeg chromium
+.PHONY: install run test check lint unit integration e2e browser bench synth deploy token clean ffmpeg chromium poppler
 
 # pytest-xdist: one worker per core; `--dist loadgroup` keeps each xdist_group on one worker, so the tests sharing an
 # expensive session fixture (the local runtime, the CDK synth: see tests/README.md) build it once. PYTEST_WORKERS=0
@@ -42,6 +42,10 @@ endef
 ffmpeg:
 	$(call debian,ffprobe,ffmpeg)
 
+# poppler-utils: the certificate PDF test renders the page (pdftoppm) and reads its text (pdftotext).
+poppler:
+	$(call debian,pdftotext,poppler-utils)
+
 # Debian's Chromium plays the HLS in the browser test (never `playwright install`: no browser downloads).
 chromium:
 	$(call debian,chromium,chromium)
@@ -60,7 +64,7 @@ lint: install
 	$(BIN)/ruff check .
 
 # pytest exits 5 when it collects nothing; the recipe exits with pytest's code, so make fails on any non-zero exit.
-test: install lint ffmpeg chromium $(NPM_STAMP) $(TS_STAMP)
+test: install lint ffmpeg chromium poppler $(NPM_STAMP) $(TS_STAMP)
 	@echo '$(PYTEST) tests'; started=$$(date +%s); $(PYTEST) tests; code=$$?; now=$$(date +%s); \
 	echo "make test: pytest $$(( (now - started) / 60 ))m$$(( (now - started) % 60 ))s wall," \
 	     "make test $$(( (now - $(MAKE_STARTED)) / 60 ))m$$(( (now - $(MAKE_STARTED)) % 60 ))s wall (pytest exit code $$code)"; \
@@ -70,7 +74,7 @@ test: install lint ffmpeg chromium $(NPM_STAMP) $(TS_STAMP)
 check: lint
 	$(PYTEST) tests/unit
 
-unit integration: install
+unit integration: install poppler
 	$(PYTEST) tests/$@
 
 e2e: install ffmpeg

@@ -45,9 +45,12 @@ def get_creator_account(call: Call):
        body="accounts.MeUpdate", response="accounts.MeOut")
 def update_me(call: Call) -> dict:
     from chalicelib.services.accounts import profiles
+    from chalicelib.services.learning import certificate_pdf
 
     identity = call.identity
-    return _me(profiles.set_display_name(identity.user_id, identity.email, identity.name, call.body.display_name))
+    user = profiles.set_display_name(identity.user_id, identity.email, identity.name, call.body.display_name)
+    certificate_pdf.rename_learner(identity.user_id, call.body.display_name)  # their certificates print the name
+    return _me(user)
 
 
 @route(bp, "/v1/creator/account", "PATCH", summary="Edit your public creator profile (handle, bio, avatar, links)",

@@ -106,3 +106,11 @@ def verify_certificate(call: Call, certificate_id: str):
     from chalicelib.services.learning import certificates
 
     return certificates.certificate(certificate_id)
+
+
+@route(bp, "/v1/certificates/{certificate_id}/pdf", summary="Download a certificate as a PDF (public; the URL lives "
+       "5 minutes)", tag="learning", auth="none", response="learning.CertificatePdfOut")
+def certificate_pdf(call: Call, certificate_id: str):
+    from chalicelib.services.learning import certificate_pdf, certificates
+
+    return certificate_pdf.download(certificates.certificate(certificate_id))

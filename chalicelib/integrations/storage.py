@@ -1,4 +1,4 @@
-"""Object storage (S3) behind small calls: presigned PUT/GET, head, delete, text reads, and multipart uploads.
+"""Object storage (S3) behind small calls: put, presigned PUT/GET, head, delete, text reads, and multipart uploads.
 
 The boto3 client comes from `integrations/aws.py` (lazy, cached per endpoint, SigV4 + path-style against the
 emulator). URLs are SigV4-signed.
@@ -28,6 +28,11 @@ def presign_put(key: str, content_type: str, expires_in: int) -> str:
     """A URL that PUTs one object at `key`; the Content-Type header is part of the signature."""
     return client("s3").generate_presigned_url(
         "put_object", Params={"Bucket": bucket(), "Key": key, "ContentType": content_type}, ExpiresIn=expires_in)
+
+
+def put(key: str, body: bytes, content_type: str) -> None:
+    """Store `body` at `key` in the files bucket (server-rendered documents such as certificates)."""
+    client("s3").put_object(Bucket=bucket(), Key=key, Body=body, ContentType=content_type)
 
 
 def presign_get(key: str, filename: str, content_type: str, expires_in: int) -> str:

@@ -2,6 +2,7 @@
 
 from chalicelib.models.access import AccessGrant, ProductHolders
 from chalicelib.models.allowance import AiLedgerEntry
+from chalicelib.models.analytics import DailyRollup
 from chalicelib.models.catalog import BundleMembership, CatalogListing, Product, ProductSlug
 from chalicelib.models.commerce import OpenCheckout, Order, ProcessedEvent
 from chalicelib.models.coupons import Coupon, CouponRedemption
@@ -30,10 +31,10 @@ ALL_MODELS = (User, CreatorAccount, CreatorHandle, Product, ProductSlug, Catalog
               Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant,
               AiLedgerEntry, RateLimitWindow, CreditPurchase, Review, ReviewMark, BundleMembership,
               ProductHolders, Conversation, InboxEntry, Message, Room, ContactPreference, BlastItem, Notification,
-              OutboxMail)
+              OutboxMail, DailyRollup)
 
 __all__ = ["ALL_MODELS", "AccessGrant", "AiLedgerEntry", "BundleMembership", "CatalogListing", "Certificate", "Coupon",
-           "CouponRedemption",
+           "CouponRedemption", "DailyRollup",
            "CourseItem",
            "CreatorAccount", "CreatorHandle", "CreditPurchase", "DownloadLog", "Enrollment", "LessonProgress",
            "OpenCheckout", "Order", "OutboxMail",

@@ -107,8 +107,10 @@ class QuizAttempt(Model):
 class Certificate(Model):
     """Public proof of completion; the id is unguessable and is the verification handle.
 
-    Names and title are copied at issue time, so verifying is one GetItem and later renames do not
-    rewrite what was certified. `user_id` is kept for the learner's own lists and never shown publicly.
+    Names and title are copied at issue time, so verifying is one GetItem; the learner's own display name follows
+    their renames (the PDF is rendered again), the course and creator names stay as certified. `user_id` is kept
+    for the learner's own lists and never shown publicly. `pdf_name` is the learner name the stored PDF
+    (`certificates/<id>.pdf` in the files bucket) was rendered with: absent or different means render it again.
     """
 
     Meta = table_meta("certificates")
@@ -121,3 +123,4 @@ class Certificate(Model):
     creator_id = UnicodeAttribute()
     creator_name = UnicodeAttribute(default="")
     completed_at = UTCDateTimeAttribute()
+    pdf_name = UnicodeAttribute(null=True)

@@ -197,6 +197,14 @@ class CertificateOut(BaseModel):
     completed_at: datetime
 
 
+class CertificatePdfOut(BaseModel):
+    """A presigned URL of the certificate's PDF (A4, with a QR code of its verification page)."""
+
+    certificate_id: str
+    url: str
+    expires_in_seconds: int
+
+
 class LibraryProduct(BaseModel):
     product_id: str
     product_type: ProductType

@@ -202,7 +202,7 @@ def _decide(api, request_id, action, body=None):
 def test_a_refund_request_mails_and_notifies_the_creator_once(api, refunds):
     request_id = _ask(api, refunds)
     [message] = mail.sent(ALICE)
-    assert message["Subject"] == "Refund requested: Product (15.00 USD)" or message["Subject"].startswith("Refund")
+    assert message["Subject"] == "Refund requested: A book (15.00 USD)"
     assert "Too basic" in mail.text(message) and request_id in mail.text(message)
     assert _kinds("alice") == ["refund_request"]
     _set_preferences(api, "alice", is_refund_requests_email_enabled=False)

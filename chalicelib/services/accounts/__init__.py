@@ -1,6 +1,6 @@
 """Accounts: users and creator accounts.
 
-Owns the `users` and `creator-handles` tables (except `ai_credit_balance`, which moves only through `ai.credits`)
+Owns the `users`, `creator-handles` and `mail-outbox` tables (except `ai_credit_balance`, which moves only through `ai.credits`)
 and the creation of `creator-accounts` rows (their AI allowance fields belong to `ai`). A user row is created on
 first sight (`ensure_user`, a conditional put: concurrent first requests create one); opening a creator account is
 idempotent (201 then 200). Creator-only writes call `require_creator` (403 without an account).
@@ -16,5 +16,10 @@ with the account update, which is guarded by the handle it was computed from; a 
 in that transaction (guarded by its owner). A taken handle is 409 `handle_taken` with nothing written; a lost race is
 re-read and retried. The account is only ever updated with SET/REMOVE actions (its allowance counters belong to `ai`).
 
-Modules: users (user rows, creator accounts), profiles (display names, public profiles, handles).
+Emails (`emails`): the lifecycle-email outbox every domain queues into inside its event's transaction (table
+`mail-outbox`, its protocol in the module), the templates' common values, and the per-user email preferences
+(`GET/PUT /v1/me/email-preferences`: optional categories only; receipts always go).
+
+Modules: users (user rows, creator accounts), profiles (display names, public profiles, handles), emails (outbox,
+preferences).
 """

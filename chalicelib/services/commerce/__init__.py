@@ -46,10 +46,12 @@ on the buyer's grant are DERIVED from all the facts, by this table, so any order
 The buyer's access is active while any of its sources is (`access`), so a re-purchase after a dispute or a refund
 (checkout allows it and answers `previous_access`) is never undone by the old order's outcome; enrollments and
 progress are kept. The
-purchase email is an outbox flag (`confirmation_pending`) set in the transaction; after the commit it is claimed
-with a conditional update and sent (`confirmation`); a failed send restores the flag and fails the delivery, and
-Stripe's redelivery (a duplicate event) sends it — once. Coupon confirm/release run after the commit (best
-effort, idempotent).
+buyer's receipt and the creator's new-sale email are outbox rows (`accounts.emails`) put in the transaction, with the
+creator's "sale" notification (`mails`); after the commit they are claimed and sent; a failed send leaves them
+pending and fails the delivery, and Stripe's redelivery (a duplicate event) sends them — once. The same holds for
+free claims (`fulfilment.claim`), 100 % coupons (checkout), refund requests (the creator: email + notification) and
+refund decisions (the buyer: approved, partially refunded, denied). Coupon confirm/release run after the commit
+(best effort, idempotent).
 
 Abandonment (`abandonment.sweep`, schedule every 15 min): Query the sparse `pending` index per shard (4) for orders
 older than 60 min; cancel the PaymentIntent at Stripe first (idempotency key `abandon-<order>`), so the buyer can
@@ -97,6 +99,6 @@ access (`reviews.visibility`), all in the same transaction (free bundles: `claim
 
 Modules: checkout (checkout, the buyer's orders), fulfilment (the grants a purchase or claim writes), webhooks
 (verify, dispatch, apply once), events (`Plan`, shared readings of Stripe objects), order_events (order/refund/dispute
-plans), confirmation (the purchase email outbox), abandonment (the stale-order sweep), coupons, refunds,
+plans), mails (the lifecycle emails and creator notifications of orders and refunds), abandonment (the stale-order sweep), coupons, refunds,
 credit_packs, sales, order_state (the status table), errors.
 """

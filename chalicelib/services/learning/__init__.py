@@ -42,10 +42,15 @@ then attempt once more; earlier attempts and passes stay.
 
 Completion (`certificates`): every current lesson completed and every course-scope quiz passed sets
 `completed_at` under `attribute_not_exists` in the same transaction as the certificate put: exactly one
-certificate, sticky even if lessons are added later. `GET /v1/certificates/{id}` is public, never shows the user.
+certificate, sticky even if lessons are added later; the completion email (`accounts.emails`) is queued in that
+transaction. `GET /v1/certificates/{id}` is public, never shows the user. The PDF (`certificate_pdf`: fpdf2, a QR
+code of the verification page) is rendered after the commit into the files bucket and handed out by
+`GET /v1/certificates/{id}/pdf` (public, a 5-minute presigned URL); a rename (`PATCH /v1/me`) rewrites the
+learner's name on their certificates and renders them again, and a missing or stale PDF is rendered on download.
+Free claims and gifts (`enrollments`) queue their receipt in the grant's transaction (`access.grants.grant(also=)`).
 
 Library (`library`): 1 Query (`by_activity`, desc) + 1 BatchGetItem products + 1 BatchGetItem enrollments per
 page, whatever is owned.
 
-Modules: errors, rules, enrollments, progress, quizzes, certificates, library.
+Modules: errors, rules, enrollments, progress, quizzes, certificates, certificate_pdf, library.
 """

@@ -13,7 +13,7 @@ from chalicelib.errors import NotFound
 from chalicelib.models import Certificate, Enrollment, User
 from chalicelib.models.base import utcnow
 from chalicelib.services.accounts import emails, users
-from chalicelib.services.learning import enrollments
+from chalicelib.services.learning import certificate_pdf, enrollments
 from chalicelib.services.learning.enrollments import lesson_ids_of
 from chalicelib.services.learning.rules import Course
 
@@ -53,6 +53,7 @@ def complete_if_done(user_id: str, course: Course, learner_name: str | None) -> 
             "certificate_url": emails.app_link(f"certificates/{certificate.certificate_id}")})
 
     if not enrollments.commit(write):  # refused: someone else completed it first, and theirs is the certificate
+        certificate_pdf.store_quietly(certificate.certificate_id)
         emails.deliver_quietly(f"completion:{certificate.certificate_id}")
     return Enrollment.get(user_id, course.product_id, consistent_read=True)
 
