@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib.api import (
     accounts,
     ai,
+    analytics,
     catalog,
     commerce,
     coupons,
@@ -28,7 +29,7 @@ from chalicelib.api.middleware import http_middleware
 BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp, course_import.bp, learning.bp, commerce.bp,
               refunds.bp, sales.bp,
               coupons.bp, deliverables.bp, ai.bp, credits.bp, dashboard.bp, videos.bp, playback.bp, search.bp,
-              messaging.bp, reviews.bp)
+              messaging.bp, reviews.bp, analytics.bp)
 
 
 def register(app: Chalice) -> None:

@@ -48,7 +48,7 @@ def record_progress(call: Call, product_id: str, lesson_id: str) -> dict:
 
 
 @route(bp, f"{P}/progress", summary="Your progress in a course, lesson by lesson", tag="learning",
-       response="learning.CourseProgress")
+       response="learning.CourseProgress", errors=(409,))
 def course_progress(call: Call, product_id: str) -> dict:
     from chalicelib.services.learning import progress
 
@@ -84,7 +84,7 @@ def reset_attempts(call: Call, product_id: str, quiz_id: str) -> tuple:
 
 
 @route(bp, f"{P}/notes", summary="Your notes and bookmarks in a course, in course order", tag="learning",
-       response="learning.LessonNotes")
+       response="learning.LessonNotes", errors=(409,))
 def notes_and_bookmarks(call: Call, product_id: str) -> dict:
     from chalicelib.services.learning import progress
 

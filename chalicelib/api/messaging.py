@@ -19,7 +19,7 @@ def _svc():
 @route(bp, "/v1/conversations", "POST", summary="Message a product's creator (or, as its creator, one of its "
        "buyers): starts the conversation of the two of you or continues it with this product as a context",
        tag="messaging", body="messaging.ConversationStart", response="messaging.MessageOut", status=201, repeat=200,
-       errors=(403, 409, 429))
+       errors=(403, 404, 409, 429))
 def start_conversation(call: Call):
     conversations = _svc()[0]
     return conversations.start(call.identity, call.body.product_id, call.body.recipient_id, call.body.body)
@@ -109,7 +109,7 @@ def post_in_room(call: Call, product_id: str):
 
 @route(bp, "/v1/creator/blasts", "POST", summary="Announce to the members of one or more of your products' rooms: "
        "each is notified once (in the app, and by email unless they unsubscribed)", tag="creator",
-       body="messaging.BlastCreate", response="messaging.BlastOut", status=202, errors=(403, 429))
+       body="messaging.BlastCreate", response="messaging.BlastOut", status=202, errors=(403, 404, 429))
 def create_blast(call: Call):
     blasts = _svc()[2]
     return blasts.create(call.user_id, call.body.product_ids, call.body.subject, call.body.body, _api_base(call))
@@ -136,7 +136,7 @@ def my_notifications(call: Call) -> dict:
 
 @route(bp, "/v1/notifications/read", "POST", summary="Mark one notification read, or all of them",
        tag="messaging", body="messaging.NotificationsRead", body_required=False, response="messaging.UnreadCount",
-       errors=(409,))
+       errors=(404, 409))
 def read_notifications(call: Call):
     return _svc()[3].mark_read(call.user_id, call.body.notification_id)
 

@@ -15,6 +15,7 @@ import traceback
 
 # Importing dynamodb_calls installs the DynamoDB call counter before any botocore session exists.
 from tests.bench import (
+    analytics_calls,
     cold_start,
     course_calls,
     ddb_transactions,
@@ -34,6 +35,8 @@ SECTIONS = (
             course_calls.run),
     Section("reviews", "DynamoDB calls: detail + reviews summary and reviews pages (10 vs 10,000 reviews), bundle "
             "fulfilment (2 vs 20 members)", review_calls.run),
+    Section("analytics", "DynamoDB calls of a 90-day creator analytics read, 10 vs 10,000 orders",
+            analytics_calls.run),
     Section("video", "Seconds of video transcoded per wall second: single-pass ladder vs separate FFmpeg processes",
             video_transcode.run),
     Section("transactions", "TransactWriteItems in moto, 1k vs 10k items: latency and RSS, undo log vs moto's copies",

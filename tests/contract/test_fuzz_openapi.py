@@ -13,7 +13,8 @@ What a generated request cannot reach, and where it is tested instead:
 - `positive_data_acceptance` also accepts 400 and 422 for a schema-valid request: the schema cannot state the rules
   that need the stored state or several fields at once (a fixed price needs `price_cents`, a coupon's product must be
   yours, an expiry in the future), and a cursor is opaque (a made-up one is 400 `invalid_cursor`). That a field the
-  document marks nullable really accepts null is checked by `test_documented_nulls_are_accepted` below.
+  document marks nullable really accepts null is checked by `test_documented_nulls_are_accepted` below. A conditional
+  GET may answer 304 (a generated `If-None-Match: *` matches any current answer).
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def _fuzz(base_url: str, token: str) -> tuple[list[str], Counter]:
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
         "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS},
                    "positive_data_acceptance": {"enabled": True,
-                                                "expected-statuses": ["2XX", "400", "401", "403", "404", "409",
-                                                                      "422", "429"]},
+                                                "expected-statuses": ["2XX", "304", "400", "401", "403", "404",
+                                                                      "409", "422", "429"]},
                    "negative_data_rejection": {"enabled": True,
                                                "expected-statuses": ["400", "401", "403", "404", "405", "409",
                                                                      "413", "415", "422", "429"]}},

@@ -135,3 +135,19 @@ def test_a_dispute_suspends_the_bundles_grants_and_a_won_one_restores_them(api, 
     assert not any(_owns(api, "bob", pid) for pid in [shop["bundle"], *shop["members"]])
     assert _event("charge.dispute.closed", {**dispute, "status": "won"}) == "restored"
     assert all(_owns(api, "bob", pid) for pid in [shop["bundle"], *shop["members"]])
+
+
+def test_a_coupon_can_target_a_bundle_and_a_full_discount_grants_every_member(api, shop):
+    """Coupons target bundles like any product: a 100 % coupon pays the bundle's order at 0 and gives every member
+    in the same transaction, without Stripe; the coupon is used once."""
+    created = api.call("POST", "/v1/creator/coupons", "alice",
+                       {"code": "KIT100", "kind": "percent", "discount_percent": 100, "product_id": shop["bundle"],
+                        "max_redemptions": 1})
+    assert created.status_code == 201, created.json
+    assert api.call("POST", f"/v1/products/{shop['members'][0]}/checkout", "bob",
+                    {"coupon_code": "KIT100"}).status_code in (404, 409, 422)  # not this coupon's product
+    paid = api.call("POST", f"/v1/products/{shop['bundle']}/checkout", "bob", {"coupon_code": "kit100"})
+    assert paid.status_code == 201 and paid.json["status"] == "granted", paid.json
+    assert all(_owns(api, "bob", pid) for pid in [shop["bundle"], *shop["members"]])
+    assert api.call("POST", f"/v1/products/{shop['bundle']}/checkout", "carol",
+                    {"coupon_code": "KIT100"}).status_code in (409, 422)  # used up

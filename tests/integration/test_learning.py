@@ -239,6 +239,9 @@ def test_progress_needs_an_open_lesson_and_an_enrollment(api, course):
     assert owner.status_code == 409 and owner.json["error"]["code"] == "owner_cannot_enroll"
     missing = api.call("GET", f"/v1/products/{course.product_id}/progress", "carol")
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_enrolled"
+    for path in ("progress", "notes"):  # the owner records none, so has none to read: the same 409 as a write
+        mine = api.call("GET", f"/v1/products/{course.product_id}/{path}", "alice")
+        assert mine.status_code == 409 and mine.json["error"]["code"] == "owner_cannot_enroll"
 
 
 @pytest.mark.parametrize("body", [{"time_spent_seconds": 4 * 3600 + 1}, {"time_spent_seconds": -1},

@@ -1,9 +1,9 @@
 """Accounts: users and creator accounts.
 
-Owns the `users`, `creator-handles` and `mail-outbox` tables (except `ai_credit_balance`, which moves only through `ai.credits`)
-and the creation of `creator-accounts` rows (their AI allowance fields belong to `ai`). A user row is created on
-first sight (`ensure_user`, a conditional put: concurrent first requests create one); opening a creator account is
-idempotent (201 then 200). Creator-only writes call `require_creator` (403 without an account).
+Owns the `users`, `creator-handles` and `mail-outbox` tables (except `ai_credit_balance`, which moves only through
+`ai.credits`) and the creation of `creator-accounts` rows (their AI allowance fields belong to `ai`). A user row is
+created on first sight (`ensure_user`, a conditional put: concurrent first requests create one); opening a creator
+account is idempotent (201 then 200). Creator-only writes call `require_creator` (403 without an account).
 
 Profiles (`profiles`): every user may set their own `display_name` (`PATCH /v1/me`; certificates print it). A creator's
 public profile is display name, handle, bio, avatar URL and links — never the email — read by anyone at

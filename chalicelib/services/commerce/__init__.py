@@ -89,6 +89,9 @@ credits); refund (Stripe's cumulative `amount_refunded`) → ⌈tokens × refund
 min(balance, owed), the ADD conditioned on the balance; spent tokens are the platform's loss (logged, and visible
 as `refund_tokens − clawed_back_tokens`). Disputes of packs are not handled.
 
+Analytics: every order write records its roll-up deltas (`order_state.rollup_deltas`: payment, refunds, disputes)
+in its transaction through `analytics.rollups`; 100 % coupons and free claims too.
+
 Sales (`sales`): one paginated Query of `orders.by_creator` for the last 30 UTC days + one BatchGetItem of titles;
 pure aggregation per currency (never summed across), on the UTC payment day, days zero-filled, top 5 by net.
 
@@ -99,6 +102,6 @@ access (`reviews.visibility`), all in the same transaction (free bundles: `claim
 
 Modules: checkout (checkout, the buyer's orders), fulfilment (the grants a purchase or claim writes), webhooks
 (verify, dispatch, apply once), events (`Plan`, shared readings of Stripe objects), order_events (order/refund/dispute
-plans), mails (the lifecycle emails and creator notifications of orders and refunds), abandonment (the stale-order sweep), coupons, refunds,
-credit_packs, sales, order_state (the status table), errors.
+plans), mails (the lifecycle emails and creator notifications of orders and refunds), abandonment (the stale-order
+sweep), coupons, refunds, credit_packs, sales, order_state (the status table and its analytics deltas), errors.
 """

@@ -23,6 +23,7 @@ from chalicelib.models.commerce import PENDING_SHARDS, OpenCheckout
 from chalicelib.observability import Metric, count
 from chalicelib.services.access import grants
 from chalicelib.services.accounts import emails
+from chalicelib.services.analytics import rollups
 from chalicelib.services.catalog import bundles, products
 from chalicelib.services.commerce import coupons, fulfilment, mails
 from chalicelib.services.commerce.errors import (
@@ -154,11 +155,13 @@ def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]
     grant_write = fulfilment.plan(order.buyer_id, order.product_id, grants.order_source(order.order_id), "active",
                                   order.bundle_product_ids or ())
     title, members = mails.titles(order.product_id, order.bundle_product_ids or ())
+    new_buyer = order.buyer_id if rollups.is_new_buyer(order.creator_id, order.buyer_id) else None
     with transaction() as tx:
         tx.save(order, condition=Order.order_id.does_not_exist())
         if grant_write is not None:
             grant_write(tx)
         mail_ids = mails.purchase(tx, order, title, members, now)
+        rollups.add(tx, order.creator_id, order.product_id, order.currency, now, {"orders": 1}, new_buyer)
     count(Metric.ORDERS_PAID)
     emails.deliver_quietly(*mail_ids)
     if order.coupon_code:

@@ -21,6 +21,7 @@ from chalicelib.models import AccessGrant, Product
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
 from chalicelib.services.accounts import emails
+from chalicelib.services.analytics import rollups
 from chalicelib.services.commerce import mails
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
 from chalicelib.services.reviews import visibility
@@ -73,6 +74,8 @@ def claim(buyer_id: str, product: dict[str, Any]) -> bool:
             with transaction() as tx:
                 write(tx)
                 mail_id = emails.claim(tx, buyer_id, product, members) if gives_access else None
+                if gives_access:
+                    rollups.free_claim(tx, product, utcnow())
         except TransactWriteError as exc:
             if not lost_race(exc):
                 raise

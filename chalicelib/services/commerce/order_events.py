@@ -19,9 +19,10 @@ from chalicelib.models import Order
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
 from chalicelib.services.accounts import emails
+from chalicelib.services.analytics import rollups
 from chalicelib.services.commerce import coupons, fulfilment, mails
 from chalicelib.services.commerce.events import Plan, Planner, count_committed, decline_reason, latest_charge_id
-from chalicelib.services.commerce.order_state import Facts
+from chalicelib.services.commerce.order_state import Facts, rollup_deltas
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
 
 _ATTEMPTS = 6
@@ -67,11 +68,16 @@ def _transition(order: Order, facts: Facts, actions: list[Any], outcome: str,
     access = facts.access
     grant_write = fulfilment.plan(order.buyer_id, order.product_id, grants.order_source(order.order_id), access,
                                   order.bundle_product_ids or ()) if access else None
+    deltas = rollup_deltas(Facts.of(order), facts)
+    new_buyer = order.buyer_id if deltas["orders"] and rollups.is_new_buyer(order.creator_id, order.buyer_id) \
+        else None
+    now = utcnow()
 
     def write(tx: TransactWrite) -> None:
         (guard or _guarded)(tx, order, actions)
         if grant_write is not None:
             grant_write(tx)
+        rollups.add(tx, order.creator_id, order.product_id, order.currency, now, deltas, new_buyer)
 
     return Plan(outcome, write)
 

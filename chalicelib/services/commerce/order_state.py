@@ -59,3 +59,15 @@ class Facts:
     def access(self) -> str | None:
         """The status of the order's source of access (None: the order gives none, and never gave any)."""
         return ACCESS.get(self.status)
+
+
+def rollup_deltas(before: Facts, after: Facts) -> dict[str, int]:
+    """What recording `after` over `before` adds to the creator's analytics (`analytics.rollups`): the payment's
+    amount and one order when it is first recorded, the refunds' growth, a dispute opened, a dispute lost (or,
+    never in practice, un-lost)."""
+    lost = int(after.status == "dispute_lost") - int(before.status == "dispute_lost")
+    return {"gross_cents": after.amount_cents if after.paid and not before.paid else 0,
+            "orders": int(after.paid and not before.paid),
+            "refunded_cents": after.refunded_cents - before.refunded_cents,
+            "disputes": int(before.dispute_status is None and after.dispute_status is not None),
+            "dispute_lost_cents": lost * after.amount_cents}

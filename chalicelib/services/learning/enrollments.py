@@ -19,6 +19,7 @@ from chalicelib.models import AccessGrant, Enrollment, Product
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
 from chalicelib.services.accounts import emails, users
+from chalicelib.services.analytics import rollups
 from chalicelib.services.catalog import products
 from chalicelib.services.core.db import (
     cancellation_codes,
@@ -108,8 +109,7 @@ def enroll(user_id: str, ref: str) -> tuple[dict[str, Any], bool]:
         raise AlreadyOwned("you already have access to this product")
     if product.pricing_type == "free":
         state = products.state_of(product)
-        _, created = grants.grant(user_id, state, grants.CLAIM, also=partial(emails.claim, user_id=user_id,
-                                                                              product=state))
+        _, created = grants.grant(user_id, state, grants.CLAIM, also=partial(_claimed, user_id=user_id, product=state))
         emails.deliver_quietly(f"claim:{user_id}:{product.product_id}")  # nothing when it was not queued
         access_type = "purchased"
     elif product.product_type == "course" and product.has_free_preview:
@@ -120,6 +120,12 @@ def enroll(user_id: str, ref: str) -> tuple[dict[str, Any], bool]:
     enrollment = find(user_id, product.product_id) if product.product_type == "course" else None
     return {"product_id": product.product_id, "product_type": product.product_type, "access_type": access_type,
             "enrollment": progress_summary(enrollment, lesson_ids_of(product)) if enrollment else None}, created
+
+
+def _claimed(tx: TransactWrite, user_id: str, product: dict[str, Any]) -> None:
+    """What a free enrollment's grant transaction also writes: the receipt and the creator's free-claim count."""
+    emails.claim(tx, user_id, product)
+    rollups.free_claim(tx, product, utcnow())
 
 
 def give_access(creator_id: str, product_id: str, user_id: str, access_type: str) -> tuple[AccessGrant, bool]:

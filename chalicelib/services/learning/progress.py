@@ -22,7 +22,7 @@ from chalicelib.services.courses.lessons import lesson_view
 from chalicelib.services.courses.outline import quiz_summary
 from chalicelib.services.learning import certificates, enrollments, rules
 from chalicelib.services.learning.enrollments import lesson_ids_of, progress_summary
-from chalicelib.services.learning.errors import NotEnrolled
+from chalicelib.services.learning.errors import NotEnrolled, OwnerCannotEnroll
 
 PROGRESS_FIELDS = ("video_progress_seconds", "notes", "is_bookmarked")
 
@@ -75,6 +75,7 @@ def record_progress(user_id: str, ref: str, lesson_id: str, changes: dict[str, A
 def course_progress(user_id: str, ref: str) -> dict[str, Any]:
     """The caller's enrollment summary and per-lesson progress (one Query), for the course's current lessons."""
     product, _ = products.get_visible(ref, user_id)
+    _not_the_owner(user_id, product.creator_id)
     enrollment = enrollments.find(user_id, product.product_id) if product.product_type == "course" else None
     if enrollment is None:
         raise NotEnrolled("you are not enrolled in this course")
@@ -88,6 +89,7 @@ def notes_and_bookmarks(user_id: str, ref: str) -> dict[str, Any]:
     """The caller's notes and bookmarks across a course, in course order (lessons with neither are left out):
     1 outline Query + 1 GetItem enrollment + 1 Query of the course's progress rows, whatever the course size."""
     course = rules.course(ref, user_id)
+    _not_the_owner(user_id, course.product.creator_id)
     if enrollments.find(user_id, course.product_id) is None:
         raise NotEnrolled("you are not enrolled in this course")
     rows = {row.lesson_id: row for row in LessonProgress.query(enrollment_key(user_id, course.product_id),
@@ -151,3 +153,10 @@ def _replayed(report: ProgressReport) -> bool:
                                    [{"loc": ["header", "Idempotency-Key"], "msg": "used for another request",
                                      "type": "idempotency_key_reused"}])
     return True
+
+
+def _not_the_owner(user_id: str, creator_id: str) -> None:
+    """The owner has no progress to read, as they record none (409 like `PUT …/progress`), not a 404 on their own
+    course."""
+    if user_id == creator_id:
+        raise OwnerCannotEnroll("creators record no progress in their own course; use the preview")

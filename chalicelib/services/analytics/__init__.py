@@ -1,0 +1,20 @@
+"""Analytics: creators' figures kept as roll-ups, so a report never walks orders.
+
+Owns `analytics-rollups`. Writers (commerce: payments, refunds, disputes, 100 % coupons, free claims; learning: free
+enrollments) call `rollups.add` INSIDE the transaction that records the event, with the event's deltas: each
+moves, by ADD, two rows — the creator's day (`<creator>`, `<day>#<currency>`) and the product's day
+(`<creator>#<product>`, same key) — so a roll-up changes exactly when its event commits (a duplicate event
+commits nothing). "New buyers" counts a buyer's first paid order from the creator: the writer asks
+`rollups.is_new_buyer` first (one GetItem) and `add` puts the marker `B#<creator>`/`<buyer>` under
+`attribute_not_exists` in the same transaction, so a concurrent first purchase cancels and re-plans.
+
+Days are UTC days of the event (cash basis: a refund counts on the day it is recorded). Figures (integer minor
+units, never summed across currencies): gross (paid amounts), refunds, dispute_lost (amounts of lost disputes),
+net = gross − refunds − dispute_lost, orders (paid orders, 100 % coupons included), free claims, new buyers,
+disputes (disputes opened).
+
+Reads (`reports.series`): one Query of one partition between two days (≤ 366 days × currencies rows, paginated by
+DynamoDB's 1 MB pages only), whatever the number of orders; bucketed by day, ISO week (Monday) or month.
+
+Modules: rollups (the write), reports (the read).
+"""
