@@ -46,8 +46,9 @@ def _operation_id(doc: RouteDoc) -> str:
 def _query_parameters(ref: str) -> list[dict[str, Any]]:
     model = schema(ref)
     properties = model.model_json_schema(ref_template=REF)["properties"]
+    names = {name: field.alias or name for name, field in model.model_fields.items()}  # `from` is an alias
     return [
-        {"name": name, "in": "query", "required": field.is_required(), "schema": properties[name]}
+        {"name": names[name], "in": "query", "required": field.is_required(), "schema": properties[names[name]]}
         for name, field in model.model_fields.items()
     ]
 

@@ -24,6 +24,7 @@ from tests.bench import (
     package_size,
     review_calls,
     runtime_soak,
+    search_engine,
     video_transcode,
 )
 from tests.bench.report import ERROR, FAIL, Row, Section, heading, table
@@ -45,6 +46,8 @@ SECTIONS = (
             package_size.run),
     Section("messaging", "Blast to 10,000 members (BENCH_BLAST_MEMBERS): rate, calls per recipient, duplicates, "
             "losses; inbox and room pages at 10 vs 10,000", messaging.run),
+    Section("search", "The embedded search engine at 10,000 products (BENCH_SEARCH_PRODUCTS): build, query p50/p95, "
+            "suggest, size; publish → searchable through the stream", search_engine.run),
     Section("soak", "The local runtime's emulator RSS after 5,000 mixed API operations (BENCH_SOAK_OPS)",
             runtime_soak.run),
 )
