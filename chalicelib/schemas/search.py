@@ -99,6 +99,8 @@ class LibraryHit(BaseModel):
     snippet: str
     lesson_id: str | None = None
     lesson_slug: str | None = None
+    anchor: str | None = Field(None, description="the lesson section's heading anchor (GitHub's slug rule), when the "
+                                                 "match is in a section or the key takeaways (`key-takeaways`)")
     quiz_id: str | None = None
 
 

@@ -118,6 +118,26 @@ def test_course_content_is_public_only_as_titles_and_private_per_holder(api, ind
     assert library("carol", "secret+body") == []
 
 
+def test_a_library_hit_opens_at_the_section_that_matched(api, indexing):
+    course = make_course(api, "alice")
+    content = ("Intro text.\n\n## Hot partitions\nSpread writes with a *suffix*.\n\n## Hot partitions\n"
+               "Then watch the throttling metric.\n")
+    edited = api.call("PATCH", f"/v1/products/{course.product_id}/lessons/{course.paid_lessons[0]}", "alice",
+                      {"content": content, "key_takeaways": ["Sharding keys spread load"]})
+    assert edited.status_code == 200, edited.json
+    indexing.sync()
+    grant("carol", course.product_id)
+
+    def first(q: str) -> dict:
+        items = api.call("GET", f"/v1/library/search?q={q}", "carol").json["items"]
+        return next(item for item in items if item["lesson_id"] == course.paid_lessons[0])
+
+    hit = first("suffix")
+    assert (hit["anchor"], hit["title"].endswith("› Hot partitions")) == ("hot-partitions", True)
+    assert first("throttling+metric")["anchor"] == "hot-partitions-1"  # a repeated heading is numbered
+    assert first("sharding")["anchor"] == "key-takeaways"
+
+
 def _revoke(user: str, product_id: str) -> None:
     from chalicelib.models import Product
     from chalicelib.models.base import utcnow

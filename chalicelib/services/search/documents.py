@@ -5,13 +5,16 @@ prerequisites, the type's words and format, and for courses the module, lesson a
 body, a quiz's questions or a file. Fields another part of the catalog may add (bundles' members, review
 aggregates) are used when present and ignored when absent; unknown product types are indexed under their own name.
 
-Content chunks (`content_chunks`): what is inside a course (each lesson's text and key takeaways, each quiz's
-questions) for the library search, each marked free-preview or not, with its deep link. They are only ever
+Content chunks (`content_chunks`): what is inside a course (each lesson's text cut at its Markdown headings, its
+key takeaways, each quiz's questions) for the library search, each marked free-preview or not, with its deep link:
+the lesson, and for a section the heading's anchor (GitHub's slug rule: lower case, punctuation dropped, spaces to
+`-`, repeats numbered `-1`, `-2`), so a hit opens at the section that matched. They are only ever
 searched for products the caller's access was checked for.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chalicelib.integrations.search.base import ContentChunk, ProductDoc
@@ -71,9 +74,16 @@ def content_chunks(outline: Any, bodies: dict[str, Any], questions: dict[str, li
     chunks = []
     for lesson in outline.lessons:
         body = bodies.get(lesson.lesson_id)
-        text = "\n".join([body.content, *body.key_takeaways]) if body is not None else ""
-        chunks.append(ContentChunk(f"lesson:{lesson.lesson_id}", lesson.title, text, outline.lesson_is_free(lesson),
-                                   {"kind": "lesson", "lesson_id": lesson.lesson_id, "lesson_slug": lesson.slug}))
+        free, link = outline.lesson_is_free(lesson), {"kind": "lesson", "lesson_id": lesson.lesson_id,
+                                                       "lesson_slug": lesson.slug}
+        sections = sections_of(body.content or "") if body is not None else [(None, "")]
+        for heading, anchor, text in sections:
+            title = f"{lesson.title} › {heading}" if heading else lesson.title
+            chunk_id = f"lesson:{lesson.lesson_id}" + (f"#{anchor}" if anchor else "")
+            chunks.append(ContentChunk(chunk_id, title, text, free, {**link, "anchor": anchor}))
+        if body is not None and body.key_takeaways:
+            chunks.append(ContentChunk(f"lesson:{lesson.lesson_id}#key-takeaways", f"{lesson.title} › Key takeaways",
+                                       "\n".join(body.key_takeaways), free, {**link, "anchor": "key-takeaways"}))
     for quiz in outline.quizzes:
         text = "\n".join(q.prompt for q in questions.get(quiz.quiz_id, []))
         chunks.append(ContentChunk(f"quiz:{quiz.quiz_id}", quiz.title, text, outline.quiz_is_free(quiz),
@@ -86,3 +96,31 @@ def description_chunk(state: dict[str, Any]) -> ContentChunk:
     in the library; their files' text is not extracted (yet)."""
     return ContentChunk("product", state.get("title") or "", state.get("description") or "", True,
                         {"kind": "product"})
+
+
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+def anchor_of(heading: str, seen: dict[str, int]) -> str:
+    """GitHub's heading slug: lower case, punctuation dropped, spaces to `-`; a repeat gets `-1`, `-2`, …"""
+    slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+    count = seen.get(slug, 0)
+    seen[slug] = count + 1
+    return f"{slug}-{count}" if count else slug
+
+
+def sections_of(content: str) -> list[tuple[str | None, str | None, str]]:
+    """A lesson's Markdown cut at its headings: (heading, anchor, text) — the text before the first heading has
+    neither; a lesson without headings is one section."""
+    sections: list[tuple[str | None, str | None, str]] = []
+    seen: dict[str, int] = {}
+    start, heading, anchor = 0, None, None
+    for match in HEADING.finditer(content):
+        text = content[start:match.start()].strip()
+        if text or heading:
+            sections.append((heading, anchor, text))
+        heading = match.group(2).strip()
+        anchor = anchor_of(heading, seen)
+        start = match.end()
+    sections.append((heading, anchor, content[start:].strip()))
+    return sections

@@ -43,5 +43,5 @@ def search_library(user_id: str, q: str, limit: int) -> list[dict[str, Any]]:
                       "product_type": product.product_type, "access_type": full.get(hit.product_id, "preview"),
                       "kind": hit.link.get("kind", "product"), "title": hit.title, "snippet": hit.snippet,
                       "lesson_id": hit.link.get("lesson_id"), "lesson_slug": hit.link.get("lesson_slug"),
-                      "quiz_id": hit.link.get("quiz_id")})
+                      "anchor": hit.link.get("anchor"), "quiz_id": hit.link.get("quiz_id")})
     return items
