@@ -11,7 +11,7 @@ import pytest
 from local import logs
 from local.identity import LocalIdp
 
-DEMO_TYPES = {"course", "prompt_pack", "template", "ebook"}
+DEMO_TYPES = {"course", "prompt_pack", "template", "ebook", "bundle"}
 
 
 def unique(prefix: str) -> str:
@@ -41,14 +41,14 @@ def test_health_and_openapi(stack):
 
 def test_demo_catalog_is_seeded_with_every_product_type(stack):
     demo = stack.call("GET", "/v1/products", params={"creator": "demo-creator"}).json()["items"]
-    assert {card["product_type"] for card in demo} == DEMO_TYPES and len(demo) == 4
+    assert {card["product_type"] for card in demo} == DEMO_TYPES and len(demo) == 5
     assert {card["pricing_type"] for card in demo} == {"fixed", "pwyw", "free"}
     everyone = stack.call("GET", "/v1/products", params={"limit": 50}).json()["items"]
     assert {card["product_id"] for card in demo} <= {card["product_id"] for card in everyone}
 
     as_buyer = stack.call("GET", "/v1/products", "demo-buyer", params={"creator": "demo-creator"}).json()["items"]
     owned = {card["product_type"] for card in as_buyer if card["has_access"]}
-    assert owned == {"course"}
+    assert owned == {"course", "ebook"}  # the course, and the ebook they were gifted (and reviewed)
     assert not any(card["has_access"] for card in demo)  # anonymous
 
     me = stack.call("GET", "/v1/me", "demo-creator").json()

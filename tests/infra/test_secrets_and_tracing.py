@@ -19,7 +19,7 @@ def secrets(template: Template) -> dict[str, str]:
     """The stack's secrets: short name → logical id."""
     return {name: one(template, "AWS::SecretsManager::Secret", prefix)[0] for name, prefix in (
         ("cursor", "CursorSecret"), ("stripe", "StripeSecret"), ("playback", "VideoPlaybackSecret"),
-        ("cdn_key", "VideoMediaCdnPrivateKey"))}
+        ("cdn_key", "VideoMediaCdnPrivateKey"), ("weaviate", "SearchWeaviateApiKey"))}
 
 
 def statements(template: Template, role_id: str) -> list[dict[str, Any]]:
@@ -52,6 +52,7 @@ def readable(template: Template, role_id: str, secret_ids: dict[str, str]) -> se
 def test_functions_name_their_secrets_by_arn_and_hold_no_secret_value(template):
     secret_ids = secrets(template)
     expected = [ref(secret_ids[name]) for name in ("cursor", "stripe", "playback", "cdn_key")]
+    secret_ids.pop("weaviate")  # named by WEAVIATE_SECRET_ID, only where search is used (tests/infra/test_search_stack)
     for name, function in functions(template).items():
         variables = function["Environment"]["Variables"]
         assert [variables[variable] for variable in SECRET_VARIABLES] == expected, name
@@ -63,7 +64,8 @@ def test_functions_name_their_secrets_by_arn_and_hold_no_secret_value(template):
 
 def test_each_function_may_read_only_the_secrets_it_uses(template):
     secret_ids = secrets(template)
-    expected = {"APIHandler": {"cursor", "stripe", "playback", "cdn_key"}, "AbandonStaleOrders": {"stripe"}}
+    expected = {"APIHandler": {"cursor", "stripe", "playback", "cdn_key", "weaviate"},
+                "AbandonStaleOrders": {"stripe"}, "IndexProducts": {"weaviate"}}
     found = functions(template)
     assert set(expected) <= set(found)
     for name, function in found.items():

@@ -93,11 +93,15 @@ def free_port() -> int:
 
 
 def drop_connections() -> None:
-    """Forget every cached PynamoDB connection: the next call builds a new botocore client, which picks up
-    `AWS_ENDPOINT_URL` and the call-counting hook (both are read only when a client is created)."""
+    """Forget every cached PynamoDB connection (and the mailer's SES client): the next call builds a new botocore
+    client, which picks up `AWS_ENDPOINT_URL` and the call-counting hook (both are read only when a client is
+    created). Without it a client made under the in-process mock would go to real AWS in server mode."""
     from pynamodb.models import Model
 
+    from chalicelib.integrations import mail
     from chalicelib.services.core import db
+
+    mail.mailer.cache_clear()
 
     pending = [Model]
     while pending:
