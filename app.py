@@ -7,6 +7,7 @@ from chalicelib.config import get_settings
 from chalicelib.handlers.abandoned_orders import abandon_stale_orders
 from chalicelib.handlers.allowance_reset import reset_ai_allowances
 from chalicelib.handlers.blasts import fan_out_blast
+from chalicelib.handlers.mail_outbox import send_unsent_mail
 from chalicelib.handlers.search_index import QUEUE_PURPOSE, index_products
 from chalicelib.handlers.video_events import on_mediaconvert_event, on_video_uploaded
 from chalicelib.handlers.video_tasks import run_video_task
@@ -18,6 +19,7 @@ register(app)
 
 app.schedule(Rate(15, unit=Rate.MINUTES), name="abandon_stale_orders")(abandon_stale_orders)
 app.schedule(Rate(1, unit=Rate.HOURS), name="reset_ai_allowances")(reset_ai_allowances)
+app.schedule(Rate(5, unit=Rate.MINUTES), name="send_unsent_mail")(send_unsent_mail)
 
 settings = get_settings()
 app.on_sqs_message(queue=settings.queue_name("video-uploads"), batch_size=1,

@@ -49,3 +49,38 @@ def approve_refund(call: Call, request_id: str):
        response="refunds.RefundRequestOut", errors=(409,))
 def deny_refund(call: Call, request_id: str):
     return _refunds().deny(call.user_id, request_id, call.body.note)
+
+
+RULE = "/v1/products/{product_id}/refund-rule"
+
+
+def _rules():
+    from chalicelib.services.commerce import refund_rules
+
+    return refund_rules
+
+
+@route(bp, RULE, summary="Your product's refund rule (404 when it has none)", tag="creator",
+       response="refunds.RefundRuleOut")
+def get_refund_rule(call: Call, product_id: str) -> dict:
+    from chalicelib.errors import NotFound
+
+    rule = _rules().get_rule(call.user_id, product_id)
+    if rule is None:
+        raise NotFound("this product has no refund rule")
+    return _rules().rule_out(rule)
+
+
+@route(bp, RULE, "PUT", summary="Approve refund requests at once when made within N days of payment by a buyer "
+       "who consumed less than X % (others wait for you)", tag="creator", body="refunds.RefundRuleIn",
+       response="refunds.RefundRuleOut")
+def put_refund_rule(call: Call, product_id: str) -> dict:
+    rules = _rules()
+    return rules.rule_out(rules.set_rule(call.user_id, product_id, call.body.within_days,
+                                         call.body.max_consumed_percent))
+
+
+@route(bp, RULE, "DELETE", summary="Remove your product's refund rule (every request waits for you)", tag="creator",
+       status=204)
+def delete_refund_rule(call: Call, product_id: str) -> None:
+    _rules().remove_rule(call.user_id, product_id)

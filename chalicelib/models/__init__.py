@@ -2,7 +2,7 @@
 
 from chalicelib.models.access import AccessGrant, ProductHolders
 from chalicelib.models.allowance import AiLedgerEntry
-from chalicelib.models.analytics import DailyRollup
+from chalicelib.models.analytics import DailyRollup, EngagementCounter
 from chalicelib.models.catalog import BundleMembership, CatalogListing, Product, ProductSlug
 from chalicelib.models.commerce import OpenCheckout, Order, ProcessedEvent
 from chalicelib.models.coupons import Coupon, CouponRedemption
@@ -21,7 +21,7 @@ from chalicelib.models.messaging import (
     Room,
 )
 from chalicelib.models.rate_limits import RateLimitWindow
-from chalicelib.models.refunds import RefundRequest
+from chalicelib.models.refunds import RefundRequest, RefundRule
 from chalicelib.models.reviews import Review, ReviewMark
 from chalicelib.models.users import CreatorAccount, CreatorHandle, User
 from chalicelib.models.video import VideoAsset, VideoQualityVariant
@@ -31,16 +31,16 @@ ALL_MODELS = (User, CreatorAccount, CreatorHandle, Product, ProductSlug, Catalog
               Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant,
               AiLedgerEntry, RateLimitWindow, CreditPurchase, Review, ReviewMark, BundleMembership,
               ProductHolders, Conversation, InboxEntry, Message, Room, ContactPreference, BlastItem, Notification,
-              OutboxMail, DailyRollup)
+              OutboxMail, DailyRollup, EngagementCounter, RefundRule)
 
 __all__ = ["ALL_MODELS", "AccessGrant", "AiLedgerEntry", "BundleMembership", "CatalogListing", "Certificate", "Coupon",
-           "CouponRedemption", "DailyRollup",
+           "CouponRedemption", "DailyRollup", "EngagementCounter",
            "CourseItem",
            "CreatorAccount", "CreatorHandle", "CreditPurchase", "DownloadLog", "Enrollment", "LessonProgress",
            "OpenCheckout", "Order", "OutboxMail",
            "ProcessedEvent",
            "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RateLimitWindow", "RefundRequest", "Review",
-           "ReviewMark", "User",
+           "RefundRule", "ReviewMark", "User",
            "VideoAsset", "VideoQualityVariant",
            "BlastItem", "ContactPreference", "Conversation", "InboxEntry", "Message", "Notification", "ProductHolders",
            "Room"]

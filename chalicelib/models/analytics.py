@@ -22,3 +22,20 @@ class DailyRollup(Model):
     free_claims = NumberAttribute(null=True)
     new_buyers = NumberAttribute(null=True)
     disputes = NumberAttribute(null=True)
+
+
+class EngagementCounter(Model):
+    """A course's engagement, moved by ADD in the transaction of each progress report or quiz attempt: per lesson
+    (`item` = `L#<lesson>`) learners who started it, who completed it (−1 when un-completed), who watched its video
+    and the sum of their furthest positions; per quiz question (`Q#<quiz>#<question>`) answers and correct ones."""
+
+    Meta = table_meta("course-engagement")
+
+    product_id = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)
+    started = NumberAttribute(null=True)
+    completed = NumberAttribute(null=True)
+    video_learners = NumberAttribute(null=True)
+    video_watched_seconds = NumberAttribute(null=True)
+    answered = NumberAttribute(null=True)
+    correct = NumberAttribute(null=True)

@@ -65,6 +65,7 @@ class LessonProgress(Model):
     completed_at = UTCDateTimeAttribute(null=True)
     time_spent_seconds = NumberAttribute(default=0)
     video_progress_seconds = NumberAttribute(default=0)
+    video_watched_seconds = NumberAttribute(null=True)  # the furthest position ever reported (engagement counters)
     notes = UnicodeAttribute(null=True)
     is_bookmarked = BooleanAttribute(default=False, attr_name="bookmarked")
     updated_at = UTCDateTimeAttribute(default=utcnow)

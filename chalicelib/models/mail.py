@@ -1,9 +1,25 @@
 """The email outbox: one row per lifecycle email, written in the transaction of the event it reports."""
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.models.allowance import random_shard
 from chalicelib.models.base import table_meta, utcnow
+
+UNSENT_SHARDS = 4  # unsent mails spread over this many GSI partitions (`unsent_shard` "0".."3")
+
+
+class UnsentMails(GlobalSecondaryIndex):
+    """Sparse: only mails not yet sent or skipped carry `unsent_shard`, so the retry sweep reads exactly those,
+    oldest first, per shard (Query `created_at < cutoff`), never a Scan."""
+
+    class Meta:
+        index_name = "unsent"
+        projection = KeysOnlyProjection()
+
+    unsent_shard = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
 
 
 class OutboxMail(Model):
@@ -25,3 +41,6 @@ class OutboxMail(Model):
     sent_at = UTCDateTimeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    unsent_shard = UnicodeAttribute(null=True, default_for_new=lambda: random_shard(UNSENT_SHARDS))
+
+    unsent = UnsentMails()

@@ -9,7 +9,7 @@ Status: pending → approved (the refund is being issued) → refunded (Stripe r
 pending → denied. `status_created` (`<status>#<created_at>`) keys the creator's queue index.
 """
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -49,5 +49,24 @@ class RefundRequest(Model):
     decided_at = UTCDateTimeAttribute(null=True)
     refunded_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
+    # What the buyer had consumed when asking (`commerce.refund_rules.consumption`), shown to the creator.
+    consumed_percent = NumberAttribute(null=True)
+    lessons_completed = NumberAttribute(null=True)
+    video_watched_seconds = NumberAttribute(null=True)
+    downloads = NumberAttribute(null=True)
+    is_auto_approved = BooleanAttribute(default=False)  # approved by the product's refund rule
 
     by_creator_status = RefundRequestsByCreator()
+
+
+class RefundRule(Model):
+    """A creator's rule for one product: refund requests made within `within_days` of payment by a buyer who consumed
+    less than `max_consumed_percent` are approved at once (`commerce.refund_rules`)."""
+
+    Meta = table_meta("refund-rules")
+
+    product_id = UnicodeAttribute(hash_key=True)
+    creator_id = UnicodeAttribute()
+    within_days = NumberAttribute()
+    max_consumed_percent = NumberAttribute()
+    updated_at = UTCDateTimeAttribute(default=utcnow)

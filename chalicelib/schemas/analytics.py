@@ -49,3 +49,26 @@ class AnalyticsReport(BaseModel):
     product_id: str | None = None
     currencies: list[AnalyticsCurrency] = Field(description="one item per currency with any figure; never summed "
                                                             "across currencies")
+
+
+class LessonEngagement(BaseModel):
+    lesson_id: str
+    started: int = Field(description="learners who reported any progress on the lesson")
+    completed: int = Field(description="learners who have it completed now")
+    drop_off_percent: int | None = Field(description="of those who completed it, the percent who never started the "
+                                                     "next lesson (null for the last lesson)")
+    video_learners: int = Field(description="learners who watched any of its video")
+    average_watched_seconds: int = Field(description="their average furthest position in the video, in seconds")
+
+
+class QuestionEngagement(BaseModel):
+    quiz_id: str
+    question_id: str
+    answered: int = Field(description="answers in all attempts")
+    correct_percent: int = Field(description="percent of those answers that were correct (0-100, floor)")
+
+
+class EngagementReport(BaseModel):
+    product_id: str
+    lessons: list[LessonEngagement] = Field(description="in course order")
+    questions: list[QuestionEngagement] = Field(description="questions answered at least once, by quiz")

@@ -51,6 +51,28 @@ class RefundRequestOut(BaseModel):
     created_at: datetime
     decided_at: datetime | None = None
     refunded_at: datetime | None = None
+    consumed_percent: int | None = Field(None, description="what the buyer had consumed when asking (0-100): for a "
+                                         "course the larger of lessons completed and video watched, for files the "
+                                         "share of files downloaded")
+    lessons_completed: int | None = None
+    video_watched_seconds: int | None = Field(None, description="the furthest positions reached, summed over lessons")
+    downloads: int | None = None
+    is_auto_approved: bool = Field(False, description="approved at once by the product's refund rule")
+
+
+class RefundRuleIn(StrictBody):
+    """Approve a request at once when it is made within `within_days` of payment and the buyer consumed less than
+    `max_consumed_percent`; others wait for you."""
+
+    within_days: Annotated[StrictInt, Field(ge=1, le=365)]
+    max_consumed_percent: Annotated[StrictInt, Field(ge=1, le=100)]
+
+
+class RefundRuleOut(BaseModel):
+    product_id: str
+    within_days: int
+    max_consumed_percent: int
+    updated_at: datetime
 
 
 class RefundRequestList(BaseModel):

@@ -28,7 +28,7 @@ def _orders(product_id: str, count: int) -> None:
     days: dict[str, Counter[str]] = defaultdict(Counter)
     with Order.batch_write() as batch:
         for i in range(count - 1):
-            paid = now - timedelta(days=i % DAYS, minutes=i)
+            paid = now - timedelta(days=i % DAYS)
             batch.save(Order(f"ord_bulk_{i:05d}", buyer_id=f"buyer-{i % 500}", creator_id=CREATOR,
                              product_id=product_id, product_type="ebook", status="paid", currency="USD",
                              list_price_cents=900, amount_cents=900, created_at=paid, paid_at=paid))

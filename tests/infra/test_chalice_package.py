@@ -76,7 +76,7 @@ def test_same_functions_and_event_sources_as_the_cdk_app(cdk_template, packaged,
     for name in ours:
         assert events(ours[name], stage_prefix) == events(theirs[name], get_settings().table_prefix), name
     kinds = Counter(event["Type"] for function in ours.values() for event in function.get("Events", {}).values())
-    assert kinds == {"Schedule": 2, "SQS": 5}  # two schedules; five queue workers (video ×3, search, blasts)
+    assert kinds == {"Schedule": 3, "SQS": 5}  # three schedules (orders, allowances, mail); five queue workers
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -172,3 +172,11 @@ def test_a_90_day_read_costs_the_same_for_1_and_30_orders(api):
     pay(29)
     assert read() == one
     assert sum(one.values()) <= 4  # the token's user row, the creator check, one Query
+
+
+def test_the_30_day_sales_report_refuses_the_parameters_it_would_ignore(api):
+    api.creator("alice")
+    assert api.call("GET", "/v1/creator/sales", "alice").status_code == 200
+    for query in ("days=90", "granularity=week"):
+        response = api.call("GET", f"/v1/creator/sales?{query}", "alice")
+        assert response.status_code == 422 and response.json["error"]["code"] == "validation_error", response.json

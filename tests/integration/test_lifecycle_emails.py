@@ -4,9 +4,12 @@ recipient's email preferences (receipts always go) — and the creator's in-app 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from chalicelib.integrations.payments import RefundResult
+from chalicelib.models.base import utcnow
 from tests.support import localstripe as ls
 from tests.support import mail
 from tests.support.localstripe import localstripe, stripe_gateway  # noqa: F401 - fixtures
@@ -245,7 +248,25 @@ def test_a_failed_send_stays_queued_and_goes_once_later(api, paid):
         del mailer.send_alternatives
     order_id = paid["order"]["order_id"]
     assert OutboxMail.get(f"receipt:{order_id}").status == "pending" and mail.sent() == []
-    emails.deliver(f"receipt:{order_id}", f"sale:{order_id}")
-    emails.deliver(f"receipt:{order_id}", f"sale:{order_id}")
+    assert emails.sweep() == 0  # too fresh: the request that queued them may still be sending them
+    later = utcnow() + timedelta(minutes=2)
+    assert emails.sweep(now=later) == 2  # the schedule's retry
+    assert emails.sweep(now=later) == 0  # sent: out of the unsent index
+    emails.deliver(f"receipt:{order_id}", f"sale:{order_id}")  # and a late redelivery sends nothing again
     assert len(mail.sent(BOB)) == 1 and len(mail.sent(ALICE)) == 1
     assert OutboxMail.get(f"receipt:{order_id}").status == "sent"
+
+
+def test_the_schedule_sends_what_a_request_could_not(api, refunds):
+    from chalicelib.integrations import mail as mail_integration
+    from chalicelib.services.accounts import emails
+
+    mailer = mail_integration.mailer()
+    mailer.send_alternatives = lambda **kwargs: (_ for _ in ()).throw(RuntimeError("SES unavailable"))
+    try:
+        _ask(api, refunds)  # answered 201: the creator's email stays queued
+    finally:
+        del mailer.send_alternatives
+    assert mail.sent(ALICE) == []
+    assert emails.sweep(now=utcnow() + timedelta(minutes=2)) == 1
+    assert _subjects(ALICE) == ["Refund requested: A book (15.00 USD)"]

@@ -6,7 +6,8 @@ exactly when the event does, once. After the commit the caller runs `deliver`: t
 (a conditional update; a claim older than 5 minutes may be taken over), the recipient's address and preferences
 are read NOW, the message rendered (`integrations.mail.render`) and sent (SES throttling retried there), then the
 row → sent (or skipped: no address, or an optional category turned off). A failed send puts the row back to
-pending and raises, so the event's own retry (Stripe's redelivery of a webhook) sends it then: never twice.
+pending and raises, so the event's own retry (Stripe's redelivery of a webhook) or the schedule's `sweep` (every 5
+minutes, the sparse `unsent` index, rows older than a minute) sends it then: never twice.
 
 Categories: receipts (every way of getting a product, refund outcomes) always go; `learning` (course completion),
 `sales` (a creator's new sale) and `refund_requests` (a creator's new refund request) can be turned off
@@ -16,7 +17,7 @@ Categories: receipts (every way of getting a product, refund outcomes) always go
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -25,6 +26,7 @@ from chalicelib.config import get_settings
 from chalicelib.integrations import mail
 from chalicelib.models import OutboxMail, User
 from chalicelib.models.base import utcnow
+from chalicelib.models.mail import UNSENT_SHARDS
 from chalicelib.observability import logger
 from chalicelib.services.accounts.users import ensure_user
 from chalicelib.services.core.db import condition_failed
@@ -39,6 +41,8 @@ CATEGORY = {"purchase": RECEIPT, "bundle_purchase": RECEIPT, "claim": RECEIPT, "
             "completion": "learning", "new_sale": "sales", "refund_request": "refund_requests"}
 KEEP_DAYS = 90
 CLAIM_TIMEOUT = timedelta(minutes=5)
+SWEEP_AFTER = timedelta(minutes=1)  # younger mails are still being delivered by the request that queued them
+SWEEP_BATCH = 100
 _FOOTER = {RECEIPT: "This is a receipt for your records: receipts are always sent.",
            "learning": "You get this because you take courses here. Turn it off: $preferences_url",
            "sales": "You get this because you sell here. Turn it off: $preferences_url",
@@ -129,7 +133,23 @@ def _deliver_one(mail_id: str) -> None:
         row.update(actions=[OutboxMail.status.set("pending")], condition=OutboxMail.status == "sending")
         raise
     row.update(actions=[OutboxMail.status.set("sent" if message_id else "skipped"), OutboxMail.sent_at.set(utcnow()),
+                        OutboxMail.unsent_shard.remove(),
                         *([OutboxMail.message_id.set(message_id)] if message_id else [])])
+
+
+def sweep(now: datetime | None = None, per_shard: int = SWEEP_BATCH) -> int:
+    """The schedule's retry: send what is still unsent a minute after its event (its inline delivery failed, or
+    the process died); the sparse `unsent` index per shard, oldest first. How many were tried."""
+    cutoff = (now or utcnow()) - SWEEP_AFTER
+    tried = 0
+    for shard in range(UNSENT_SHARDS):
+        for key in OutboxMail.unsent.query(str(shard), OutboxMail.created_at < cutoff, limit=per_shard):
+            tried += 1
+            try:
+                _deliver_one(key.mail_id)
+            except Exception:  # noqa: BLE001 - stays unsent: the next run tries again
+                logger.exception("email not sent", extra={"mail_id": key.mail_id})
+    return tried
 
 
 def _send(row: OutboxMail) -> str | None:

@@ -1,8 +1,8 @@
 """Analytics: creators' figures kept as roll-ups, so a report never walks orders.
 
-Owns `analytics-rollups`. Writers (commerce: payments, refunds, disputes, 100 % coupons, free claims; learning: free
-enrollments) call `rollups.add` INSIDE the transaction that records the event, with the event's deltas: each
-moves, by ADD, two rows — the creator's day (`<creator>`, `<day>#<currency>`) and the product's day
+Owns `analytics-rollups` and `course-engagement`. Writers (commerce: payments, refunds, disputes, 100 % coupons,
+free claims; learning: free enrollments) call `rollups.add` INSIDE the transaction that records the event, with the
+event's deltas: each moves, by ADD, two rows — the creator's day (`<creator>`, `<day>#<currency>`) and the product's day
 (`<creator>#<product>`, same key) — so a roll-up changes exactly when its event commits (a duplicate event
 commits nothing). "New buyers" counts a buyer's first paid order from the creator: the writer asks
 `rollups.is_new_buyer` first (one GetItem) and `add` puts the marker `B#<creator>`/`<buyer>` under
@@ -16,5 +16,13 @@ disputes (disputes opened).
 Reads (`reports.series`): one Query of one partition between two days (≤ 366 days × currencies rows, paginated by
 DynamoDB's 1 MB pages only), whatever the number of orders; bucketed by day, ISO week (Monday) or month.
 
-Modules: rollups (the write), reports (the read).
+Course engagement (`engagement`, table `course-engagement`): per lesson, learners who started it (their first
+progress report), who have it completed (+1 / −1 as they complete or un-complete it), who watched its video and the
+sum of their furthest positions (`video_watched_seconds` on the progress row, the maximum ever reported); per quiz
+question, answers and correct answers. Learning moves them in the transaction of the progress report (its lesson row
+conditioned on what the deltas were computed from: a concurrent report re-plans) or of the quiz attempt (numbered
+put-if-absent: once). `GET /v1/products/{id}/engagement` (the owner) reads them in one Query, in course order, with
+the drop-off to the next lesson (completed this one, never started the next) and percents (floor).
+
+Modules: rollups (the write), reports (the read), engagement (course counters: write and read).
 """

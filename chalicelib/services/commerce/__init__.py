@@ -2,9 +2,9 @@
 
 Owns the tables `orders` (GSIs `by_buyer`, `by_creator`, `by_payment_intent`, sparse `pending`), `open-checkouts`,
 `stripe-events` (the exactly-once markers, `ProcessedEvent`; learning keeps its progress markers there too),
-`coupons`, `coupon-redemptions`, `refund-requests` and `credit-purchases`. Access itself is granted, suspended and
-revoked per source (`order:<order_id>`, `claim`) through `access.grants`, inside commerce's transactions; AI credits
-move through `ai.credits.credit_writes`, likewise.
+`coupons`, `coupon-redemptions`, `refund-requests`, `refund-rules` and `credit-purchases`. Access itself is granted,
+suspended and revoked per source (`order:<order_id>`, `claim`) through `access.grants`, inside commerce's
+transactions; AI credits move through `ai.credits.credit_writes`, likewise.
 
 Checkout (`checkout`): free, or pay-what-you-want at 0 (its minimum is 0; `{}` on a suggested price of 0) → a grant
 (+ course enrollment) at once, no order, no Stripe call; fixed / pay-what-you-want → a pending Order
@@ -78,6 +78,10 @@ under the condition that both are still what was read; the webhook counts the ch
 counted) and Stripe's cumulative `amount_refunded`; `refunded_cents` = max(counted sum, cumulative), so an event
 without a list and the approval of the same refund never add up (`order_events.refund_plan`).
 
+Refund rules (`refund_rules`, table `refund-rules`): a creator's per-product rule approves a request at once (through
+`refunds.approve`, so Stripe, the order and the buyer's email follow the normal path) when it is made within N days
+of payment by a buyer who consumed less than X %; every request records the buyer's consumption for the creator.
+
 Credit packs (`credit_packs`): the catalogue is `AI_CREDIT_PACKS`; checkout puts a pending `CreditPurchase` (its id
 derived from the user and the `Idempotency-Key`, so a retry finds it; the key is bound to its request: the same key
 for another pack → 409 `idempotency_key_reused`, the stored purchase unchanged) + a PaymentIntent with metadata
@@ -103,5 +107,6 @@ access (`reviews.visibility`), all in the same transaction (free bundles: `claim
 Modules: checkout (checkout, the buyer's orders), fulfilment (the grants a purchase or claim writes), webhooks
 (verify, dispatch, apply once), events (`Plan`, shared readings of Stripe objects), order_events (order/refund/dispute
 plans), mails (the lifecycle emails and creator notifications of orders and refunds), abandonment (the stale-order
-sweep), coupons, refunds, credit_packs, sales, order_state (the status table and its analytics deltas), errors.
+sweep), coupons, refunds, refund_rules, credit_packs, sales, order_state (the status table and its analytics
+deltas), errors.
 """

@@ -22,7 +22,7 @@ from chalicelib.models import Order, Product, RefundRequest
 from chalicelib.models.base import utcnow
 from chalicelib.observability import logger
 from chalicelib.services.accounts import emails
-from chalicelib.services.commerce import mails, order_events
+from chalicelib.services.commerce import mails, order_events, refund_rules
 from chalicelib.services.commerce.errors import (
     OrderNotRefundable,
     RefundNotIssued,
@@ -143,10 +143,11 @@ def request_refund(buyer_id: str, order_id: str, reason: str, amount_cents: int 
                              "type": "less_than_equal"}])
     seq = (int(latest.seq) if latest else 0) + 1
     created_at = now
+    consumed = refund_rules.consumption(buyer_id, order.product_id)
     record = RefundRequest(order_id, seq, request_id=request_id_for(order_id, seq), buyer_id=buyer_id,
                            creator_id=order.creator_id, product_id=order.product_id, currency=order.currency,
                            status="pending", status_created=_sort_key("pending", created_at), reason=reason,
-                           amount_cents=amount, created_at=created_at, updated_at=created_at)
+                           amount_cents=amount, created_at=created_at, updated_at=created_at, **consumed)
     try:
         with transaction() as tx:  # the request, the creator's email and notification: together
             tx.save(record, condition=RefundRequest.seq.does_not_exist())
@@ -156,6 +157,11 @@ def request_refund(buyer_id: str, order_id: str, reason: str, amount_cents: int 
             raise
         raise RefundRequestOpen("this order already has an open refund request") from None
     emails.deliver_quietly(mail_id)
+    if refund_rules.approves(refund_rules.rule_of(order.product_id), order, consumed["consumed_percent"], now):
+        try:  # the normal path: Stripe, the order, the buyer's email
+            return approve(order.creator_id, record.request_id, auto=True)
+        except RefundNotIssued:  # approved, not issued: the creator's "approve" retries it with the same key
+            record.refresh(consistent_read=True)
     return record
 
 
@@ -196,7 +202,8 @@ def _transition(request: RefundRequest, to: str, expected: str, mail: Mail | Non
     return True
 
 
-def approve(creator_id: str, request_id: str, amount_cents: int | None = None) -> RefundRequest:
+def approve(creator_id: str, request_id: str, amount_cents: int | None = None, auto: bool = False) -> RefundRequest:
+    """Approve (`auto`: by the product's refund rule) and issue the refund; idempotent."""
     request = _creator_request(creator_id, request_id)
     for _ in retry_on_conflict(_ATTEMPTS, _RETRY_DELAY, _changed_concurrently):
         if request.status == "denied":
@@ -221,7 +228,9 @@ def approve(creator_id: str, request_id: str, amount_cents: int | None = None) -
                 raise InvalidInput("amount exceeds what can still be refunded",
                                    [{"loc": ["body", "amount_cents"], "msg": f"at most {remaining}",
                                      "type": "less_than_equal"}])
-            if not _transition(request, "approved", "pending", approved_amount_cents=amount, decided_at=utcnow()):
+            decided = {"approved_amount_cents": amount, "decided_at": utcnow()} | ({"is_auto_approved": True}
+                                                                                  if auto else {})
+            if not _transition(request, "approved", "pending", **decided):
                 continue  # someone else decided first: re-evaluate what they did
         return _issue(request, order)
 

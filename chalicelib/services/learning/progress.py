@@ -1,6 +1,8 @@
 """Reading a lesson with the caller's progress, and recording progress: ONE transaction per report (the lesson's
-progress row upserted, the enrollment's completed SET and time ADDed, the grant's activity bumped), so repeated or
-concurrent reports never double-count; an `Idempotency-Key` makes a retried report apply once."""
+progress row upserted, the enrollment's completed SET and time ADDed, the grant's activity bumped, the course's
+engagement counters moved by what the row's change adds: `analytics.engagement`), so repeated or concurrent reports
+never double-count; the row is conditioned on what the counters were computed from (a concurrent report re-plans);
+an `Idempotency-Key` makes a retried report apply once."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from chalicelib.errors import IdempotencyKeyReused
 from chalicelib.models import Enrollment, LessonProgress
 from chalicelib.models.base import utcnow
 from chalicelib.models.learning import ProgressReport, enrollment_key
+from chalicelib.services.analytics import engagement
 from chalicelib.services.catalog import products
 from chalicelib.services.courses import store
 from chalicelib.services.courses.lessons import lesson_view
@@ -25,6 +28,7 @@ from chalicelib.services.learning.enrollments import lesson_ids_of, progress_sum
 from chalicelib.services.learning.errors import NotEnrolled, OwnerCannotEnroll
 
 PROGRESS_FIELDS = ("video_progress_seconds", "notes", "is_bookmarked")
+ENGAGEMENT_ATTEMPTS = 4  # concurrent reports of one lesson by one learner re-read and re-plan
 
 
 def read_lesson(user_id: str | None, ref: str, lesson_id: str) -> dict[str, Any]:
@@ -57,15 +61,26 @@ def record_progress(user_id: str, ref: str, lesson_id: str, changes: dict[str, A
     key = enrollment_key(user_id, course.product_id)
     lesson_actions, enrollment_actions = _progress_actions(lesson_id, changes, now)
     report = _report(user_id, request_key, course.product_id, lesson_id, changes) if request_key else None
+    for _ in range(ENGAGEMENT_ATTEMPTS):
+        row = _progress_row(key, lesson_id)
+        watched = int(row.video_watched_seconds or 0) if row else 0
+        deltas = engagement.lesson_deltas(row is not None, bool(row and row.is_completed), watched,
+                                          changes.get("is_completed"), changes.get("video_progress_seconds"))
+        actions = [*lesson_actions, LessonProgress.video_watched_seconds.set(watched + deltas["video_watched_seconds"])]
 
-    def write(tx: TransactWrite) -> None:
-        tx.update(LessonProgress(key, lesson_id), actions=lesson_actions)
-        enrollments.touch(tx, user_id, course, now, enrollment_actions)
-        if report:
-            tx.save(report, condition=ProgressReport.event_id.does_not_exist())
+        def write(tx: TransactWrite, row: LessonProgress | None = row, actions: list[Any] = actions,
+                  deltas: dict[str, int] = deltas) -> None:
+            tx.update(LessonProgress(key, lesson_id), actions=actions, condition=_as_read(row))
+            enrollments.touch(tx, user_id, course, now, enrollment_actions)
+            if report:
+                tx.save(report, condition=ProgressReport.event_id.does_not_exist())
+            engagement.add_lesson(tx, course.product_id, lesson_id, deltas)
 
-    # Refused: a retry of this report (applied the first time), the key reused (409), or a changed enrollment.
-    if enrollments.commit(write) and not (report and _replayed(report)):
+        # Refused: a retry of this report (applied the first time), the key reused (409), a concurrent report of the
+        # same lesson (re-read: the engagement counters follow the row), or a changed enrollment.
+        if not enrollments.commit(write) or (report and _replayed(report)):
+            break
+    else:
         raise enrollments.changed_meanwhile()
     enrollment = certificates.complete_if_done(user_id, course, learner_name)
     return {"lesson": _progress_view(_progress_row(key, lesson_id)),
@@ -101,6 +116,18 @@ def notes_and_bookmarks(user_id: str, ref: str) -> dict[str, Any]:
                        "notes": row.notes, "is_bookmarked": bool(row.is_bookmarked), "updated_at": row.updated_at}
                       for lesson in ordered
                       if (row := rows.get(lesson.lesson_id)) and (row.notes or row.is_bookmarked)]}
+
+
+def _as_read(row: LessonProgress | None) -> Any:
+    """The condition that the learner's lesson row is still what the engagement deltas were computed from."""
+    if row is None:
+        return LessonProgress.lesson_id.does_not_exist()
+    completed = (LessonProgress.is_completed == True) if row.is_completed else (  # noqa: E712 (a DynamoDB condition)
+        LessonProgress.is_completed.does_not_exist() | (LessonProgress.is_completed == False))  # noqa: E712
+    watched = int(row.video_watched_seconds or 0)
+    return completed & ((LessonProgress.video_watched_seconds == watched) if watched else
+                        (LessonProgress.video_watched_seconds.does_not_exist()
+                         | (LessonProgress.video_watched_seconds == 0)))
 
 
 def _progress_row(key: str, lesson_id: str) -> LessonProgress | None:

@@ -17,6 +17,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import Enrollment, QuizAttempt
 from chalicelib.models.base import utcnow
 from chalicelib.models.course import QuestionNode, QuizNode
+from chalicelib.services.analytics import engagement
 from chalicelib.services.catalog import products
 from chalicelib.services.core.db import CONDITION_FAILED, put_once, retry_on_conflict
 from chalicelib.services.courses import store
@@ -147,19 +148,21 @@ def _save_attempt(user_id: str, course: Course, quiz: QuizNode, answers: dict[st
                               score=result.score, max_score=result.max_score, score_percent=result.score_percent,
                               is_passed=result.is_passed, passing_score_percent=int(quiz.passing_score_percent),
                               submitted_at=utcnow())
-        failed = enrollments.commit(_attempt_write(user_id, course, attempt))
+        failed = enrollments.commit(_attempt_write(user_id, course, attempt, result.results))
         if not failed:
             return attempt
         if failed[0] != CONDITION_FAILED:  # item 0 is the attempt: PynamoDB sends puts before updates
             raise enrollments.changed_meanwhile()
 
 
-def _attempt_write(user_id: str, course: Course, attempt: QuizAttempt) -> Write:
+def _attempt_write(user_id: str, course: Course, attempt: QuizAttempt, results: list[dict[str, Any]]) -> Write:
+    """The attempt, the pass on the enrollment and each question's answer counters (`analytics.engagement`)."""
     passed = [Enrollment.passed_quiz_ids.add({attempt.quiz_id})] if attempt.is_passed else []
 
     def write(tx: TransactWrite) -> None:
         tx.save(attempt, condition=QuizAttempt.attempt_number.does_not_exist())
         enrollments.touch(tx, user_id, course, attempt.submitted_at, passed)
+        engagement.add_answers(tx, course.product_id, attempt.quiz_id, results)
 
     return write
 
