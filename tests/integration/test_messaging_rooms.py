@@ -99,6 +99,16 @@ def test_room_modes_and_archive(api):
     assert api.call("GET", posts, "bob").status_code == 200  # read-only, still readable by members
 
 
+def test_the_creator_sets_up_a_drafts_room_before_launch_nobody_else_sees_it(api):
+    api.creator("alice")
+    draft = api.product("alice", title="Soon")["product_id"]
+    room = f"/v1/products/{draft}/room"
+    assert api.call("GET", room, "bob").status_code == 404
+    assert api.call("PATCH", room, "alice", {"mode": "announcements"}).json["mode"] == "announcements"
+    assert api.call("POST", f"/v1/products/{draft}/publish", "alice").status_code == 200
+    assert api.call("GET", room, "alice").json["mode"] == "announcements"  # the same room, published
+
+
 def test_a_blast_reaches_every_member_once_despite_a_dying_worker(api, monkeypatch):
     """Two targeted products, a person holding both, one unsubscribed member, small pages (several steps); the
     worker dies while notifying the 4th recipient and SES fails once: redelivered steps neither repeat nor lose."""

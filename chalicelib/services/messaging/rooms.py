@@ -50,9 +50,10 @@ def _room(product: Product) -> Room:
 
 
 def _visible(user_id: str, product_id: str) -> tuple[Product, Room]:
-    """The room of a published (or archived) product, for its creator and its members; anyone else 404."""
+    """The room of a published (or archived) product, for its creator and its members; anyone else 404. Its creator
+    also reaches the room of a draft (to set its mode before launch): the room exists from the product's start."""
     product = _product(product_id)
-    if product is None or product.status == "draft":
+    if product is None or (product.status == "draft" and product.creator_id != user_id):
         raise _not_found()
     if product.creator_id != user_id:
         held = grants.current_grant(user_id, product_id, consistent=False)
