@@ -32,7 +32,7 @@ def create_review(call: Call, product_id: str) -> dict:
 
 
 @route(bp, MINE, summary="Your review of a product (hidden ones included)", tag="reviews",
-       response="reviews.MyReviewOut")
+       response="reviews.MyReviewOut", errors=(403,))
 def my_review(call: Call, product_id: str) -> dict:
     from chalicelib.services.reviews import reviews
 
@@ -40,14 +40,14 @@ def my_review(call: Call, product_id: str) -> dict:
 
 
 @route(bp, MINE, "PATCH", summary="Edit your review (marked edited)", tag="reviews", body="reviews.ReviewUpdate",
-       response="reviews.MyReviewOut", errors=(409,))
+       response="reviews.MyReviewOut", errors=(403, 409))
 def edit_review(call: Call, product_id: str) -> dict:
     from chalicelib.services.reviews import reviews
 
     return _mine(reviews.edit(call.user_id, product_id, call.body.model_dump(exclude_unset=True)))
 
 
-@route(bp, MINE, "DELETE", summary="Delete your review", tag="reviews", status=204, errors=(409,))
+@route(bp, MINE, "DELETE", summary="Delete your review", tag="reviews", status=204, errors=(403, 409))
 def delete_review(call: Call, product_id: str) -> None:
     from chalicelib.services.reviews import reviews
 

@@ -97,7 +97,10 @@ def create(user_id: str, user_email: str | None, user_name: str | None, ref: str
 
 
 def mine(user_id: str, ref: str) -> Review:
+    """The caller's review (404 when they wrote none); the product's creator never has one (403, as for writing)."""
     product, _ = products.get_visible(ref, user_id)
+    if product.creator_id == user_id:
+        raise OwnerCannotReview("you cannot review your own product")
     review = _get(product.product_id, review_id_for(product.product_id, user_id))
     if review is None:
         raise NotFound("you have not reviewed this product")
