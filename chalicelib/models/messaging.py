@@ -63,6 +63,7 @@ class InboxEntry(Model):
     last_message_preview = UnicodeAttribute(null=True)
     last_sender_id = UnicodeAttribute(null=True)
     last_message_at = UTCDateTimeAttribute(null=True)
+    emailed_at = UTCDateTimeAttribute(null=True)  # the member's last new-message email for it (main row only)
 
     by_activity = InboxByActivity()
     unread_by_activity = InboxUnreadByActivity()

@@ -92,9 +92,12 @@ class EmailPreferencesIn(StrictBody):
     is_learning_email_enabled: bool = Field(description="course completion (with the certificate link)")
     is_sales_email_enabled: bool = Field(description="creators: a new sale")
     is_refund_requests_email_enabled: bool = Field(description="creators: a new refund request")
+    is_messages_email_enabled: bool = Field(description="a new direct message (at most one email per conversation "
+                                                        "per unread streak and per 15 minutes)")
 
 
 class EmailPreferencesOut(BaseModel):
     is_learning_email_enabled: bool
     is_sales_email_enabled: bool
     is_refund_requests_email_enabled: bool
+    is_messages_email_enabled: bool

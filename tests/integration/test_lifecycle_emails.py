@@ -37,7 +37,7 @@ def _one_layout(message) -> None:
 
 def _set_preferences(api, user: str, **switches) -> dict:
     body = {"is_learning_email_enabled": True, "is_sales_email_enabled": True,
-            "is_refund_requests_email_enabled": True, **switches}
+            "is_refund_requests_email_enabled": True, "is_messages_email_enabled": True, **switches}
     response = api.call("PUT", "/v1/me/email-preferences", user, body)
     assert response.status_code == 200, response.json
     return response.json
@@ -70,7 +70,8 @@ def test_a_paid_purchase_mails_the_buyer_and_the_creator_once_and_notifies_the_c
 
 def test_the_creator_who_turned_sales_mail_off_is_notified_but_not_mailed(api, paid):
     assert api.call("GET", "/v1/me/email-preferences", "alice").json == {
-        "is_learning_email_enabled": True, "is_sales_email_enabled": True, "is_refund_requests_email_enabled": True}
+        "is_learning_email_enabled": True, "is_sales_email_enabled": True, "is_refund_requests_email_enabled": True,
+        "is_messages_email_enabled": True}
     assert _set_preferences(api, "alice", is_sales_email_enabled=False)["is_sales_email_enabled"] is False
     assert api.call("GET", "/v1/me/email-preferences", "alice").json["is_sales_email_enabled"] is False
     before = len(ls.sent_mail())

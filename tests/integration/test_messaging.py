@@ -140,3 +140,36 @@ def test_notifications_mark_read(api, shop):
     assert api.call("POST", "/v1/notifications/read", "alice", {"notification_id": one}).json["unread_count"] == 0
     assert api.call("GET", "/v1/notifications", "alice").json["items"][0]["is_read"] is True
     assert api.call("POST", "/v1/notifications/read", "bob", {"notification_id": one}).status_code == 404
+
+
+def test_new_message_emails_are_batched_per_conversation_and_can_be_turned_off(api, shop, monkeypatch):
+    """One email per unread streak and at most one per EMAIL_EVERY for a conversation; the `messages` category is
+    the recipient's to turn off (issue 16)."""
+    from chalicelib.integrations import mail
+    from chalicelib.services.messaging import conversations
+    from tests.support import mail as sent
+
+    mail.mailer.cache_clear()
+
+    def mails_to(user: str) -> list:
+        return [m for m in sent.sent(f"{user}@example.com") if "New message" in m["Subject"]]
+
+    assert _start(api, "carol", shop["paid"], "First question").status_code == 201
+    conversation_id = api.call("GET", "/v1/creator/inbox", "alice").json["items"][0]["conversation_id"]
+    assert len(mails_to("alice")) == 1 and "First question" in sent.text(mails_to("alice")[0])
+    send = f"/v1/conversations/{conversation_id}/messages"
+    assert api.call("POST", send, "carol", {"body": "Second one"}).status_code == 201
+    assert len(mails_to("alice")) == 1  # still unread: the same streak, no second email
+    api.call("POST", f"/v1/conversations/{conversation_id}/read", "alice", {})
+    api.call("POST", send, "carol", {"body": "Third, after you read"})
+    assert len(mails_to("alice")) == 1  # a new streak, but within EMAIL_EVERY of the last email
+    monkeypatch.setattr(conversations, "EMAIL_EVERY", conversations.timedelta(0))
+    api.call("POST", f"/v1/conversations/{conversation_id}/read", "alice", {})
+    api.call("POST", send, "carol", {"body": "Fourth"})
+    assert len(mails_to("alice")) == 2
+    off = {"is_learning_email_enabled": True, "is_sales_email_enabled": True,
+           "is_refund_requests_email_enabled": True, "is_messages_email_enabled": False}
+    assert api.call("PUT", "/v1/me/email-preferences", "alice", off).json == off
+    api.call("POST", f"/v1/conversations/{conversation_id}/read", "alice", {})
+    api.call("POST", send, "carol", {"body": "Fifth"})
+    assert len(mails_to("alice")) == 2  # turned off

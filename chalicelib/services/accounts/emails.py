@@ -10,7 +10,8 @@ pending and raises, so the event's own retry (Stripe's redelivery of a webhook) 
 minutes, the sparse `unsent` index, rows older than a minute) sends it then: never twice.
 
 Categories: receipts (every way of getting a product, refund outcomes) always go; `learning` (course completion),
-`sales` (a creator's new sale) and `refund_requests` (a creator's new refund request) can be turned off
+`sales` (a creator's new sale), `refund_requests` (a creator's new refund request) and `messages` (a new direct
+message, batched by `messaging.conversations`) can be turned off
 (`GET/PUT /v1/me/email-preferences`).
 """
 
@@ -35,10 +36,11 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
 RECEIPT = "receipt"
-OPTIONAL = ("learning", "sales", "refund_requests")  # the categories a user may turn off
+OPTIONAL = ("learning", "sales", "refund_requests", "messages")  # the categories a user may turn off
 CATEGORY = {"purchase": RECEIPT, "bundle_purchase": RECEIPT, "claim": RECEIPT, "gift": RECEIPT,
             "refund_approved": RECEIPT, "refund_partial": RECEIPT, "refund_denied": RECEIPT,
-            "completion": "learning", "new_sale": "sales", "refund_request": "refund_requests"}
+            "completion": "learning", "new_sale": "sales", "refund_request": "refund_requests",
+            "message": "messages"}
 KEEP_DAYS = 90
 CLAIM_TIMEOUT = timedelta(minutes=5)
 SWEEP_AFTER = timedelta(minutes=1)  # younger mails are still being delivered by the request that queued them
@@ -46,7 +48,9 @@ SWEEP_BATCH = 100
 _FOOTER = {RECEIPT: "This is a receipt for your records: receipts are always sent.",
            "learning": "You get this because you take courses here. Turn it off: $preferences_url",
            "sales": "You get this because you sell here. Turn it off: $preferences_url",
-           "refund_requests": "You get this because you sell here. Turn it off: $preferences_url"}
+           "refund_requests": "You get this because you sell here. Turn it off: $preferences_url",
+           "messages": "You get this (at most every 15 minutes per conversation) for new direct messages. "
+                       "Turn it off: $preferences_url"}
 
 
 def app_link(path: str) -> str:

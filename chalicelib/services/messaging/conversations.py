@@ -3,12 +3,17 @@
 One conversation per pair of users (its id is a hash of the sorted pair, so two starts meet on one row); every
 product it was started from is a context. A send is ONE transaction: no block either way (condition checks), the
 conversation, the message, both members' inbox rows (`inbox.write`, conditioned on their unread counts as read)
-and, when the recipient had nothing unread, a notification. A lost race re-reads and retries.
+and, when the recipient had nothing unread, a notification — and, unless they were emailed about this conversation in
+the last `EMAIL_EVERY` (their inbox row's `emailed_at`), a new-message email queued in the outbox
+(`accounts.emails`, category `messages`, which they may turn off), sent after the commit. Batched this way, a
+conversation mails its member at most once per unread streak and once per `EMAIL_EVERY`: the unread-count condition
+makes two concurrent sends agree on who mails. A lost race re-reads and retries.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -17,12 +22,13 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.models import Conversation, Message, Product
 from chalicelib.models.base import utcnow
 from chalicelib.services.access import grants
-from chalicelib.services.accounts import users
+from chalicelib.services.accounts import emails, users
 from chalicelib.services.core.db import CONDITION_FAILED, cancellation_codes, lost_race, retry_on_conflict, transaction
 from chalicelib.services.core.ids import new_id
 from chalicelib.services.messaging import contacts, feeds, inbox, notifications
 from chalicelib.services.messaging.errors import Blocked, NotAllowedToMessage, TooManyContexts
 
+EMAIL_EVERY = timedelta(minutes=15)  # at most one new-message email per conversation and member in this time
 MAX_CONTEXTS = 10  # products per conversation: each is one more inbox row per member in every send
 _ATTEMPTS = 8
 
@@ -130,7 +136,9 @@ def send_as(sender: str, conversation_id: str, body: str, *, creator_id: str, me
                         condition=Message.message_id.does_not_exist())
                 inbox.write(tx, sender, other, conversation_id, all_contexts, rows.get(sender), 0, last, message_id)
                 unread = int(theirs.unread_count or 0) if theirs else 0
-                inbox.write(tx, other, sender, conversation_id, all_contexts, theirs, unread + 1, last, None)
+                mail_id = _email(tx, sender, other, conversation_id, last, now) if _email_due(theirs, now) else None
+                inbox.write(tx, other, sender, conversation_id, all_contexts, theirs, unread + 1, last, None,
+                            emailed_at=now if mail_id else None)
                 if unread == 0:  # one notification per unread streak, not one per message
                     notifications.add(tx, other, "message", "New message", last.preview, now, actor_id=sender,
                                       conversation_id=conversation_id, product_id=product_id)
@@ -140,9 +148,25 @@ def send_as(sender: str, conversation_id: str, body: str, *, creator_id: str, me
             if not lost_race(exc):
                 raise
             continue
+        if mail_id:
+            emails.deliver_quietly(mail_id)  # a failed send stays in the outbox for its sweep
         return message_out(Message(conversation_id, message_id, sender_id=sender, body=body, created_at=now),
                            {})
     raise AssertionError("unreachable")  # pragma: no cover - retry_on_conflict raises when exhausted
+
+
+def _email_due(theirs: Any, now: datetime) -> bool:
+    """The member had nothing unread here and was not mailed about this conversation in the last `EMAIL_EVERY`."""
+    if theirs is not None and int(theirs.unread_count or 0):
+        return False
+    return theirs is None or theirs.emailed_at is None or now - theirs.emailed_at >= EMAIL_EVERY
+
+
+def _email(tx: Any, sender: str, recipient: str, conversation_id: str, last: Any, now: datetime) -> str:
+    name = contacts.profiles([sender])[sender]["display_name"]
+    return emails.queue(tx, f"message:{recipient}:{conversation_id}:{now.isoformat()}", "message", recipient,
+                        {"sender_name": name, "preview": last.preview,
+                         "conversation_url": emails.app_link(f"messages/{conversation_id}")})
 
 
 def message_out(message: Message, people: dict[str, dict[str, Any]]) -> dict[str, Any]:

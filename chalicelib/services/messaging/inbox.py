@@ -47,9 +47,10 @@ def main_rows(conversation_id: str, user_ids: list[str]) -> dict[str, InboxEntry
 
 
 def write(tx: TransactWrite, user_id: str, other_id: str, conversation_id: str, product_ids: set[str],
-          read: InboxEntry | None, unread: int, last: Last, last_read_message_id: str | None) -> None:
+          read: InboxEntry | None, unread: int, last: Last, last_read_message_id: str | None,
+          emailed_at: datetime | None = None) -> None:
     """Every row of `user_id` for the conversation with this state, conditioned on the main row as `read`, and
-    the unread total moved by the difference."""
+    the unread total moved by the difference; `emailed_at` marks the main row when a new-message email goes."""
     key = activity_key(last.at, conversation_id)
     actions = [InboxEntry.user_id.set(user_id), InboxEntry.other_id.set(other_id), InboxEntry.activity_key.set(key),
                InboxEntry.product_ids.set(product_ids),
@@ -59,11 +60,12 @@ def write(tx: TransactWrite, user_id: str, other_id: str, conversation_id: str, 
     if last_read_message_id:
         actions.append(InboxEntry.last_read_message_id.set(last_read_message_id))
     for feed in feeds_of(user_id, product_ids):
-        condition = None
+        condition, extra = None, []
         if feed == user_id:
             condition = (InboxEntry.unread_count == int(read.unread_count or 0)) if read else \
                 InboxEntry.feed.does_not_exist()
-        tx.update(InboxEntry(feed, conversation_id), actions=actions, condition=condition)
+            extra = [InboxEntry.emailed_at.set(emailed_at)] if emailed_at else []
+        tx.update(InboxEntry(feed, conversation_id), actions=[*actions, *extra], condition=condition)
     delta = unread - (int(read.unread_count or 0) if read else 0)
     if delta:
         tx.update(InboxEntry(user_id, TOTALS), actions=[InboxEntry.user_id.set(user_id),
