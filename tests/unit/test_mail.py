@@ -74,9 +74,10 @@ def test_every_kind_renders_in_the_one_layout_with_html_escaped():
               "library_url": "https://app/library", "members": ["A <b>", "B"], "members_note": "",
               "creator_name": "Alice", "learner_name": "Bob", "course_title": "Course", "certificate_id": "cert_1",
               "certificate_url": "https://app/c", "note": "", "sales_url": "https://app/s", "reason": "r",
-              "request_id": "rr_1", "requests_url": "https://app/r", "app_url": "https://app", "footer": "Footer."}
+              "request_id": "rr_1", "requests_url": "https://app/r", "app_url": "https://app", "footer": "Footer.",
+              "sender_name": "Carol <c>", "preview": "Is it <hard>?", "conversation_url": "https://app/m"}
     kinds = sorted(p.stem for p in mail.TEMPLATES.glob("*.txt") if p.stem != "layout")
-    assert len(kinds) == 10
+    assert len(kinds) == 11
     for kind in kinds:
         subject, text, page = mail.render(kind, params)
         assert subject and "$" not in subject + text + page, kind
