@@ -109,11 +109,14 @@ class Gateway(LocalGateway):
 
 def use_gateway() -> None:
     """Make `chalice local` serve through `Gateway` (its request handler builds a LocalGateway per request), for
-    every HTTP method."""
+    every HTTP method, with Nagle's algorithm off on each connection: http.server writes the headers and the body
+    in two sends, and with Nagle on the body waits for the client's delayed ACK of the headers — 40 ms added to
+    every keep-alive request (API Gateway has no such pause)."""
     import chalice.local
 
     chalice.local.LocalGateway = Gateway
     chalice.local.ChaliceRequestHandler.__getattr__ = _any_method
+    chalice.local.ChaliceRequestHandler.disable_nagle_algorithm = True
 
 
 def _any_method(handler: Any, name: str) -> Any:

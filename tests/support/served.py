@@ -28,6 +28,7 @@ def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
     monkeypatch.setattr(chalice.local, "LocalGateway", chalice.local.LocalGateway)  # restored after the test
     monkeypatch.setattr(chalice.local.ChaliceRequestHandler, "__getattr__", None, raising=False)
+    monkeypatch.setattr(chalice.local.ChaliceRequestHandler, "disable_nagle_algorithm", False)
     use_gateway()
     server = chalice.local.LocalDevServer(app, Config(), "127.0.0.1", free_port(), handler_cls=QuietHandler)
     thread = threading.Thread(target=server.server.serve_forever, name="served-api", daemon=True)
