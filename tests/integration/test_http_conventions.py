@@ -146,3 +146,24 @@ def test_a_known_path_with_another_method_answers_405_with_allow(served):
         assert response.headers["Allow"] == "GET"
         assert response.headers["Access-Control-Allow-Origin"] == "https://app.test"
         assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_the_local_api_sends_without_nagle_delay(served, monkeypatch):
+    """http.server writes a response's headers and body in two sends: with Nagle's algorithm on, the body waited
+    for the client's delayed ACK, 40 ms added to every keep-alive request of `make run` and the fuzzer."""
+    import socket
+
+    import chalice.local
+
+    options = []
+    setup = chalice.local.ChaliceRequestHandler.setup
+
+    def recording_setup(handler):
+        setup(handler)
+        options.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(chalice.local.ChaliceRequestHandler, "setup", recording_setup)
+    with requests.Session() as session:
+        for _ in range(2):
+            assert session.get(f"{served}/v1/health", timeout=10).status_code == 200
+    assert options and all(options), options
