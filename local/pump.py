@@ -225,7 +225,7 @@ class Pump:
         if self.schedules:
             self._spawn("pump-schedules", lambda: len(self.fire_due()))
         for pipe in self.pipes:
-            self._spawn(f"pump-pipe-{pipe.table_name}", pipe.pump_once)
+            self._spawn(f"pump-pipe-{pipe.queue_name}", pipe.pump_once)
         for line in self.unsupported:
             log.warning("event source not pumped: %s", line)
 

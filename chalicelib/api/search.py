@@ -26,7 +26,8 @@ def suggest(call: Call) -> dict:
     return query.suggest(call.query.q, call.query.limit)
 
 
-@route(bp, "/v1/library/search", summary="Search inside the products you hold (lessons, quizzes, pages)",
+@route(bp, "/v1/library/search", summary="Search inside the products you hold (lessons, quizzes, video captions, "
+       "file text, pages) with deep links",
        tag="learning", query="search.LibrarySearchParams", response="search.LibrarySearchPage", errors=(503,))
 def search_library(call: Call) -> dict:
     from chalicelib.services.search import library

@@ -63,3 +63,23 @@ def list_videos(call: Call) -> dict:
 
     page = assets.list_videos(call.user_id, page_limit(call.query.limit), call.query.cursor)
     return page.to_dict()
+
+
+CAPTIONS = "/v1/products/{product_id}/lessons/{lesson_id}/captions/{language}"
+
+
+@route(bp, CAPTIONS, "PUT", summary="Attach WebVTT captions in one language to the lesson's video (replaces that "
+       "language's; strict WebVTT, ≤ 192 KiB; the course's creator only)", tag="creator", body="video.CaptionsPut",
+       response="video.CaptionTrackOut", errors=(409, 422))
+def put_captions(call: Call, product_id: str, lesson_id: str, language: str) -> dict:
+    from chalicelib.services.video import captions
+
+    return captions.put_captions(call.user_id, product_id, lesson_id, language, call.body.vtt, call.body.label)
+
+
+@route(bp, CAPTIONS, "DELETE", summary="Remove the lesson video's captions in one language", tag="creator",
+       status=204, errors=(409, 422))
+def delete_captions(call: Call, product_id: str, lesson_id: str, language: str) -> None:
+    from chalicelib.services.video import captions
+
+    captions.delete_captions(call.user_id, product_id, lesson_id, language)

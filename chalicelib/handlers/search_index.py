@@ -1,5 +1,5 @@
-"""The search indexer (`search-index` FIFO queue, fed by EventBridge Pipes from the products table's stream; locally
-by `local.pipes`) and the `reindex` command for backfill and recovery.
+"""The search indexer (`search-index` FIFO queue, fed by EventBridge Pipes from the products and product-files tables'
+streams; locally by `local.pipes`) and the `reindex` command for backfill and recovery.
 
 Each SQS message body is one DynamoDB Streams record. A batch is applied in order; any error raises, so SQS
 redelivers the batch (the FIFO group waits) and, after the queue's receive count, moves it to the DLQ.
@@ -27,7 +27,8 @@ def index_products(event: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.handlers.search_index",
-                                     description="Rebuild the search indexes from the products table (resumable).")
+                                     description="Rebuild the search indexes from the products table and the "
+                                                 "products' files (resumable).")
     parser.add_argument("--creator", help="only this creator's products (a Query of by_creator, not a Scan)")
     parser.add_argument("--resume", type=json.loads, help="the resume key a previous run printed last")
     args = parser.parse_args(argv)

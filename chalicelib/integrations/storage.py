@@ -30,9 +30,10 @@ def presign_put(key: str, content_type: str, expires_in: int) -> str:
         "put_object", Params={"Bucket": bucket(), "Key": key, "ContentType": content_type}, ExpiresIn=expires_in)
 
 
-def put(key: str, body: bytes, content_type: str) -> None:
-    """Store `body` at `key` in the files bucket (server-rendered documents such as certificates)."""
-    client("s3").put_object(Bucket=bucket(), Key=key, Body=body, ContentType=content_type)
+def put(key: str, body: bytes, content_type: str, bucket_name: str | None = None) -> None:
+    """Store `body` at `key` in the files bucket unless `bucket_name` is given (server-rendered documents such as
+    certificates; caption files in the media bucket)."""
+    client("s3").put_object(Bucket=bucket_name or bucket(), Key=key, Body=body, ContentType=content_type)
 
 
 def presign_get(key: str, filename: str, content_type: str, expires_in: int) -> str:

@@ -9,6 +9,7 @@ per user through `by_user` — evidence in a dispute (who, which file, when, fro
 """
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -16,7 +17,8 @@ from chalicelib.models.base import table_meta, utcnow
 
 
 class ProductFile(Model):
-    Meta = table_meta("product-files")
+    # Its changes stream to the search indexer, which extracts a ready file's text (services/search/indexer.py).
+    Meta = table_meta("product-files", stream_view_type=STREAM_NEW_AND_OLD_IMAGE)
 
     product_id = UnicodeAttribute(hash_key=True)
     file_id = UnicodeAttribute(range_key=True)

@@ -10,12 +10,13 @@ asset's move to `ready`; playback reads them with one Query.
 S3 layout (see ARCHITECTURE "Native video"):
 - uploads bucket: `uploads/<creator_id>/<video_id>/source` (the original; S3 "Object Created" starts the pipeline)
 - media bucket: `videos/<video_id>/hls/master.m3u8`, `videos/<video_id>/hls/<quality>/index.m3u8` and its segments,
-  `videos/<video_id>/poster.jpg`, `videos/<video_id>/storyboard.jpg` + `storyboard.vtt`
+  `videos/<video_id>/poster.jpg`, `videos/<video_id>/storyboard.jpg` + `storyboard.vtt`,
+  `videos/<video_id>/captions/<language>.vtt` (creators' WebVTT captions, services/video/captions.py)
 """
 
 import math
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.models.base import TimestampedModel, table_meta
@@ -67,11 +68,18 @@ class VideoAsset(TimestampedModel):
     thumbnail_key = UnicodeAttribute(null=True)
     storyboard_key = UnicodeAttribute(null=True)
     storyboard_vtt_key = UnicodeAttribute(null=True)
+    # Caption tracks: language → {"label", "key" (the media bucket's videos/<id>/captions/<language>.vtt), "cue_count"}
+    captions = MapAttribute(null=True)
     error_code = UnicodeAttribute(null=True)  # e.g. not_video | too_short | too_long | too_large | transcode_failed
     processing_error = UnicodeAttribute(null=True)
     processed_at = UTCDateTimeAttribute(null=True)
 
     by_creator = VideosByCreator()
+
+    @property
+    def caption_tracks(self) -> dict[str, dict]:
+        """The `captions` map as plain dicts (empty when none)."""
+        return self.captions.as_dict() if self.captions else {}
 
     @property
     def duration_seconds(self) -> int | None:

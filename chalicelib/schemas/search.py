@@ -87,21 +87,31 @@ class LibrarySearchParams(StrictQuery):
 
 
 class LibraryHit(BaseModel):
-    """Where a match is: the product, and inside it the lesson or quiz (ids and slug for the deep link)."""
+    """Where a match is: the product, and inside it the lesson (a section, or a moment of its video), the quiz, or
+    the file (a page, chapter, section or entry). Fields that do not apply to the hit's `kind` are null."""
 
     product_id: str
     product_slug: str
     product_title: str
     product_type: str
     access_type: str  # purchased | gifted | promotional | preview (free preview lessons only)
-    kind: Literal["lesson", "quiz", "product"]
+    kind: Literal["lesson", "quiz", "product", "captions", "file"]
     title: str
     snippet: str
     lesson_id: str | None = None
     lesson_slug: str | None = None
-    anchor: str | None = Field(None, description="the lesson section's heading anchor (GitHub's slug rule), when the "
-                                                 "match is in a section or the key takeaways (`key-takeaways`)")
+    anchor: str | None = Field(None, description="the heading anchor (GitHub's slug rule) of the section that "
+                                                 "matched: in a lesson (or `key-takeaways`) or a Markdown/text file")
     quiz_id: str | None = None
+    start_seconds: int | None = Field(None, description="`captions`: where the matching words are said in the "
+                                                        "lesson's video (the first cue's start, whole seconds)")
+    language: str | None = Field(None, description="`captions`: the caption track's language code")
+    file_id: str | None = Field(None, description="`file`: the deliverable file (GET …/files/{file_id}/download)")
+    filename: str | None = None
+    page: int | None = Field(None, description="`file`: the PDF page that matched (1-based)")
+    chapter: int | None = Field(None, description="`file`: the EPUB chapter that matched (1-based, reading order)")
+    entry: int | None = Field(None, description="`file`: the matching entry of a prompt list (1-based): a CSV data "
+                                                "row, a JSON list item, a paragraph of a plain-text file")
 
 
 class LibrarySearchPage(BaseModel):

@@ -37,6 +37,15 @@ class VideoComplete(StrictBody):
     parts: Annotated[list[CompletedPart], Field(min_length=1, max_length=1_000)]
 
 
+class CaptionsPut(StrictBody):
+    """A WebVTT file as text (strict: `WEBVTT` first, blank-line separated cues with `mm:ss.ttt --> mm:ss.ttt`
+    timings in order; at most 192 KiB; no cue after the video's end). `label`: what players show (default: the
+    language code)."""
+
+    vtt: Annotated[str, Field(min_length=6, max_length=200_000)]
+    label: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+
+
 # --- responses --------------------------------------------------------------------------------------
 
 
@@ -84,6 +93,16 @@ class VideoOut(BaseModel):
     processed_at: datetime | None = None
 
 
+class CaptionTrack(BaseModel):
+    language: str  # BCP 47 tag (en, pt-BR)
+    label: str
+    cue_count: int
+
+
+class CaptionTrackOut(CaptionTrack):
+    video_id: str  # the lesson's video, which the track belongs to
+
+
 class VideoVariantOut(BaseModel):
     quality: str
     width: int
@@ -94,6 +113,7 @@ class VideoVariantOut(BaseModel):
 
 class VideoDetail(VideoOut):
     variants: list[VideoVariantOut]
+    captions: list[CaptionTrack] = []  # attached through a lesson showing the video (…/lessons/{id}/captions/…)
     thumbnail_url: str | None = None  # signed, one hour
 
 
@@ -119,6 +139,12 @@ class Storyboard(BaseModel):
     vtt_url: str  # WebVTT cues `<signed sprite URL>#xywh=x,y,w,h`
 
 
+class Subtitles(BaseModel):
+    language: str  # BCP 47 tag (en, pt-BR)
+    label: str
+    url: str  # the WebVTT file, signed until `media_expires_at` (a <track> element or the player's subtitle API)
+
+
 class PlaybackOut(BaseModel):
     """`hls_url` must be opened before `expires_at`; the playlists, segments, thumbnail and storyboard it leads to
     stay signed until `media_expires_at` (the video's length plus an hour, at most six hours)."""
@@ -129,6 +155,7 @@ class PlaybackOut(BaseModel):
     media_expires_at: datetime
     thumbnail_url: str | None = None  # the poster frame
     storyboard: Storyboard | None = None
+    subtitles: list[Subtitles] = []  # the creator's caption tracks, by language
     duration_seconds: int  # whole seconds, rounded up
     resume_position_seconds: int
     variants: list[PlaybackVariant]

@@ -57,7 +57,9 @@ class MarketplaceStack(cdk.Stack):
         self.video = Video(self, "Video", settings=get_settings(), origin=origin,
                            assets_table=self.tables["VideoAsset"],
                            public_key_pem=media_public_key(self.node.try_get_context("media_public_key")))
-        self.search = Search(self, "Search", settings=get_settings(), products_table=self.tables["Product"],
+        self.search = Search(self, "Search", settings=get_settings(),
+                             source_tables={"products": self.tables["Product"],
+                                            "product-files": self.tables["ProductFile"]},
                              weaviate_url=self.node.try_get_context("weaviate_url") or "")
         # The app refuses to start in prod with the default cursor-signing secret.
         cursor_secret = secretsmanager.Secret(

@@ -50,8 +50,8 @@ def test_replayed_and_reordered_records_never_bring_back_old_state(api, indexing
     book = api.published("alice", title="Kombucha Brewing Guide")
     api.call("POST", f"/v1/products/{book['product_id']}/archive", "alice")
     indexing.sync()
-    streams, dynamodb = boto3.client("dynamodbstreams"), boto3.client("dynamodb")
-    arn = dynamodb.describe_table(TableName=indexing.pipe.table_name)["Table"]["LatestStreamArn"]
+    streams = boto3.client("dynamodbstreams")
+    arn = indexing.pipe.stream_arn(indexing.pipe.table_names[0])  # the products table's
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     records = [_as_json(r) for r in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]]

@@ -87,16 +87,39 @@ def test_suggest_completes_titles(engine):
 
 
 def test_content_is_searched_only_where_access_allows(engine):
-    engine.replace_content("p1", 1, [
+    engine.replace_content("p1", "product", 1, [
         ContentChunk("lesson:a", "Starter", "feed the levain twice a day", True, {"kind": "lesson", "lesson_id": "a"}),
         ContentChunk("lesson:b", "Shaping", "shape the levain boule", False, {"kind": "lesson", "lesson_id": "b"})])
-    engine.replace_content("p2", 1, [ContentChunk("product", "Other", "levain secrets", True, {"kind": "product"})])
+    engine.replace_content("p2", "product", 1, [ContentChunk("product", "Other", "levain secrets", True,
+                                                             {"kind": "product"})])
     assert {h.chunk_id for h in engine.search_content(("levain",), {"p1"}, set(), 10)} == {"lesson:a", "lesson:b"}
     assert {h.chunk_id for h in engine.search_content(("levain",), set(), {"p1"}, 10)} == {"lesson:a"}
     assert engine.search_content(("levain",), set(), set(), 10) == []
-    assert engine.replace_content("p1", 1, []) is False  # not newer
-    assert engine.replace_content("p1", 2, []) is True
+    assert engine.replace_content("p1", "product", 1, []) is False  # not newer
+    assert engine.replace_content("p1", "product", 2, []) is True
     assert engine.search_content(("levain",), {"p1", "p2"}, set(), 10)[0].product_id == "p2"
+
+
+def test_content_sources_are_versioned_apart_and_a_dropped_product_takes_no_writes(engine):
+    file_chunk = ContentChunk("file:f1#0", "guide.pdf › page 2", "hydration of the levain", False,
+                              {"kind": "file", "file_id": "f1", "page": 2})
+    assert engine.replace_content("p1", "file:f1", 1, [file_chunk]) is True
+    engine.replace_content("p1", "product", 5, [ContentChunk("product", "Bread", "a levain page", True, {})])
+    assert engine.replace_content("p1", "product", 6, []) is True  # the product's own source only
+    (hit,) = engine.search_content(("hydration",), {"p1"}, set(), 10)
+    assert (hit.chunk_id, hit.link["page"]) == ("file:f1#0", 2)
+    assert engine.search_content(("hydration",), set(), {"p1"}, 10) == []  # not free preview
+    assert (engine.content_version("p1", "file:f1"), engine.content_version("p1", "product")) == (1, 6)
+    assert engine.content_version("p1", "file:nope") is None
+    assert engine.replace_content("p1", "file:f1", 1, [file_chunk]) is False  # a replay
+    assert engine.replace_content("p1", "file:f1", 2, []) is True  # the file deleted
+    assert engine.replace_content("p1", "file:f1", 1, [file_chunk]) is False  # its ready record, late
+    assert engine.search_content(("hydration",), {"p1"}, set(), 10) == []
+    engine.replace_content("p2", "file:f2", 1, [ContentChunk("file:f2", "notes.md", "levain notes", False, {})])
+    engine.drop_content("p2")
+    assert engine.search_content(("levain",), {"p2"}, set(), 10) == []
+    assert engine.replace_content("p2", "file:f3", 1, [ContentChunk("x", "late", "levain", False, {})]) is False
+    assert engine.replace_content("p2", "product", 99, [ContentChunk("y", "late", "levain", True, {})]) is False
 
 
 def test_the_embedded_engine_corrects_typos_against_indexed_words():

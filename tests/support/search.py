@@ -1,4 +1,4 @@
-"""Search under test: a fresh embedded index per test, and the products stream carried to it exactly as the local
+"""Search under test: a fresh embedded index per test, and the source tables' streams carried to it exactly as the local
 runtime does (`local.pipes.StreamPipe` → the FIFO queue in moto → the event pump's poll → the app's handler)."""
 
 from __future__ import annotations

@@ -123,3 +123,51 @@ def test_library_content_is_filtered_by_the_products_the_caller_may_open():
         Filter.by_property("product_id").contains_any(["p1"]),
         Filter.all_of([Filter.by_property("product_id").contains_any(["p2"]),
                        Filter.by_property("is_free_preview").equal(True)])])]))
+
+
+def test_a_content_source_is_replaced_alone_behind_its_version_marker():
+    from chalicelib.integrations.search.base import ContentChunk
+
+    client, collection = fake_client()
+    collection.query.fetch_objects_by_ids.return_value = SimpleNamespace(objects=[])
+    engine = adapter.WeaviateEngine(lambda: client)
+    chunk = ContentChunk("file:f1#0", "guide.pdf › page 2", "hydration", False, {"kind": "file", "page": 2})
+    assert engine.replace_content("p1", "file:f1", 1, [chunk]) is True
+    (ids,), _ = collection.query.fetch_objects_by_ids.call_args
+    assert ids == [adapter.object_id("p1", "file:f1", "#version"), adapter.object_id("p1", "#dropped")]
+    where = collection.data.delete_many.call_args.kwargs["where"]
+    assert shape(where) == shape(Filter.all_of([Filter.by_property("product_id").equal("p1"),
+                                                Filter.by_property("source").equal("file:f1")]))
+    ((marker, written),), _ = collection.data.insert_many.call_args
+    assert marker.properties["is_marker"] is True and marker.properties["version"] == 1
+    assert written.uuid == adapter.object_id("p1", "file:f1", "file:f1#0")
+    assert written.properties["source"] == "file:f1" and written.properties["link"] == '{"kind": "file", "page": 2}'
+
+    stored = SimpleNamespace(properties={"source": "file:f1", "version": 1})
+    collection.query.fetch_objects_by_ids.return_value = SimpleNamespace(objects=[stored])
+    assert engine.replace_content("p1", "file:f1", 1, []) is False  # not newer
+    collection.query.fetch_object_by_id.return_value = stored
+    assert engine.content_version("p1", "file:f1") == 1
+    assert collection.query.fetch_object_by_id.call_args.args == (adapter.object_id("p1", "file:f1", "#version"),)
+    dropped = SimpleNamespace(properties={"source": "#dropped", "version": 0})
+    collection.query.fetch_objects_by_ids.return_value = SimpleNamespace(objects=[dropped])
+    assert engine.replace_content("p1", "product", 50, []) is False  # the product was deleted
+
+
+def test_dropping_a_products_content_leaves_a_tombstone():
+    client, collection = fake_client()
+    adapter.WeaviateEngine(lambda: client).drop_content("p1")
+    assert shape(collection.data.delete_many.call_args.kwargs["where"]) == shape(
+        Filter.by_property("product_id").equal("p1"))
+    (objects,), _ = collection.data.insert_many.call_args
+    assert objects[0].uuid == adapter.object_id("p1", "#dropped") and objects[0].properties["source"] == "#dropped"
+
+
+def test_an_existing_collection_gains_the_properties_it_lacks():
+    client, collection = fake_client()
+    client.collections.exists.return_value = True
+    names = [p.name for p in adapter.content_properties() if p.name != "source"]
+    collection.config.get.return_value = SimpleNamespace(properties=[SimpleNamespace(name=n) for n in names])
+    adapter.ensure_schema(client)
+    added = {call.args[0].name for call in collection.config.add_property.call_args_list}
+    assert "source" in added and not added & set(names)

@@ -4,6 +4,11 @@ Two collections: `products` (the public catalog: published products only, no pai
 inside products, searched only on behalf of someone whose access was checked per product). Every document carries
 the `version` of the record it was built from: an engine applies a write only when its version is newer than what
 it holds (a removal leaves a versioned tombstone), so replays and out-of-order deliveries never bring back old state.
+
+A product's content comes from several sources, each replaced as a whole at its own version: `product` (the
+product's own inside: a course's lessons, quizzes and captions, or a product page; the product's version) and one
+`file:<file_id>` per deliverable file (its text; versions from the file's lifecycle). A deleted product's content
+is dropped with a tombstone that refuses every later write for it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any, Protocol
 PRODUCT_FIELDS = ("title", "tags", "outcomes", "outline", "description")
 FIELD_WEIGHTS = {"title": 10.0, "tags": 5.0, "outcomes": 4.0, "outline": 3.0, "description": 1.0}
 PRICING_BUCKETS = ("free", "paid", "freemium")
+PRODUCT_SOURCE = "product"  # the content source rebuilt with every change of the product itself
 
 
 @dataclass(frozen=True)
@@ -38,11 +44,11 @@ class ProductDoc:
 class ContentChunk:
     """A searchable piece of a product's inside (a lesson, a quiz, a prompt...), with where it opens."""
 
-    chunk_id: str  # unique within the product
+    chunk_id: str  # unique within its source
     title: str
     text: str
     is_free_preview: bool  # readable by preview learners too
-    link: dict[str, Any]  # what a deep link needs: lesson_id, anchor, second, page...
+    link: dict[str, Any]  # what a deep link needs: lesson_id, anchor, start_seconds, file_id, page...
 
 
 @dataclass(frozen=True)
@@ -100,8 +106,15 @@ class SearchEngine(Protocol):
     def suggest(self, prefix: str, limit: int) -> tuple[list[str], list[str]]:
         """(titles, topics) completing what the user is typing."""
 
-    def replace_content(self, product_id: str, version: int, chunks: list[ContentChunk]) -> bool:
-        """All of a product's content chunks at `version` (older versions are ignored)."""
+    def replace_content(self, product_id: str, source: str, version: int, chunks: list[ContentChunk]) -> bool:
+        """All chunks of one content source of a product at `version` (an older or equal version, or a product
+        whose content was dropped, is ignored: False)."""
+
+    def drop_content(self, product_id: str) -> None:
+        """The product is gone: every source's chunks out, and a tombstone refusing any later `replace_content`."""
+
+    def content_version(self, product_id: str, source: str) -> int | None:
+        """The stored version of one content source of a product, if any (what is current is not rebuilt)."""
 
     def search_content(self, terms: tuple[str, ...], full: set[str], preview: set[str],
                        limit: int) -> list[ContentHit]:

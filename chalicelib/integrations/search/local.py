@@ -44,15 +44,17 @@ CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5({", ".join(PRODUCT_FI
 CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS term_variants (variant TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (variant, term))
     WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS content_versions (product_id TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS content_versions (product_id TEXT NOT NULL, source TEXT NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (product_id, source)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS content (
-    rid INTEGER PRIMARY KEY, product_id TEXT NOT NULL, chunk_id TEXT NOT NULL, is_free_preview INTEGER NOT NULL,
-    title TEXT NOT NULL, link TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS content_by_product ON content (product_id);
+    rid INTEGER PRIMARY KEY, product_id TEXT NOT NULL, source TEXT NOT NULL, chunk_id TEXT NOT NULL,
+    is_free_preview INTEGER NOT NULL, title TEXT NOT NULL, link TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS content_by_source ON content (product_id, source);
 CREATE VIRTUAL TABLE IF NOT EXISTS content_fts USING fts5(title, body, tokenize='{TOKENIZER}');
 """
 WEIGHTS = ", ".join(str(FIELD_WEIGHTS[name]) for name in PRODUCT_FIELDS)
 PRICING_COLUMNS = {"free": "is_free", "paid": "is_paid", "freemium": "is_freemium"}
+DROPPED = "#dropped"  # the content_versions source of a deleted product's tombstone
 
 
 class LocalEngine:
@@ -235,23 +237,41 @@ class LocalEngine:
 
     # --- content ---------------------------------------------------------------------------------
 
-    def replace_content(self, product_id: str, version: int, chunks: list[ContentChunk]) -> bool:
+    def replace_content(self, product_id: str, source: str, version: int, chunks: list[ContentChunk]) -> bool:
         with self._write() as db:
-            row = db.execute("SELECT version FROM content_versions WHERE product_id = ?", (product_id,)).fetchone()
-            if row and row[0] >= version:
+            rows = dict(db.execute("SELECT source, version FROM content_versions WHERE product_id = ? AND source IN"
+                                   " (?, ?)", (product_id, source, DROPPED)).fetchall())
+            if DROPPED in rows or rows.get(source, -1) >= version:
                 return False
-            db.execute("INSERT INTO content_versions (product_id, version) VALUES (?, ?) ON CONFLICT (product_id)"
-                       " DO UPDATE SET version = excluded.version", (product_id, version))
-            old = [r[0] for r in db.execute("SELECT rid FROM content WHERE product_id = ?", (product_id,))]
-            db.executemany("DELETE FROM content_fts WHERE rowid = ?", [(rid,) for rid in old])
-            db.execute("DELETE FROM content WHERE product_id = ?", (product_id,))
+            db.execute("INSERT INTO content_versions (product_id, source, version) VALUES (?, ?, ?) ON CONFLICT"
+                       " (product_id, source) DO UPDATE SET version = excluded.version", (product_id, source, version))
+            self._delete_content(db, "product_id = ? AND source = ?", (product_id, source))
             for chunk in chunks:
-                rid = db.execute("INSERT INTO content (product_id, chunk_id, is_free_preview, title, link)"
-                                 " VALUES (?, ?, ?, ?, ?)", (product_id, chunk.chunk_id, int(chunk.is_free_preview),
-                                                             chunk.title, json.dumps(chunk.link))).lastrowid
+                rid = db.execute("INSERT INTO content (product_id, source, chunk_id, is_free_preview, title, link)"
+                                 " VALUES (?, ?, ?, ?, ?, ?)", (product_id, source, chunk.chunk_id,
+                                                                int(chunk.is_free_preview), chunk.title,
+                                                                json.dumps(chunk.link))).lastrowid
                 db.execute("INSERT INTO content_fts (rowid, title, body) VALUES (?, ?, ?)",
                            (rid, chunk.title, chunk.text))
             return True
+
+    def drop_content(self, product_id: str) -> None:
+        with self._write() as db:
+            self._delete_content(db, "product_id = ?", (product_id,))
+            db.execute("DELETE FROM content_versions WHERE product_id = ?", (product_id,))
+            db.execute("INSERT INTO content_versions (product_id, source, version) VALUES (?, ?, 0)",
+                       (product_id, DROPPED))
+
+    def content_version(self, product_id: str, source: str) -> int | None:
+        rows = self._read("SELECT version FROM content_versions WHERE product_id = ? AND source = ?",
+                          (product_id, source))
+        return int(rows[0][0]) if rows else None
+
+    @staticmethod
+    def _delete_content(db: sqlite3.Connection, where: str, params: tuple[str, ...]) -> None:
+        old = [row[0] for row in db.execute(f"SELECT rid FROM content WHERE {where}", params)]  # noqa: S608
+        db.executemany("DELETE FROM content_fts WHERE rowid = ?", [(rid,) for rid in old])
+        db.execute(f"DELETE FROM content WHERE {where}", params)  # noqa: S608 - fixed clauses, values as parameters
 
     def search_content(self, terms: tuple[str, ...], full: set[str], preview: set[str],
                        limit: int) -> list[ContentHit]:

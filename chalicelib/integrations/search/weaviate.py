@@ -44,6 +44,7 @@ PRODUCTS, CONTENT = "Product", "ProductContent"
 ALPHA = 0.5  # hybrid weight of the vector half (0 = BM25 only)
 NAMESPACE = uuid.UUID("6f2b4a70-3d55-4d1e-9a55-2c8a1c1f0c11")
 MAX_COUNTED = 10_000
+MARKER, DROPPED = "#version", "#dropped"
 RETRY_AFTER_SECONDS = 5
 Embed = Callable[[str], list[float]]
 
@@ -75,6 +76,7 @@ def content_properties() -> list[Any]:
     from weaviate.classes.config import DataType, Property, Tokenization
 
     return [Property(name="product_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
+            Property(name="source", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
             Property(name="chunk_id", data_type=DataType.TEXT, tokenization=Tokenization.FIELD),
             Property(name="version", data_type=DataType.INT), Property(name="is_free_preview", data_type=DataType.BOOL),
             Property(name="is_marker", data_type=DataType.BOOL),
@@ -218,25 +220,39 @@ class WeaviateEngine:
 
     # --- content -------------------------------------------------------------------------------------
 
-    def replace_content(self, product_id: str, version: int, chunks: list[ContentChunk]) -> bool:
+    def replace_content(self, product_id: str, source: str, version: int, chunks: list[ContentChunk]) -> bool:
         from weaviate.classes.data import DataObject
         from weaviate.classes.query import Filter
 
         collection = self._collection(CONTENT)
-        marker = collection.query.fetch_object_by_id(object_id(product_id, "#version"), return_properties=["version"])
-        if marker is not None and int(marker.properties["version"]) >= version:
+        markers = collection.query.fetch_objects_by_ids(
+            [object_id(product_id, source, MARKER), object_id(product_id, DROPPED)],
+            return_properties=["source", "version"]).objects
+        if any(m.properties["source"] == DROPPED or int(m.properties["version"]) >= version for m in markers):
             return False
-        collection.data.delete_many(where=Filter.by_property("product_id").equal(product_id))
-        objects = [DataObject(properties={"product_id": product_id, "chunk_id": "#version", "version": version,
-                                          "is_marker": True, "is_free_preview": False, "title": "", "body": "",
-                                          "link": "{}"}, uuid=object_id(product_id, "#version"))]
-        objects += [DataObject(properties={"product_id": product_id, "chunk_id": c.chunk_id, "version": version,
-                                           "is_marker": False, "is_free_preview": c.is_free_preview, "title": c.title,
-                                           "body": c.text, "link": json.dumps(c.link)},
-                               uuid=object_id(product_id, c.chunk_id), vector=self._vector(f"{c.title}\n{c.text}"))
+        collection.data.delete_many(where=Filter.all_of([Filter.by_property("product_id").equal(product_id),
+                                                         Filter.by_property("source").equal(source)]))
+        objects = [_marker(product_id, source, version)]
+        objects += [DataObject(properties={"product_id": product_id, "source": source, "chunk_id": c.chunk_id,
+                                           "version": version, "is_marker": False, "is_free_preview": c.is_free_preview,
+                                           "title": c.title, "body": c.text, "link": json.dumps(c.link)},
+                               uuid=object_id(product_id, source, c.chunk_id),
+                               vector=self._vector(f"{c.title}\n{c.text}"))
                     for c in chunks]
         _check(collection.data.insert_many(objects))
         return True
+
+    def drop_content(self, product_id: str) -> None:
+        from weaviate.classes.query import Filter
+
+        collection = self._collection(CONTENT)
+        collection.data.delete_many(where=Filter.by_property("product_id").equal(product_id))
+        _check(collection.data.insert_many([_marker(product_id, DROPPED, 0)]))
+
+    def content_version(self, product_id: str, source: str) -> int | None:
+        found = self._collection(CONTENT).query.fetch_object_by_id(object_id(product_id, source, MARKER),
+                                                                  return_properties=["version"])
+        return None if found is None else int(found.properties["version"])
 
     def search_content(self, terms: tuple[str, ...], full: set[str], preview: set[str],
                        limit: int) -> list[ContentHit]:
@@ -264,6 +280,16 @@ class WeaviateEngine:
                            float(getattr(o.metadata, "score", 0.0) or 0.0)) for o in found.objects]
 
 
+def _marker(product_id: str, source: str, version: int) -> Any:
+    """The object holding a content source's version (the DROPPED source: a deleted product's tombstone)."""
+    from weaviate.classes.data import DataObject
+
+    uuid_ = object_id(product_id, DROPPED) if source == DROPPED else object_id(product_id, source, MARKER)
+    return DataObject(properties={"product_id": product_id, "source": source, "chunk_id": MARKER, "version": version,
+                                  "is_marker": True, "is_free_preview": False, "title": "", "body": "", "link": "{}"},
+                      uuid=uuid_)
+
+
 def _product_object(doc: ProductDoc) -> dict[str, Any]:
     return {**{name: doc.text.get(name, "") for name in PRODUCT_FIELDS}, "product_id": doc.product_id,
             "version": doc.version, "visible": True, "product_type": doc.product_type, "creator_id": doc.creator_id,
@@ -288,12 +314,19 @@ def _unavailable(exc: Exception) -> ServiceUnavailable:
 
 
 def ensure_schema(client: Any) -> None:
-    """Create the two collections if missing (explicit properties, vectors we provide)."""
+    """Create the two collections if missing (explicit properties, vectors we provide); a collection created before
+    a property was added gains it (objects written earlier lack it until a `reindex` rewrites them)."""
     from weaviate.classes.config import Configure
 
     for name, properties in ((PRODUCTS, product_properties()), (CONTENT, content_properties())):
         if not client.collections.exists(name):
             client.collections.create(name, properties=properties, vector_config=Configure.Vectors.self_provided())
+            continue
+        collection = client.collections.get(name)
+        present = {prop.name for prop in collection.config.get().properties}
+        for prop in properties:
+            if prop.name not in present:
+                collection.config.add_property(prop)
 
 
 def connect(url: str, api_key: str) -> Any:

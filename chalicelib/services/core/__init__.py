@@ -1,4 +1,4 @@
-"""Core: the DynamoDB mechanics and identifiers every domain shares. No domain logic, no domain imports.
+"""Core: the DynamoDB mechanics, identifiers and shared formats every domain uses. No domain logic, no domain imports.
 
 - `db`: `transaction()` on the process-wide connection; `condition_failed(exc)` (a write refused by its
   condition) and `lost_race(exc)` (refused, or cancelled by a concurrent transaction); `retry_on_conflict(attempts,
@@ -10,4 +10,7 @@
   `invalid_cursor`.
 - `ids`: type prefix + millisecond timestamp + randomness, so ids sort by creation.
 - `rate_limit`: a fixed window per caller and minute in one conditional UpdateItem ADD (429 with Retry-After).
+- `calendar`: the date ranges of reports over daily roll-ups (≤ 366 days, 422 otherwise) and their buckets (UTC day,
+  ISO week from Monday, month), shared by analytics and the AI usage breakdown.
+- `webvtt`: WebVTT caption files read strictly (video validates uploads with it, search indexes their cues).
 """

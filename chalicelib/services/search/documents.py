@@ -8,8 +8,10 @@ aggregates) are used when present and ignored when absent; unknown product types
 Content chunks (`content_chunks`): what is inside a course (each lesson's text cut at its Markdown headings, its
 key takeaways, each quiz's questions) for the library search, each marked free-preview or not, with its deep link:
 the lesson, and for a section the heading's anchor (GitHub's slug rule: lower case, punctuation dropped, spaces to
-`-`, repeats numbered `-1`, `-2`), so a hit opens at the section that matched. They are only ever
-searched for products the caller's access was checked for.
+`-`, repeats numbered `-1`, `-2`), so a hit opens at the section that matched; a video lesson's captions, a
+few cues per chunk, each opening at its first cue's second (`caption_chunks`). Deliverable files give a chunk per
+page, chapter, section or entry of their text (`file_chunks`, from `extract`), never free-preview. They are only
+ever searched for products the caller's access was checked for.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from chalicelib.integrations.search.base import ContentChunk, ProductDoc
 from chalicelib.services.catalog import listing, ratings
+from chalicelib.services.core.webvtt import Cue
 
 TYPE_WORDS = {
     "course": "course class lessons",
@@ -93,9 +96,54 @@ def content_chunks(outline: Any, bodies: dict[str, Any], questions: dict[str, li
 
 def description_chunk(state: dict[str, Any]) -> ContentChunk:
     """Products without a structured inside (prompt packs, templates, ebooks) are found by their own page's text
-    in the library; their files' text is not extracted (yet)."""
+    in the library (their files' text is a source of its own: `file_chunks`)."""
     return ContentChunk("product", state.get("title") or "", state.get("description") or "", True,
                         {"kind": "product"})
+
+
+CAPTION_CHUNK_CHARS = 300  # a few sentences: enough words to match, short enough to land near the moment said
+CAPTION_SPAN_MS = 20_000  # nor more than this from its first cue: the offset is never far before the words
+
+
+def caption_chunks(lesson: Any, language: str, cues: list[Cue], is_free_preview: bool) -> list[ContentChunk]:
+    """A lesson's captions in one language, adjacent cues merged (cut once a chunk reaches CAPTION_CHUNK_CHARS, or
+    half that at a sentence's end, or spans CAPTION_SPAN_MS); each chunk opens the video at its first cue's start,
+    in whole seconds (rounded down)."""
+    groups: list[list[Cue]] = [[]]
+    for cue in cues:
+        if not cue.text:
+            continue
+        if groups[-1] and cue.start_ms - groups[-1][0].start_ms > CAPTION_SPAN_MS:
+            groups.append([])
+        groups[-1].append(cue)
+        size = sum(len(c.text) + 1 for c in groups[-1])
+        if size >= CAPTION_CHUNK_CHARS or (size >= CAPTION_CHUNK_CHARS // 2 and cue.text.endswith((".", "?", "!"))):
+            groups.append([])
+    chunks = []
+    for number, group in enumerate(filter(None, groups)):
+        second = group[0].start_ms // 1000
+        at = f"{second // 3600}:{second // 60 % 60:02d}:{second % 60:02d}" if second >= 3600 else \
+            f"{second // 60:02d}:{second % 60:02d}"
+        chunks.append(ContentChunk(
+            f"captions:{lesson.lesson_id}:{language}#{number}", f"{lesson.title} › {at}",
+            " ".join(cue.text for cue in group), is_free_preview,
+            {"kind": "captions", "lesson_id": lesson.lesson_id, "lesson_slug": lesson.slug, "start_seconds": second,
+             "language": language}))
+    return chunks
+
+
+def file_chunks(file_id: str, filename: str, pieces: list[Any]) -> list[ContentChunk]:
+    """A deliverable file's text pieces (`extract.Piece`) as chunks; a file without text is found by its name."""
+    link = {"kind": "file", "file_id": file_id, "filename": filename}
+    if not pieces:
+        return [ContentChunk(f"file:{file_id}", filename, "", False, link)]
+    chunks = []
+    for number, piece in enumerate(pieces):
+        where = piece.where
+        label = piece.title or (f"page {where['page']}" if "page" in where else None)
+        chunks.append(ContentChunk(f"file:{file_id}#{number}", f"{filename} › {label}" if label else filename,
+                                   piece.text, False, {**link, **where}))
+    return chunks
 
 
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)

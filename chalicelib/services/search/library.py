@@ -1,10 +1,12 @@
-"""Search inside everything the caller holds: lessons, key takeaways, quiz questions, product pages.
+"""Search inside everything the caller holds: lessons, key takeaways, quiz questions, video captions, product pages
+and the text of deliverable files (PDF pages, EPUB chapters, Markdown sections, prompts of CSV/JSON/text packs).
 
 Access is decided per product at query time from the caller's own grants, read consistently in this request
 (one Query of their partition: bounded by what they hold, not by the catalog): an active grant opens every chunk of
-the product, a preview row only its free-preview chunks, anything else (refunded, revoked, suspended, never held)
-nothing. The engine is asked only about those products and filters by them itself, so a hit can never come from
-content the caller cannot open, and a refund removes the hits at once (the index is not touched).
+the product, a preview row only its free-preview chunks (free lessons and their captions; never a file's text),
+anything else (refunded, revoked, suspended, never held) nothing. The engine is asked only about those products and
+filters by them itself, so a hit can never come from content the caller cannot open, and a refund removes the hits
+at once (the index is not touched).
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from typing import Any
 from chalicelib.integrations.search import engines, text
 from chalicelib.models import AccessGrant, Product
 from chalicelib.services.search.intent import STOPWORDS
+
+# What a hit's deep link may carry (the chunk's `link`; absent ones are null): see schemas/search.LibraryHit.
+LINK_FIELDS = ("lesson_id", "lesson_slug", "anchor", "quiz_id", "start_seconds", "language", "file_id", "filename",
+               "page", "chapter", "entry")
 
 
 def holdings(user_id: str) -> tuple[dict[str, str], set[str]]:
@@ -42,6 +48,5 @@ def search_library(user_id: str, q: str, limit: int) -> list[dict[str, Any]]:
         items.append({"product_id": hit.product_id, "product_slug": product.slug, "product_title": product.title,
                       "product_type": product.product_type, "access_type": full.get(hit.product_id, "preview"),
                       "kind": hit.link.get("kind", "product"), "title": hit.title, "snippet": hit.snippet,
-                      "lesson_id": hit.link.get("lesson_id"), "lesson_slug": hit.link.get("lesson_slug"),
-                      "anchor": hit.link.get("anchor"), "quiz_id": hit.link.get("quiz_id")})
+                      **{name: hit.link.get(name) for name in LINK_FIELDS}})
     return items

@@ -39,7 +39,12 @@ the master playlist and the storyboard VTT; the master hands out a play token (d
 opens rendition playlists only, so tokens never mint tokens. Every URI of a stored playlist is resolved against the
 playlist's key and must stay under `videos/<video_id>/` (anything else is refused, never signed).
 
+Captions (`captions`): a creator attaches WebVTT tracks (one per language, strict, ≤ 192 KiB) to the video of a
+lesson of their own course; they are stored under the video's media prefix, listed in playback as signed subtitles,
+and indexed for library search with second offsets (the course's content version moves on, the stream does the rest).
+
 Modules: `assets` (records, listing, status moves), `uploads`, `pipeline`, `steps`, `playback` (tokens, access,
-serving playlists), `hls` (pure m3u8/WebVTT rewriting), `errors`.
-Errors: `upload_closed` 409, `upload_rejected` 422, `playback_expired` 403 (`errors.py`); otherwise the generic kinds.
+serving playlists), `hls` (pure m3u8/WebVTT rewriting), `captions`, `errors`.
+Errors: `upload_closed` 409, `upload_rejected` 422, `invalid_captions` 422, `playback_expired` 403 (`errors.py`);
+otherwise the generic kinds.
 """

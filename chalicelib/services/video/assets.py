@@ -46,12 +46,18 @@ def variants(video_id: str) -> list[VideoQualityVariant]:
     return sorted(rows, key=lambda v: int(v.height), reverse=True)
 
 
+def caption_view(language: str, track: dict[str, Any]) -> dict[str, Any]:
+    """A caption track as the API shows it (its file's key stays inside)."""
+    return {"language": language, "label": track["label"], "cue_count": int(track["cue_count"])}
+
+
 def detail(creator_id: str, video_id: str) -> dict[str, Any]:
-    """Status polling: the asset, its renditions once ready and a signed poster URL."""
+    """Status polling: the asset, its renditions once ready, its caption tracks and a signed poster URL."""
     asset = get_owned(creator_id, video_id)
     thumbnail = media_urls().sign(asset.thumbnail_key, THUMBNAIL_URL_SECONDS) if asset.thumbnail_key else None
     return {**asset.attribute_values, "duration_seconds": asset.duration_seconds,
-            "variants": variants(video_id) if asset.status == "ready" else [], "thumbnail_url": thumbnail}
+            "variants": variants(video_id) if asset.status == "ready" else [], "thumbnail_url": thumbnail,
+            "captions": [caption_view(language, track) for language, track in sorted(asset.caption_tracks.items())]}
 
 
 def list_videos(creator_id: str, limit: int, cursor: str | None) -> Page:

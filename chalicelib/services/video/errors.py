@@ -21,3 +21,9 @@ class PlaybackExpired(Forbidden):
     """A genuine playback token past its expiry: ask for a new one (`GET .../playback`)."""
 
     code = "playback_expired"
+
+
+class InvalidCaptions(InvalidInput):
+    """A caption file that is not strict WebVTT, too large, empty, or timed past the video's end."""
+
+    code = "invalid_captions"

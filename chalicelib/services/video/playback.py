@@ -9,7 +9,8 @@ The media bucket is never reachable without a signature. A player gets:
    to it, possibly late in playback: that is why the play token outlives the start token.
 3. Each rendition playlist with EVERY URI (segments, EXT-X-MAP init sections, keys) rewritten to a signed media URL
    expiring with the play token (CloudFront or presigned S3, `integrations/media_urls.py`).
-Poster, storyboard sprite and the storyboard's WebVTT (whose cues point at the sprite) are signed the same way.
+Poster, storyboard sprite and the storyboard's WebVTT (whose cues point at the sprite) are signed the same way, and
+so are the creator's caption tracks (`captions.py`): each a `subtitles` entry whose URL opens the .vtt file.
 
 Access is checked once, when the tokens are handed out (`grant`), by the lesson view's own rule; a token is then a
 bearer capability until it expires (a refund takes effect on the next `grant`). URIs in stored playlists are
@@ -162,6 +163,9 @@ def grant(user_id: str | None, product_ref: str, lesson_id: str, base_url: str) 
         "media_expires_at": _timestamp(now + window),
         "thumbnail_url": signer.sign(asset.thumbnail_key, window) if asset.thumbnail_key else None,
         "storyboard": storyboard,
+        "subtitles": [{"language": language, "label": track["label"], "url": signer.sign(track["key"], window)}
+                      for language, track in sorted(asset.caption_tracks.items())
+                      if track["key"].startswith(media_prefix(asset.video_id))],  # signs nothing of another video
         "duration_seconds": asset.duration_seconds or 0,
         "resume_position_seconds": _resume_position(user_id, product.product_id, lesson.lesson_id),
         "variants": variants(asset.video_id),
