@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
 
@@ -28,13 +29,15 @@ def _csv(value: str) -> tuple[str, ...]:
 
 
 SECRET_MAX_AGE_SECONDS = 300  # a rotated secret is in use everywhere within five minutes
-SecretName = Literal["cursor_secret", "stripe_api_key", "stripe_webhook_secret", "playback_secret", "weaviate_api_key",
-                     "media_cdn_private_key"]
+SecretName = Literal["cursor_secret", "stripe_api_key", "stripe_webhook_secret", "stripe_connect_webhook_secret",
+                     "playback_secret", "weaviate_api_key", "media_cdn_private_key"]
 # Each secret: the field naming its Secrets Manager secret, and its key when that secret is a JSON object.
 SECRETS: dict[str, tuple[str, str]] = {
     "cursor_secret": ("cursor_secret_id", ""),
     "stripe_api_key": ("stripe_secret_id", "api_key"),
     "stripe_webhook_secret": ("stripe_secret_id", "webhook_secret"),
+    # optional: the signing secret of Stripe's Connect endpoint (events of connected accounts), when there is one
+    "stripe_connect_webhook_secret": ("stripe_secret_id", "connect_webhook_secret"),
     "playback_secret": ("playback_secret_id", ""),
     "media_cdn_private_key": ("media_cdn_key_secret_id", ""),
     "weaviate_api_key": ("weaviate_secret_id", ""),  # optional: a Weaviate without API keys needs none
@@ -43,6 +46,8 @@ SECRET_IDS = {"cursor_secret_id": "CURSOR_SECRET_ID", "stripe_secret_id": "STRIP
               "playback_secret_id": "PLAYBACK_SECRET_ID", "media_cdn_key_secret_id": "MEDIA_CDN_PRIVATE_KEY_SECRET_ID"}
 
 CreditPack = tuple[str, int, int, str]  # (pack id, tokens, price in minor units, ISO currency)
+FeeTier = tuple[str, int, int]  # (tier, percent in basis points, fixed amount in minor units of the order's currency)
+PAYOUTS_MODES = ("connect", "platform_collects")
 
 
 def _credit_packs(value: str) -> tuple[CreditPack, ...]:
@@ -62,6 +67,34 @@ def _credit_packs(value: str) -> tuple[CreditPack, ...]:
     if len({pack[0] for pack in packs}) != len(packs):
         raise ConfigError("AI_CREDIT_PACKS: pack ids must be unique")
     return tuple(packs)
+
+
+def _platform_fees(value: str) -> tuple[FeeTier, ...]:
+    """`PLATFORM_FEES="starter:500:0,pro:300:0"`: tier, basis points (0-10000), fixed minor units (>= 0)."""
+    tiers = []
+    for entry in _csv(value):
+        try:
+            tier, bps, fixed = (part.strip() for part in entry.split(":"))
+            fee = (tier, int(bps), int(fixed))
+        except ValueError:
+            raise ConfigError(f"PLATFORM_FEES entry {entry!r} is not tier:bps:fixed_cents") from None
+        if not re.fullmatch(r"[a-z0-9-]{1,32}", tier) or not 0 <= fee[1] <= 10_000 or fee[2] < 0:
+            raise ConfigError(f"PLATFORM_FEES entry {entry!r}: tier a-z/0-9/'-', bps 0-10000, fixed >= 0")
+        tiers.append(fee)
+    if "starter" not in {tier[0] for tier in tiers} or len({tier[0] for tier in tiers}) != len(tiers):
+        raise ConfigError("PLATFORM_FEES: tiers must be unique and include 'starter' (the default)")
+    return tuple(tiers)
+
+
+def _price(value: str) -> Decimal:
+    """A non-negative decimal price (`AI_REFERENCE_PRICE_CENTS_PER_1000_TOKENS="0.75"`)."""
+    try:
+        price = Decimal(value.strip())
+    except InvalidOperation:
+        raise ConfigError(f"AI_REFERENCE_PRICE_CENTS_PER_1000_TOKENS {value!r} is not a decimal number") from None
+    if not price.is_finite() or price < 0:
+        raise ConfigError("AI_REFERENCE_PRICE_CENTS_PER_1000_TOKENS must be a finite number, 0 or more")
+    return price
 
 
 @dataclass(frozen=True)
@@ -84,7 +117,15 @@ class Settings:
     stripe_api_key: str = field(default="", repr=False)
     stripe_api_base: str = ""
     stripe_webhook_secret: str = field(default="", repr=False)
-    platform_fee_bps: int = 500  # the marketplace's cut, in basis points of what the buyer pays
+    stripe_connect_webhook_secret: str = field(default="", repr=False)
+    # Creators' payouts (services/payouts): "connect" (Stripe Connect destination charges, production) or
+    # "platform_collects" (ordinary charges, the platform holds the creator's share: local runtime and tests, since
+    # localstripe has no Connect). The platform's fee per creator tier: basis points of what the buyer pays + a fixed
+    # amount in minor units of the order's currency (currency-agnostic: 30 is $0.30 or ¥30).
+    payouts_mode: str = "platform_collects"
+    platform_fees: tuple[FeeTier, ...] = (("starter", 500, 0), ("pro", 300, 0), ("unlimited", 200, 0))
+    payouts_return_url: str = ""  # where Stripe sends a creator back after onboarding (default: the SPA's page)
+    payouts_refresh_url: str = ""  # where an expired onboarding link sends them (default: the SPA's page)
     mail_from: str = "no-reply@creator-marketplace.example"
     mail_eml_dir: str = ""  # locally: every email sent is also written there as an .eml file (never on AWS)
     public_app_url: str = "http://localhost:5173"
@@ -103,6 +144,11 @@ class Settings:
     ai_rate_limit_per_minute: int = 10  # per creator, over every AI endpoint
     # AI credit packs sold through Stripe (services/credit_packs.py): the price charged comes only from here.
     ai_credit_packs: tuple[CreditPack, ...] = (("small", 500_000, 500, "USD"), ("large", 2_000_000, 1500, "USD"))
+    # "Cost saved" in the AI usage breakdown: what the creator would have paid to buy the tokens they used, at this
+    # price in minor units of `ai_reference_currency` per 1,000 tokens (a decimal: "0.75" is $7.50 a million). The
+    # default is the small credit pack's price (500 cents for 500,000 tokens).
+    ai_reference_price_cents_per_1000_tokens: Decimal = Decimal("1")
+    ai_reference_currency: str = "USD"
     # Native video: uploads land in `uploads_bucket`; the pipeline writes HLS to `media_bucket`, served only through
     # short-lived signed URLs (CloudFront signing when `media_cdn_domain` is set, presigned S3 GETs otherwise).
     uploads_bucket: str = ""
@@ -141,7 +187,20 @@ class Settings:
         from aws_lambda_powertools.utilities import parameters
 
         value = parameters.get_secret(secret_id, max_age=SECRET_MAX_AGE_SECONDS, transform="json" if key else None)
+        if name == "stripe_connect_webhook_secret":
+            return str(value.get(key, ""))  # optional key of the Stripe secret
         return str(value[key] if key else value)
+
+    def platform_fee(self, tier: str) -> tuple[int, int]:
+        """The fee of a creator tier (their account's `ai_allowance_tier`; unknown tiers pay the starter fee): basis
+        points, fixed minor units."""
+        fees = {name: (bps, fixed) for name, bps, fixed in self.platform_fees}
+        return fees.get(tier, fees["starter"])
+
+    def payouts_url(self, which: Literal["return", "refresh"]) -> str:
+        """Stripe's onboarding return/refresh URL: configured, else the SPA's payouts page."""
+        configured = self.payouts_return_url if which == "return" else self.payouts_refresh_url
+        return configured or f"{self.public_app_url.rstrip('/')}/creator/payouts?onboarding={which}"
 
     def queue_name(self, purpose: str) -> str:
         """The stage's SQS queue for `purpose` (video-uploads | video-tasks | mediaconvert-events); DLQs add `-dlq`."""
@@ -182,7 +241,11 @@ class Settings:
             stripe_api_key=env.get("STRIPE_API_KEY", ""),
             stripe_api_base=env.get("STRIPE_API_BASE", ""),
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
-            platform_fee_bps=int(env.get("PLATFORM_FEE_BPS", cls.platform_fee_bps)),
+            stripe_connect_webhook_secret=env.get("STRIPE_CONNECT_WEBHOOK_SECRET", ""),
+            payouts_mode=env.get("PAYOUTS_MODE", "connect" if stage == "prod" else cls.payouts_mode),
+            platform_fees=_platform_fees(env["PLATFORM_FEES"]) if "PLATFORM_FEES" in env else cls.platform_fees,
+            payouts_return_url=env.get("PAYOUTS_RETURN_URL", ""),
+            payouts_refresh_url=env.get("PAYOUTS_REFRESH_URL", ""),
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             mail_eml_dir=env.get("MAIL_EML_DIR", ""),
             public_app_url=env.get("PUBLIC_APP_URL", cls.public_app_url),
@@ -195,6 +258,9 @@ class Settings:
             ai_max_input_chars=int(env.get("AI_MAX_INPUT_CHARS", cls.ai_max_input_chars)),
             ai_rate_limit_per_minute=int(env.get("AI_RATE_LIMIT_PER_MINUTE", cls.ai_rate_limit_per_minute)),
             ai_credit_packs=_credit_packs(env["AI_CREDIT_PACKS"]) if "AI_CREDIT_PACKS" in env else cls.ai_credit_packs,
+            ai_reference_price_cents_per_1000_tokens=_price(env.get("AI_REFERENCE_PRICE_CENTS_PER_1000_TOKENS",
+                                                                    str(cls.ai_reference_price_cents_per_1000_tokens))),
+            ai_reference_currency=env.get("AI_REFERENCE_CURRENCY", cls.ai_reference_currency).upper(),
             uploads_bucket=env.get("UPLOADS_BUCKET", f"{prefix}-video-uploads"),
             media_bucket=env.get("MEDIA_BUCKET", f"{prefix}-media"),
             video_state_machine_arn=env.get(
@@ -231,6 +297,10 @@ class Settings:
             raise ConfigError("AI_PROVIDER must be 'offline' or 'bedrock'")
         if self.search_engine not in ("local", "weaviate"):
             raise ConfigError("SEARCH_ENGINE must be 'local' or 'weaviate'")
+        if not re.fullmatch(r"[A-Z]{3}", self.ai_reference_currency):
+            raise ConfigError("AI_REFERENCE_CURRENCY must be an ISO currency code")
+        if self.payouts_mode not in PAYOUTS_MODES:
+            raise ConfigError("PAYOUTS_MODE must be 'connect' or 'platform_collects'")
         if self.stage != "prod":
             return
         if self.cors_allow_origin.strip() in ("*", ""):

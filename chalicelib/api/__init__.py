@@ -17,6 +17,7 @@ from chalicelib.api import (
     health,
     learning,
     messaging,
+    payouts,
     playback,
     refunds,
     reviews,
@@ -29,7 +30,7 @@ from chalicelib.api.middleware import http_middleware
 BLUEPRINTS = (health.bp, accounts.bp, catalog.bp, course_builder.bp, course_import.bp, learning.bp, commerce.bp,
               refunds.bp, sales.bp,
               coupons.bp, deliverables.bp, ai.bp, credits.bp, dashboard.bp, videos.bp, playback.bp, search.bp,
-              messaging.bp, reviews.bp, analytics.bp)
+              messaging.bp, reviews.bp, analytics.bp, payouts.bp)
 
 
 def register(app: Chalice) -> None:

@@ -1,4 +1,5 @@
-"""Creator analytics: roll-ups by day, week or month. The figures live in `services/analytics`."""
+"""Creator analytics: roll-ups and the product funnel by day, week or month, course engagement. The figures live in
+`services/analytics`."""
 
 from chalice import Blueprint
 
@@ -20,6 +21,21 @@ def creator_analytics(call: Call) -> dict:
     if query.product_id is not None:
         products.get_owned(call.user_id, query.product_id)  # someone else's product: 404
     return reports.series(call.user_id, query.from_date, query.to_date, query.granularity, query.product_id)
+
+
+@route(bp, "/v1/creator/funnel", summary="Your product funnel by day, week or month: detail views, checkouts started, "
+       "paid orders, free claims and the conversion rates between them, for all products or one", tag="creator",
+       query="analytics.AnalyticsQuery", response="analytics.FunnelReport", errors=(403, 404))
+def creator_funnel(call: Call) -> dict:
+    from chalicelib.services.accounts import users
+    from chalicelib.services.analytics import funnel
+    from chalicelib.services.catalog import products
+
+    users.require_creator(call.user_id)
+    query = call.query
+    if query.product_id is not None:
+        products.get_owned(call.user_id, query.product_id)  # someone else's product: 404
+    return funnel.report(call.user_id, query.from_date, query.to_date, query.granularity, query.product_id)
 
 
 @route(bp, "/v1/products/{product_id}/engagement", summary="Your course's engagement: per lesson learners who started "

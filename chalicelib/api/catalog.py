@@ -22,9 +22,12 @@ def explore(call: Call) -> dict:
 @route(bp, "/v1/products/{product_id}", summary="A product by id or slug, with its course outline and your access",
        tag="catalog", auth="optional", response="products.ProductDetail")
 def product_detail(call: Call, product_id: str) -> dict:
+    from chalicelib.services.analytics import funnel
     from chalicelib.services.catalog import products
 
     product, reason = products.get_visible(product_id, call.user_id)
+    if product.status == "published":  # a funnel view (never the creator's own; a failed count is only logged)
+        funnel.count_view(product.creator_id, product.product_id, call.user_id)
     return _detail(product, reason, call.user_id)
 
 

@@ -44,3 +44,15 @@ def usage(call: Call) -> dict:
     from chalicelib.services.ai.usage import ledger_page
 
     return ledger_page(call.user_id, page_limit(call.query.limit), call.query.cursor).to_dict()
+
+
+@route(bp, "/v1/creator/ai/usage/breakdown", summary="Your AI usage by feature and day, week or month: tokens, calls "
+       "and the cost saved (what buying those tokens would have cost)", tag="ai",
+       query="analytics.DateRangeQuery", response="credits.AiUsageBreakdown", errors=(403,))
+def usage_breakdown(call: Call) -> dict:
+    from chalicelib.services.accounts import users
+    from chalicelib.services.ai.usage import breakdown
+
+    users.require_creator(call.user_id)
+    query = call.query
+    return breakdown(call.user_id, query.from_date, query.to_date, query.granularity)

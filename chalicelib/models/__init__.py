@@ -2,7 +2,7 @@
 
 from chalicelib.models.access import AccessGrant, ProductHolders
 from chalicelib.models.allowance import AiLedgerEntry
-from chalicelib.models.analytics import DailyRollup, EngagementCounter
+from chalicelib.models.analytics import AiUsageDay, DailyRollup, EngagementCounter, FunnelCounter
 from chalicelib.models.catalog import BundleMembership, CatalogListing, Product, ProductSlug
 from chalicelib.models.commerce import OpenCheckout, Order, ProcessedEvent
 from chalicelib.models.coupons import Coupon, CouponRedemption
@@ -20,6 +20,7 @@ from chalicelib.models.messaging import (
     Notification,
     Room,
 )
+from chalicelib.models.payouts import Payout, PayoutAccount, StatementRow
 from chalicelib.models.rate_limits import RateLimitWindow
 from chalicelib.models.refunds import RefundRequest, RefundRule
 from chalicelib.models.reviews import Review, ReviewMark
@@ -31,13 +32,14 @@ ALL_MODELS = (User, CreatorAccount, CreatorHandle, Product, ProductSlug, Catalog
               Coupon, CouponRedemption, ProductFile, DownloadLog, VideoAsset, VideoQualityVariant,
               AiLedgerEntry, RateLimitWindow, CreditPurchase, Review, ReviewMark, BundleMembership,
               ProductHolders, Conversation, InboxEntry, Message, Room, ContactPreference, BlastItem, Notification,
-              OutboxMail, DailyRollup, EngagementCounter, RefundRule)
+              OutboxMail, DailyRollup, EngagementCounter, RefundRule, FunnelCounter, AiUsageDay,
+              PayoutAccount, StatementRow, Payout)
 
 __all__ = ["ALL_MODELS", "AccessGrant", "AiLedgerEntry", "BundleMembership", "CatalogListing", "Certificate", "Coupon",
-           "CouponRedemption", "DailyRollup", "EngagementCounter",
+           "CouponRedemption", "DailyRollup", "EngagementCounter", "FunnelCounter", "AiUsageDay",
            "CourseItem",
            "CreatorAccount", "CreatorHandle", "CreditPurchase", "DownloadLog", "Enrollment", "LessonProgress",
-           "OpenCheckout", "Order", "OutboxMail",
+           "OpenCheckout", "Order", "OutboxMail", "Payout", "PayoutAccount", "StatementRow",
            "ProcessedEvent",
            "Product", "ProductFile", "ProductSlug", "QuizAttempt", "RateLimitWindow", "RefundRequest", "Review",
            "RefundRule", "ReviewMark", "User",

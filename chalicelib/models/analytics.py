@@ -1,4 +1,5 @@
-"""Creator analytics: daily roll-ups, written in the transaction of the event that changes them."""
+"""Creator analytics: daily roll-ups, course engagement, the product funnel and AI usage by day, written in the
+transaction of the event that changes them (the funnel: plain ADDs, see `services/analytics/funnel.py`)."""
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
@@ -39,3 +40,31 @@ class EngagementCounter(Model):
     video_watched_seconds = NumberAttribute(null=True)
     answered = NumberAttribute(null=True)
     correct = NumberAttribute(null=True)
+
+
+FUNNEL_SHARDS = 8  # rows per product (and per creator) and day for each funnel counter: spreads hot writes
+
+
+class FunnelCounter(Model):
+    """One shard of a day's funnel counters of one product (`scope` = `P#<product>`) or of all a creator's products
+    (`C#<creator>`), `day_shard` = `<YYYY-MM-DD>#<n>`: detail `views` and `checkouts_started` (orders created).
+    Moved only by plain UpdateItem ADDs, never in a transaction."""
+
+    Meta = table_meta("analytics-funnel")
+
+    scope = UnicodeAttribute(hash_key=True)
+    day_shard = UnicodeAttribute(range_key=True)
+    views = NumberAttribute(null=True)
+    checkouts_started = NumberAttribute(null=True)
+
+
+class AiUsageDay(Model):
+    """A creator's AI usage of one UTC day and feature (`day_feature` = `<YYYY-MM-DD>#<feature>`): tokens charged
+    and calls committed, ADDed in the transaction that commits each call in the ledger (the day of the commit)."""
+
+    Meta = table_meta("ai-usage-days")
+
+    user_id = UnicodeAttribute(hash_key=True)
+    day_feature = UnicodeAttribute(range_key=True)
+    used_tokens = NumberAttribute(null=True)
+    calls = NumberAttribute(null=True)

@@ -83,7 +83,10 @@ class Order(Model):
     # id in the set is never counted again; `refunded_cents` = max(this sum, Stripe's cumulative amount_refunded)
     refund_ids = UnicodeSetAttribute(null=True)
     refund_ids_cents = NumberAttribute(default=0)
-    platform_fee_cents = NumberAttribute(default=0)
+    platform_fee_cents = NumberAttribute(default=0)  # the platform's fee (services.payouts.fees), set at checkout
+    creator_share_cents = NumberAttribute(null=True)  # amount − fee (None on orders older than payouts: derive it)
+    refunded_fee_cents = NumberAttribute(default=0)  # the fee given back: round_half_up(fee × refunded / amount)
+    destination_account_id = UnicodeAttribute(null=True)  # connect mode: the creator's Stripe account it pays
     coupon_code = UnicodeAttribute(null=True)
     payment_intent_id = UnicodeAttribute(null=True)
     charge_id = UnicodeAttribute(null=True)

@@ -1,9 +1,11 @@
-"""AI credit packs, their purchases, and the AI usage ledger. Checkout takes no body: the pack's price, currency
-and tokens come from the catalogue, never from the client."""
+"""AI credit packs, their purchases, the AI usage ledger and its breakdown by feature and day. Checkout takes no
+body: the pack's price, currency and tokens come from the catalogue, never from the client."""
 
 from __future__ import annotations
 
+from datetime import date as date_type
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -66,3 +68,34 @@ class AiUsageEntry(BaseModel):
 class AiUsagePage(BaseModel):
     items: list[AiUsageEntry]
     next_cursor: str | None = None
+
+
+class AiUsageFigures(BaseModel):
+    used_tokens: int = Field(description="tokens charged for committed AI calls (allowance and credits together)")
+    calls: int = Field(description="AI calls committed (failed calls charge nothing and are not counted)")
+    cost_saved_cents: int = Field(description="what buying those tokens would have cost: used_tokens × the reference "
+                                              "price per 1,000 tokens (AI_REFERENCE_PRICE_CENTS_PER_1000_TOKENS, by "
+                                              "default the small credit pack's price) / 1,000, in minor units of "
+                                              "`currency`, rounded half up for each day and feature; larger buckets "
+                                              "and totals add those")
+
+
+class AiFeatureUsage(AiUsageFigures):
+    feature: str = Field(description="outline, enhance, quiz, description, …")
+
+
+class AiUsagePoint(AiUsageFigures):
+    date: date_type = Field(description="the first UTC day of the bucket (a Monday for weeks, the 1st for months)")
+    features: list[AiFeatureUsage] = Field(description="every feature used in the range, zeros included")
+
+
+class AiUsageBreakdown(BaseModel):
+    """Calls count on the UTC day they were committed."""
+
+    from_date: date_type
+    to_date: date_type
+    granularity: Literal["day", "week", "month"]
+    currency: str = Field(description="the currency of every cost_saved_cents")
+    totals: AiUsageFigures
+    features: list[AiFeatureUsage] = Field(description="the whole range per feature, by feature name")
+    series: list[AiUsagePoint] = Field(description="every bucket of the range")

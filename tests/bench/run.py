@@ -36,7 +36,8 @@ SECTIONS = (
             course_calls.run),
     Section("reviews", "DynamoDB calls: detail + reviews summary and reviews pages (10 vs 10,000 reviews), bundle "
             "fulfilment (2 vs 20 members)", review_calls.run),
-    Section("analytics", "DynamoDB calls of a 90-day creator analytics read, 10 vs 10,000 orders",
+    Section("analytics", "DynamoDB calls of 90-day creator reads: analytics, funnel, AI usage; 10 vs 10,000 orders, "
+            "views, AI calls",
             analytics_calls.run),
     Section("video", "Seconds of video transcoded per wall second: single-pass ladder vs separate FFmpeg processes",
             video_transcode.run),

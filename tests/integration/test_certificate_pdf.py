@@ -86,3 +86,17 @@ def test_a_missing_pdf_is_rendered_on_download(api, completed, tmp_path):
 
 def test_unknown_certificates_have_no_pdf(api):
     assert api.call("GET", "/v1/certificates/cert_nothing/pdf").status_code == 404
+
+
+@pytest.mark.parametrize(("name", "printed"), [
+    ("Zoë Łukasiewicz", "Zoë Łukasiewicz"),  # Latin beyond Latin-1 (printed as "Zo? ?ukasiewicz" before the font)
+    ("Дмитрий Ελένη", "Дмитрий Ελένη"),  # Cyrillic and Greek
+    ("山田 Taro", "?? Taro"),  # CJK: not in the bundled font, each character a "?" (never dropped, never a failure)
+])
+def test_names_outside_latin_1_are_printed_in_the_embedded_font(api, completed, tmp_path, name, printed):
+    assert api.call("PATCH", "/v1/me", "bob", {"display_name": name}).status_code == 200
+    text = _download(api, completed, tmp_path)
+    assert printed in text, text
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "certificate.pdf")], check=True, capture_output=True,
+                           text=True).stdout
+    assert "DejaVuSans" in fonts and "Helvetica" not in fonts  # embedded, subset: the TrueType font, nothing else

@@ -92,3 +92,23 @@ def test_dashboard_reads_do_not_grow_with_products_or_orders(api):
         make_order(api, product_id=product.product_id, amount_cents=1000 + n)
     large = calls()
     assert small == large == {"GetItem": 2, "Query": 2, "BatchGetItem": 1}, (small, large)
+
+
+def test_the_dashboard_links_to_every_detailed_report_and_each_link_answers(api):
+    """Every link, its `{product_id}` filled with one of the creator's products (a course for engagement), is a route
+    the creator may GET, for the dashboard's window."""
+    api.creator("alice")
+    course = api.published("alice", product_type="course", title="A course", price_cents=4900)["product_id"]
+    board = api.call("GET", "/v1/creator/dashboard", "alice").json
+    links = {link["rel"]: link for link in board["links"]}
+    assert set(links) == {"analytics", "funnel", "ai_usage", "ai_ledger", "product_analytics", "product_funnel",
+                          "course_engagement"}
+    window = f"from={board['window_start']}&to={board['window_end']}"
+    assert window in links["analytics"]["href"] and window in links["funnel"]["href"]
+    for link in links.values():
+        assert link["is_template"] == ("{product_id}" in link["href"]), link
+        response = api.call("GET", link["href"].replace("{product_id}", course), "alice")
+        assert response.status_code == 200, (link, response.json)
+    engagement = api.call("GET", links["course_engagement"]["href"].replace("{product_id}", course), "alice").json
+    assert engagement["product_id"] == course
+    assert api.call("GET", links["funnel"]["href"], "alice").json["from_date"] == board["window_start"]

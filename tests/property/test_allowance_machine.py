@@ -21,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from moto import mock_aws
 
 from chalicelib.errors import Conflict, PaymentRequired
-from chalicelib.models import AiLedgerEntry, CreatorAccount, User
+from chalicelib.models import AiLedgerEntry, AiUsageDay, CreatorAccount, User
 from chalicelib.models.allowance import TIER_TOKENS, next_reset
 from chalicelib.services.accounts import users
 from chalicelib.services.ai import credits, metering, periods, usage
@@ -40,7 +40,7 @@ class AllowanceMachine(RuleBasedStateMachine):
         self._tiers.start()
         self._aws = mock_aws()
         self._aws.start()
-        for model in (User, CreatorAccount, AiLedgerEntry):  # only the tables it touches: moto is slow to create
+        for model in (User, CreatorAccount, AiLedgerEntry, AiUsageDay):  # only the tables it touches (moto is slow)
             model.create_table(wait=True)
         users.open_creator_account(CREATOR, None, "Prop", None)
         self.period = usage.status(CREATOR)["resets_at"]

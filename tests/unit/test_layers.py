@@ -32,17 +32,18 @@ DOMAINS: dict[str, set[str]] = {
     "core": set(),
     "accounts": {"core"},
     "access": {"core"},
-    "catalog": {"core", "access", "accounts"},
+    "catalog": {"core", "access", "accounts", "payouts"},
     "courses": {"core", "access", "accounts", "catalog"},
     "learning": {"core", "access", "accounts", "catalog", "courses", "analytics"},
     "video": {"core", "access", "accounts", "catalog", "courses", "learning"},
     "reviews": {"core", "access", "accounts", "catalog"},
     "ai": {"core", "accounts", "catalog", "courses"},
     "analytics": {"core"},
-    "commerce": {"core", "access", "accounts", "catalog", "ai", "reviews", "messaging", "analytics"},
+    "commerce": {"core", "access", "accounts", "catalog", "ai", "reviews", "messaging", "analytics", "payouts"},
     "creator": {"core", "accounts", "catalog", "commerce", "ai"},
     "search": {"core", "access", "accounts", "catalog", "courses"},
     "messaging": {"core", "access", "accounts"},
+    "payouts": {"core", "accounts"},
 }
 
 

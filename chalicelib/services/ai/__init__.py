@@ -7,8 +7,9 @@ committed, `ai_tokens_reserved` in flight, `ai_tokens_held` = used + reserved, t
 `allowance_resets`), `users.ai_credit_balance` (purchased tokens), and the `ai-ledger` table: `R#<request_id>` per
 call (feature, model, status reserved | committed | released, the reserved split, what was charged, the period,
 result, error, times; sparse GSI `in_flight`) and `C#<reference>` per credit movement; GSI `by_created` for the
-usage ledger (projects the figures, never `result`). Tiers: starter 1 000 000 tokens a period, pro 5 000 000,
-unlimited (no cap, still metered and ledgered). Never `save()` a loaded account: counters move only by ADD.
+usage ledger (projects the figures, never `result`); the `ai-usage-days` table (model in `models/analytics.py`).
+Tiers: starter 1 000 000 tokens a period, pro 5 000 000, unlimited (no cap, still metered and ledgered). Never
+`save()` a loaded account: counters move only by ADD.
 
 Metering protocol (one TransactWriteItems per step, `metering`):
 - reserve: put `R#<request_id>` (absent, or released: a failed call may run again) + account ADD the allowance
@@ -18,7 +19,8 @@ Metering protocol (one TransactWriteItems per step, `metering`):
   reservations do not invalidate each other; a lost race re-reads and retries (≤ 10, jittered; then 429).
   Neither source covering the call → 402 `ai_allowance_exhausted` after 3 GetItems, no write, no AI call.
 - commit: ledger reserved → committed (model, result, what was charged) + account reserved −= part, held −= the
-  unused part, used += the allowance used, feature counter += tokens + user credits += the unused credits. Usage is
+  unused part, used += the allowance used, feature counter += tokens + user credits += the unused credits + the
+  day's usage roll-up (`ai-usage-days`, `<day>#<feature>`: tokens, calls) — so it equals the ledger's commits. Usage is
   charged allowance first, so unused tokens go back to credits first; usage above the reservation is clamped.
 - release (the run raised): the same with nothing charged; the row keeps the error; the exception is re-raised.
 - idempotency: the ledger key is (user, request id). A committed request returns its stored result (no model
@@ -52,6 +54,6 @@ through `courses.store.apply_change`). Anything raised in the run releases the w
 a failed write charges and writes nothing. The `Idempotency-Key` is the ledger's request id; a fingerprint of the
 request is stored with the result, so the same key with another request → 409.
 
-Modules: errors (the domain's error codes), credits, periods, metering, usage (`status` and the ledger page),
-prompts (pure), tools, writes.
+Modules: errors (the domain's error codes), credits, periods, metering, usage (`status`, the ledger page, and the
+breakdown by feature and day with its cost saved: one Query of `ai-usage-days`), prompts (pure), tools, writes.
 """

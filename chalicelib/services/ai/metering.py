@@ -16,7 +16,7 @@ from chalicelib.models import AiLedgerEntry, CreatorAccount, User
 from chalicelib.models.allowance import INFLIGHT_SHARDS, random_shard
 from chalicelib.models.base import utcnow
 from chalicelib.observability import Metric, count_by, logger
-from chalicelib.services.ai import credits, periods
+from chalicelib.services.ai import credits, periods, usage
 from chalicelib.services.ai.errors import ATTEMPTS, BACKOFF, AllowanceBusy, AllowanceExhausted, RequestInProgress
 from chalicelib.services.core.db import CONDITION_FAILED, cancellation_codes, lost_race, retry_on_conflict, transaction
 
@@ -77,8 +77,9 @@ def commit(reservation: Reservation, *, used_tokens: int, model: str, result: di
         used = min(max(used, 0), reservation.max_tokens)
     from_allowance = min(used, reservation.from_allowance)
     from_credits = used - from_allowance
+    now = utcnow()
     _settle(reservation, "committed", from_allowance, from_credits, [
-        AiLedgerEntry.model.set(model), AiLedgerEntry.result.set(result), AiLedgerEntry.committed_at.set(utcnow())])
+        AiLedgerEntry.model.set(model), AiLedgerEntry.result.set(result), AiLedgerEntry.committed_at.set(now)], now)
 
 
 def release(reservation: Reservation, *, error: str) -> None:
@@ -182,8 +183,9 @@ def _previous_attempt(entry: AiLedgerEntry, feature: str, now: datetime) -> AiLe
 
 
 def _settle(reservation: Reservation, status: str, from_allowance: int, from_credits: int,
-            ledger_actions: list[Any]) -> None:
-    """reserved → `status`, charging `from_allowance` + `from_credits` and returning the rest of the reservation."""
+            ledger_actions: list[Any], committed_at: datetime | None = None) -> None:
+    """reserved → `status`, charging `from_allowance` + `from_credits` and returning the rest of the reservation;
+    a commit (`committed_at`) also adds the call to its day's usage roll-up, in the same transaction."""
     used = from_allowance + from_credits
     unused_credits = reservation.from_credits - from_credits
     entry = AiLedgerEntry(reservation.user_id, _call_key(reservation.request_id))
@@ -206,6 +208,8 @@ def _settle(reservation: Reservation, status: str, from_allowance: int, from_cre
                               condition=CreatorAccount.ai_allowance_reset_date == reservation.period_end)
                 if unused_credits:
                     tx.update(User(reservation.user_id), actions=[User.ai_credit_balance.add(unused_credits)])
+                if committed_at is not None:  # last: the three updates above keep their cancellation-code places
+                    usage.add_day(tx, reservation.user_id, reservation.feature, committed_at, used)
             if status == "committed" and used:
                 count_by(Metric.AI_TOKENS, used, feature=reservation.feature)
             return

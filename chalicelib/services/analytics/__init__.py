@@ -24,5 +24,18 @@ conditioned on what the deltas were computed from: a concurrent report re-plans)
 put-if-absent: once). `GET /v1/products/{id}/engagement` (the owner) reads them in one Query, in course order, with
 the drop-off to the next lesson (completed this one, never started the next) and percents (floor).
 
-Modules: rollups (the write), reports (the read), engagement (course counters: write and read).
+Product funnel (`funnel`, table `analytics-funnel`): detail views and checkouts started, as counters sharded over
+8 rows per product (`P#<product>`) and per creator (`C#<creator>`) and UTC day, each event ADDing 1 on a random
+shard of both. A view is every detail read of a published product by anyone but its creator (signed in or not; not
+unique people). A checkout started is a checkout that created an order (payment started or a 100 % coupon), counted
+once the order's transaction committed (a refused checkout counts nothing). Both are two plain UpdateItems (rows
+`<day>#<n>`), never in a transaction: in the order's, counter rows shared by every buyer of the
+creator would let concurrent checkouts cancel each other (TransactionConflict → a 409 to a buyer). A failed count is
+logged, never raised; the price is that a crash between the commit and the ADD loses one count (never adds one). Paid
+orders and free claims come from the roll-ups above (counts, summed across currencies). The report = 1 Query of the
+range's shards (≤ days × 8 rows) + 1 of the roll-ups, whatever the traffic; rates in basis points (floor, 0 when
+the denominator is 0).
+
+Modules: rollups (the write), reports (the read), funnel (write and read), engagement (course counters: write and
+read). Report ranges and buckets (day, ISO week, month) are `core.calendar`'s, shared with the AI usage breakdown.
 """

@@ -4,44 +4,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from chalicelib.errors import InvalidInput
 from chalicelib.models import DailyRollup
 from chalicelib.services.analytics.rollups import FIGURES, product_scope
-
-MAX_DAYS = 366
-GRANULARITIES = ("day", "week", "month")
-
-
-def bucket_of(day: date, granularity: str) -> date:
-    """The first day of the bucket holding `day`."""
-    if granularity == "week":
-        return day - timedelta(days=day.weekday())
-    if granularity == "month":
-        return day.replace(day=1)
-    return day
-
-
-def _buckets(start: date, end: date, granularity: str) -> list[date]:
-    found, day = [], start
-    while day <= end:
-        first = bucket_of(day, granularity)
-        if not found or found[-1] != first:
-            found.append(first)
-        day += timedelta(days=1)
-    return found
-
-
-def _check_range(start: date, end: date) -> None:
-    if end < start:
-        raise InvalidInput("the range ends before it starts",
-                           [{"loc": ["query", "to"], "msg": "must not be before from", "type": "value_error"}])
-    if (end - start).days + 1 > MAX_DAYS:
-        raise InvalidInput(f"at most {MAX_DAYS} days at once",
-                           [{"loc": ["query", "to"], "msg": f"at most {MAX_DAYS} days after from",
-                             "type": "value_error"}])
+from chalicelib.services.core.calendar import bucket_of, buckets, check_range, day_range_keys
 
 
 def _with_net(figures: dict[str, int]) -> dict[str, int]:
@@ -50,20 +18,19 @@ def _with_net(figures: dict[str, int]) -> dict[str, int]:
 
 def series(creator_id: str, start: date, end: date, granularity: str, product_id: str | None = None) -> dict[str, Any]:
     """One Query (of the creator's or the product's partition), whatever the number of orders."""
-    _check_range(start, end)
+    check_range(start, end)
     scope = product_scope(creator_id, product_id) if product_id else creator_id
-    rows = DailyRollup.query(scope, DailyRollup.day_currency.between(f"{start.isoformat()}#",
-                                                                      f"{end.isoformat()}#~"))
+    rows = DailyRollup.query(scope, DailyRollup.day_currency.between(*day_range_keys(start, end)))
     sums: dict[str, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: dict.fromkeys(FIGURES, 0)))
     for row in rows:
         day, _, currency = row.day_currency.partition("#")
         bucket = sums[currency][bucket_of(date.fromisoformat(day), granularity)]
         for name in FIGURES:
             bucket[name] += int(getattr(row, name) or 0)
-    buckets = _buckets(start, end, granularity)
+    firsts = buckets(start, end, granularity)
     currencies = []
     for currency in sorted(sums):
-        points = [{"date": first, **_with_net(sums[currency][first])} for first in buckets]
+        points = [{"date": first, **_with_net(sums[currency][first])} for first in firsts]
         totals = {name: sum(point[name] for point in points) for name in FIGURES}
         currencies.append({"currency": currency, "totals": _with_net(totals), "series": points})
     return {"from_date": start, "to_date": end, "granularity": granularity, "product_id": product_id,

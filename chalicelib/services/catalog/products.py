@@ -20,6 +20,7 @@ from chalicelib.services.catalog.pricing import pricing_problems, publish_proble
 from chalicelib.services.core.db import condition_failed, lost_race, retry_on_conflict, transaction
 from chalicelib.services.core.ids import is_product_id, new_id
 from chalicelib.services.core.pagination import Page, paginate
+from chalicelib.services.payouts import accounts as payout_accounts
 
 
 def state_of(product: Product) -> dict[str, Any]:
@@ -93,6 +94,8 @@ def update_product(creator_id: str, product_id: str, changes: dict[str, Any]) ->
     _check(after)
     if product.status == "published":
         _check(after, rules=(publish_problems,))
+        if before["pricing_type"] == "free" and after["pricing_type"] != "free":
+            payout_accounts.require_ready_to_sell(creator_id)
     _commit(product, before, after)
     return get_owned(creator_id, product_id)
 
@@ -105,6 +108,8 @@ def publish_product(creator_id: str, product_id: str) -> Product:
         raise Conflict("archived products cannot be published again")
     before = state_of(product)
     _check(before, rules=(publish_problems,))
+    if before["pricing_type"] != "free":  # connect mode: a paid product needs an account that accepts charges
+        payout_accounts.require_ready_to_sell(creator_id)
     product.status = "published"
     product.published_at = product.published_at or utcnow()
     product.updated_at = utcnow()

@@ -8,9 +8,11 @@ transactions; AI credits move through `ai.credits.credit_writes`, likewise.
 
 Checkout (`checkout`): free, or pay-what-you-want at 0 (its minimum is 0; `{}` on a suggested price of 0) → a grant
 (+ course enrollment) at once, no order, no Stripe call; fixed / pay-what-you-want → a pending Order
-(amount from the database, PWYW ≥ its minimum; platform fee = amount × `PLATFORM_FEE_BPS` / 10 000 stored) + a
-Stripe PaymentIntent (idempotency key `order-<order_id>`, metadata order/product/buyer ids). A 100 % coupon pays
-the order at 0 in one transaction with the grant. Access for paid orders comes only from a verified webhook,
+(amount from the database, PWYW ≥ its minimum; the platform fee and the creator's share from
+`payouts.accounts.charge_terms`, stored) + a Stripe PaymentIntent (idempotency key `order-<order_id>`, metadata
+order/product/buyer ids; in connect mode a destination charge to the creator's account, and a creator whose account
+cannot accept charges is 409 `payouts_not_ready` before anything is written). A 100 % coupon pays the order at 0 in
+one transaction with the grant. Access for paid orders comes only from a verified webhook,
 never from a client redirect. A buyer has at most one open checkout per product (`open-checkouts`, put in the
 order's transaction): a double click, a retry or a second tab gets the same order and PaymentIntent back; other
 terms (another PWYW amount or coupon) while it is pending answer 409 `checkout_in_progress`; a lock whose order
@@ -94,7 +96,9 @@ min(balance, owed), the ADD conditioned on the balance; spent tokens are the pla
 as `refund_tokens − clawed_back_tokens`). Disputes of packs are not handled.
 
 Analytics: every order write records its roll-up deltas (`order_state.rollup_deltas`: payment, refunds, disputes)
-in its transaction through `analytics.rollups`; 100 % coupons and free claims too.
+in its transaction through `analytics.rollups`; 100 % coupons and free claims too. Statements likewise: every order
+event adds its position change (`order_state.statement_position`) through `payouts.statements` in its transaction.
+Connect events (`account.updated`, `payout.*`) are planned by `payouts.events` and applied with the same marker.
 
 Sales (`sales`): one paginated Query of `orders.by_creator` for the last 30 UTC days + one BatchGetItem of titles;
 pure aggregation per currency (never summed across), on the UTC payment day, days zero-filled, top 5 by net.

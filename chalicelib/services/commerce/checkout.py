@@ -14,7 +14,6 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 
-from chalicelib.config import get_settings
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.integrations import payments
 from chalicelib.models import Order, Product
@@ -23,7 +22,7 @@ from chalicelib.models.commerce import PENDING_SHARDS, OpenCheckout
 from chalicelib.observability import Metric, count
 from chalicelib.services.access import grants
 from chalicelib.services.accounts import emails
-from chalicelib.services.analytics import rollups
+from chalicelib.services.analytics import funnel, rollups
 from chalicelib.services.catalog import bundles, products
 from chalicelib.services.commerce import coupons, fulfilment, mails
 from chalicelib.services.commerce.errors import (
@@ -35,16 +34,13 @@ from chalicelib.services.commerce.errors import (
 from chalicelib.services.core.db import condition_failed, lost_race, transaction
 from chalicelib.services.core.ids import new_id
 from chalicelib.services.core.pagination import Page, paginate
+from chalicelib.services.payouts import accounts as payout_accounts
 
 CREATE_GRACE = timedelta(seconds=60)  # a pending order without a PaymentIntent younger than this is being created
 
 
 def pending_shard(order_id: str) -> str:
     return str(zlib.crc32(order_id.encode()) % PENDING_SHARDS)
-
-
-def platform_fee(amount_cents: int) -> int:
-    return amount_cents * get_settings().platform_fee_bps // 10_000
 
 
 def _list_price(product: Product, amount_cents: int | None) -> int:
@@ -107,17 +103,20 @@ def _checkout(buyer_id: str, buyer_email: str | None, product: Product, amount_c
         return reopened
     if list_price == 0:  # pay-what-you-want at 0: the free claim (the open checkout was checked above)
         return _claim_free(buyer_id, state)
+    terms = payout_accounts.charge_terms(product.creator_id)  # connect mode: 409 before anything is written
     order_id = new_id("ord")
     discount = 0
     if coupon_code:
         discount = min(coupons.reserve(coupon_code, buyer_id, state, order_id, list_price).amount_off_cents,
                        list_price)
     amount = list_price - discount
+    fee = terms.fee(amount)
     order = Order(order_id, buyer_id=buyer_id, buyer_email=buyer_email, creator_id=product.creator_id,
                   product_id=product.product_id, product_type=product.product_type, currency=product.currency,
                   bundle_product_ids=set(product.bundle_product_ids or ()) or None,
                   list_price_cents=list_price, discount_cents=discount, amount_cents=amount,
-                  platform_fee_cents=platform_fee(amount), coupon_code=coupon_code)
+                  platform_fee_cents=fee, creator_share_cents=amount - fee,
+                  destination_account_id=terms.destination, coupon_code=coupon_code)
     try:
         if amount == 0:
             return _paid_without_payment(order, state)
@@ -163,6 +162,7 @@ def _paid_without_payment(order: Order, state: dict[str, Any]) -> dict[str, Any]
         mail_ids = mails.purchase(tx, order, title, members, now)
         rollups.add(tx, order.creator_id, order.product_id, order.currency, now, {"orders": 1}, new_buyer)
     count(Metric.ORDERS_PAID)
+    funnel.count_checkout(order.creator_id, order.product_id)
     emails.deliver_quietly(*mail_ids)
     if order.coupon_code:
         coupons.confirm(order.coupon_code, order.buyer_id, order.order_id)
@@ -206,6 +206,13 @@ def _payment_required(order: Order) -> dict[str, Any]:
             "currency": order.currency}
 
 
+def _destination_charge(order: Order) -> dict[str, Any]:
+    """Connect mode: the PaymentIntent pays the creator's account, less the platform's fee (`payouts`)."""
+    if not order.destination_account_id:
+        return {}
+    return {"destination": order.destination_account_id, "application_fee_cents": int(order.platform_fee_cents)}
+
+
 def _start_payment(order: Order) -> dict[str, Any]:
     order.pending_shard = pending_shard(order.order_id)
     lock = OpenCheckout(f"{order.buyer_id}#{order.product_id}", order_id=order.order_id)
@@ -217,11 +224,12 @@ def _start_payment(order: Order) -> dict[str, Any]:
         if not lost_race(exc):
             raise
         raise CheckoutInProgress("a checkout of this product is already in progress; retry in a moment") from None
+    funnel.count_checkout(order.creator_id, order.product_id)
     try:
         intent = payments.gateway().create_payment_intent(
             amount_cents=int(order.amount_cents), currency=order.currency,
             metadata={"order_id": order.order_id, "product_id": order.product_id, "buyer_id": order.buyer_id},
-            idempotency_key=f"order-{order.order_id}")
+            idempotency_key=f"order-{order.order_id}", **_destination_charge(order))
     except payments.PaymentProviderError as exc:
         order.update(actions=[Order.status.set("failed"), Order.failure_reason.set("provider_error"),
                               Order.pending_shard.remove(), Order.updated_at.set(utcnow())])

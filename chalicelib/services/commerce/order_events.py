@@ -22,8 +22,9 @@ from chalicelib.services.accounts import emails
 from chalicelib.services.analytics import rollups
 from chalicelib.services.commerce import coupons, fulfilment, mails
 from chalicelib.services.commerce.events import Plan, Planner, count_committed, decline_reason, latest_charge_id
-from chalicelib.services.commerce.order_state import Facts, rollup_deltas
+from chalicelib.services.commerce.order_state import Facts, rollup_deltas, statement_position
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
+from chalicelib.services.payouts import fees, statements
 
 _ATTEMPTS = 6
 
@@ -69,6 +70,7 @@ def _transition(order: Order, facts: Facts, actions: list[Any], outcome: str,
     grant_write = fulfilment.plan(order.buyer_id, order.product_id, grants.order_source(order.order_id), access,
                                   order.bundle_product_ids or ()) if access else None
     deltas = rollup_deltas(Facts.of(order), facts)
+    money = statement_position(order, Facts.of(order)), statement_position(order, facts)
     new_buyer = order.buyer_id if deltas["orders"] and rollups.is_new_buyer(order.creator_id, order.buyer_id) \
         else None
     now = utcnow()
@@ -78,6 +80,7 @@ def _transition(order: Order, facts: Facts, actions: list[Any], outcome: str,
         if grant_write is not None:
             grant_write(tx)
         rollups.add(tx, order.creator_id, order.product_id, order.currency, now, deltas, new_buyer)
+        statements.add(tx, order.creator_id, order.currency, now, *money)
 
     return Plan(outcome, write)
 
@@ -153,7 +156,8 @@ def refund_plan(order: Order, refunds: dict[str, int], amount_refunded: int = 0,
     refunded = min(max(int(order.refunded_cents or 0), by_ids, amount_refunded), amount)
     if not new and refunded <= int(order.refunded_cents or 0):
         return Plan("ignored")  # counted already, or an older, smaller refund total arriving late
-    actions = [Order.refunded_cents.set(refunded)]
+    actions = [Order.refunded_cents.set(refunded),
+               Order.refunded_fee_cents.set(fees.refunded_fee(int(order.platform_fee_cents or 0), amount, refunded))]
     if new:
         actions += [Order.refund_ids.add(set(new)), Order.refund_ids_cents.set(by_ids)]
     if charge_id:

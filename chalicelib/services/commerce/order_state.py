@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.services.payouts import statements
+
 UNPAID = ("pending", "failed", "abandoned", "cancelled")
 CLOSED_DISPUTES = ("won", "lost", "warning_closed")
 ACCESS = {"paid": "active", "partially_refunded": "active", "disputed": "suspended", "refunded": "revoked",
@@ -71,3 +73,12 @@ def rollup_deltas(before: Facts, after: Facts) -> dict[str, int]:
             "refunded_cents": after.refunded_cents - before.refunded_cents,
             "disputes": int(before.dispute_status is None and after.dispute_status is not None),
             "dispute_lost_cents": lost * after.amount_cents}
+
+
+def statement_position(order: Any, facts: Facts) -> dict[str, int]:
+    """The order's position on its creator's statement (`payouts.statements`) once `facts` are recorded: the money a
+    chargeback withdraws counts while it is open (an inquiry, `warning_*`, withdraws nothing) and once it is lost."""
+    withdrawn = facts.status == "dispute_lost" or (
+        facts.status == "disputed" and not str(facts.dispute_status).startswith("warning"))
+    return statements.position(facts.amount_cents, int(order.platform_fee_cents or 0), facts.refunded_cents,
+                               facts.paid, withdrawn)

@@ -4,6 +4,8 @@ Money moves once: a request is approved under a condition BEFORE Stripe is calle
 the same idempotency key (`refund-<request_id>`). A refund Stripe answers `succeeded` is recorded on the order in
 the same call (`order_events.record_refund`: refunded amount, status, access revoked on a full refund), counted by
 its Stripe refund id so the later `charge.refunded` event does not count it again; a `pending` one waits for it.
+A destination charge (connect mode) is refunded with the creator's transfer and the platform's fee taken back in
+proportion (`reverse_transfer`, `refund_application_fee`), full or partial (`payouts`).
 """
 
 from __future__ import annotations
@@ -246,7 +248,8 @@ def _issue(request: RefundRequest, order: Order) -> RefundRequest:
             payment_intent_id=order.payment_intent_id, amount_cents=int(request.approved_amount_cents),
             idempotency_key=f"refund-{request.request_id}",
             metadata={"refund_request_id": request.request_id, "order_id": request.order_id,
-                      "product_id": request.product_id, "buyer_id": request.buyer_id})
+                      "product_id": request.product_id, "buyer_id": request.buyer_id},
+            **({"reverse_transfer": True} if order.destination_account_id else {}))  # a destination charge
     except payments.PaymentProviderError as exc:  # the request stays approved: approving again retries, same key
         logger.warning("refund not issued", extra={"refund_request_id": request.request_id,
                                                     "error": type(exc).__name__})

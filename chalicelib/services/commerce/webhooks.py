@@ -20,6 +20,7 @@ from chalicelib.services.commerce import credit_packs, order_events
 from chalicelib.services.commerce.errors import InvalidWebhook
 from chalicelib.services.commerce.events import Plan, count_committed
 from chalicelib.services.core.db import lost_race, retry_on_conflict, transaction
+from chalicelib.services.payouts import events as payout_events
 
 ATTEMPTS = 6
 
@@ -34,15 +35,19 @@ def receive(payload: bytes, signature: str) -> str:
     return handle(event)
 
 
-def _plan(event_type: str, obj: dict[str, Any]) -> Plan:
-    """An event about an AI credit pack purchase is planned by `credit_packs`; any other by the order's planner."""
+def _plan(event: dict[str, Any], obj: dict[str, Any]) -> Plan:
+    """A Connect event (a creator's account or payout) is planned by `payouts.events`; an event about an AI credit
+    pack purchase by `credit_packs`; any other by the order's planner."""
+    event_type = event["type"]
+    if event_type in payout_events.PLANNERS:
+        return Plan(*payout_events.PLANNERS[event_type](event))
     return credit_packs.plan(event_type, obj) or order_events.PLANNERS[event_type](obj)
 
 
 def handle(event: dict[str, Any]) -> str:
     """Apply a verified event; the outcome (for logs and tests): e.g. `granted`, `duplicate`, `ignored`."""
     event_id, event_type = event["id"], event["type"]
-    if event_type not in order_events.PLANNERS:
+    if event_type not in order_events.PLANNERS and event_type not in payout_events.PLANNERS:
         return "ignored"
     obj = (event.get("data") or {}).get("object") or {}
     for _ in retry_on_conflict(ATTEMPTS, 0.01, order_events.too_contended, max_delay=0.64):
@@ -50,7 +55,7 @@ def handle(event: dict[str, Any]) -> str:
             if event_type == "payment_intent.succeeded":
                 order_events.resend_pending_mail(obj)  # the first delivery committed, its mail did not go
             return "duplicate"
-        plan = _plan(event_type, obj)
+        plan = _plan(event, obj)
         try:
             with transaction() as tx:
                 tx.save(ProcessedEvent(event_id, event_type=event_type),

@@ -4,12 +4,18 @@ matrix), stored in the files bucket at `certificates/<id>.pdf`, handed out throu
 Rendered after the completion commits, and again whenever the stored one no longer matches the certificate:
 `pdf_name` records the learner name it was drawn with, so a rename (`rename_learner`) or a lost first render is
 repaired by the next download. Rendering is deterministic in the certificate, so a concurrent double render writes
-the same document. The built-in PDF fonts cover Latin-1: other characters print as `?` (an embedded Unicode font
-is the next step).
+the same document.
+
+Text is set in DejaVu Sans (regular and bold, bundled in `chalicelib/assets/fonts` with its license, ~1.4 MB; fpdf2
+embeds only the glyphs a page uses): Latin with its extensions, Greek and Cyrillic print as typed ("Zoë
+Łukasiewicz", "Дмитрий", "Ελένη"). The font has no CJK glyphs (Chinese, Japanese, Korean): each character it lacks
+prints as `?` rather than vanishing, and the render never fails; right-to-left scripts (Arabic, Hebrew) are neither
+shaped nor reordered. The verification page shows the name exactly as stored.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -32,8 +38,14 @@ def verification_url(certificate_id: str) -> str:
     return app_link(f"certificates/{certificate_id}")
 
 
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
+FONT = "DejaVuSans"
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}  # style → file in FONT_DIR
+FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+
+
+def _printable(text: str, cmap: dict[int, int]) -> str:
+    """`text` with every character the current font has no glyph for replaced by `?` (fpdf2 would drop it)."""
+    return "".join(char if ord(char) in cmap else "?" for char in text)
 
 
 def render(certificate: Certificate) -> bytes:
@@ -42,9 +54,11 @@ def render(certificate: Certificate) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+    for style, filename in FONT_FILES.items():
+        pdf.add_font(FONT, style, FONT_DIR / filename)
     pdf.set_auto_page_break(False)
     pdf.set_creator("Creator Marketplace")
-    pdf.set_title(_latin1(f"Certificate of completion - {certificate.course_title}"))
+    pdf.set_title(f"Certificate of completion - {certificate.course_title}")
     pdf.add_page()
     pdf.set_draw_color(40, 60, 110)
     pdf.set_line_width(1.2)
@@ -53,10 +67,10 @@ def render(certificate: Certificate) -> bytes:
     pdf.rect(14, 14, 269, 182)
 
     def line(text: str, size: float, style: str = "", height: float = 12, gray: int = 30) -> None:
-        pdf.set_font("Helvetica", style, size)
+        pdf.set_font(FONT, style, size)
         pdf.set_text_color(gray, gray, gray + 20)
         pdf.set_x(20)
-        pdf.cell(257, height, _latin1(text), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(257, height, _printable(text, pdf.current_font.cmap), align="C", new_x="LMARGIN", new_y="NEXT")
 
     pdf.set_y(30)
     line("CERTIFICATE OF COMPLETION", 26, "B", 16, 40)
@@ -69,9 +83,9 @@ def render(certificate: Certificate) -> bytes:
 
     url = verification_url(certificate.certificate_id)
     pdf.set_xy(24, 160)
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FONT, "", 10)
     pdf.set_text_color(60, 60, 80)
-    pdf.multi_cell(180, 6, _latin1(f"Certificate {certificate.certificate_id}\nVerify it at {url}"))
+    pdf.multi_cell(180, 6, f"Certificate {certificate.certificate_id}\nVerify it at {url}")  # ids and URL: ASCII
     matrix = segno.make(url, error="m").matrix
     module, left, top = 1.0, 287 - 24 - len(matrix), 196 - 12 - len(matrix)
     pdf.set_fill_color(0, 0, 0)
