@@ -29,9 +29,9 @@ Product funnel (`funnel`, table `analytics-funnel`): detail views and checkouts 
 shard of both. A view is every detail read of a published product by anyone but its creator (signed in or not; not
 unique people). A checkout started is a checkout that created an order (payment started or a 100 % coupon), counted
 once the order's transaction committed (a refused checkout counts nothing). Both are two plain UpdateItems (rows
-`<day>#<n>`), never in a transaction: in the order's, counter rows shared by every buyer of the
-creator would let concurrent checkouts cancel each other (TransactionConflict → a 409 to a buyer). A failed count is
-logged, never raised; the price is that a crash between the commit and the ADD loses one count (never adds one). Paid
+`<day>#<n>`), never in a transaction: in the order's, counter rows shared by every buyer of the creator would let
+concurrent checkouts cancel each other (TransactionConflict → a 409 to a buyer). A failed count is logged, never
+raised; the price is that a crash between the commit and the ADD loses one count (never adds one). Paid
 orders and free claims come from the roll-ups above (counts, summed across currencies). The report = 1 Query of the
 range's shards (≤ days × 8 rows) + 1 of the roll-ups, whatever the traffic; rates in basis points (floor, 0 when
 the denominator is 0).
