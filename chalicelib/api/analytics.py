@@ -12,14 +12,9 @@ bp = Blueprint(__name__)
        "lost disputes, net, orders, free claims, new buyers, disputes), for all products or one", tag="creator",
        query="analytics.AnalyticsQuery", response="analytics.AnalyticsReport", errors=(403, 404))
 def creator_analytics(call: Call) -> dict:
-    from chalicelib.services.accounts import users
     from chalicelib.services.analytics import reports
-    from chalicelib.services.catalog import products
 
-    users.require_creator(call.user_id)
-    query = call.query
-    if query.product_id is not None:
-        products.get_owned(call.user_id, query.product_id)  # someone else's product: 404
+    query = _checked_report_query(call)
     return reports.series(call.user_id, query.from_date, query.to_date, query.granularity, query.product_id)
 
 
@@ -27,15 +22,22 @@ def creator_analytics(call: Call) -> dict:
        "paid orders, free claims and the conversion rates between them, for all products or one", tag="creator",
        query="analytics.AnalyticsQuery", response="analytics.FunnelReport", errors=(403, 404))
 def creator_funnel(call: Call) -> dict:
-    from chalicelib.services.accounts import users
     from chalicelib.services.analytics import funnel
+
+    query = _checked_report_query(call)
+    return funnel.report(call.user_id, query.from_date, query.to_date, query.granularity, query.product_id)
+
+
+def _checked_report_query(call: Call):
+    """The report's query once the caller is known as a creator (403 otherwise) who owns the product asked about
+    (someone else's: 404)."""
+    from chalicelib.services.accounts import users
     from chalicelib.services.catalog import products
 
     users.require_creator(call.user_id)
-    query = call.query
-    if query.product_id is not None:
-        products.get_owned(call.user_id, query.product_id)  # someone else's product: 404
-    return funnel.report(call.user_id, query.from_date, query.to_date, query.granularity, query.product_id)
+    if call.query.product_id is not None:
+        products.get_owned(call.user_id, call.query.product_id)
+    return call.query
 
 
 @route(bp, "/v1/products/{product_id}/engagement", summary="Your course's engagement: per lesson learners who started "
