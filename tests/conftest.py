@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -66,6 +67,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         assert len(groups) <= 1, f"{item.nodeid} uses the fixtures of two groups: {sorted(groups)}"
         if groups and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(groups.pop()))
+
+
+@pytest.fixture(autouse=True)
+def _session_settings_stay():
+    """A test leaves the process's cached settings as the session's (`tests/support/payouts.settings_changed`
+    shows how to change one): settings re-read inside chalice's test `Client` hold the dev stage's variables, and
+    stayed cached for every later test of the worker (wrong tables, queues and buckets: failures far away)."""
+    yield
+    config = sys.modules.get("chalicelib.config")
+    if config is not None and config.get_settings.cache_info().currsize:
+        settings = config.get_settings()
+        assert (settings.stage, settings.table_prefix) == ("test", "cm-test"), \
+            f"this test left settings of stage {settings.stage!r} cached"
 
 
 @pytest.fixture(scope="session")

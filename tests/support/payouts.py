@@ -3,8 +3,11 @@ Connect), Connect events, and a creator whose connected account can accept charg
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import itertools
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,15 +18,38 @@ from tests.support import localstripe as ls
 
 
 @pytest.fixture(name="connect_mode")
-def connect_mode_fixture(monkeypatch):
-    """`PAYOUTS_MODE=connect` for this test (the settings are read again before and after it)."""
+def connect_mode_fixture():
+    """`PAYOUTS_MODE=connect` for this test."""
+    with settings_changed(payouts_mode="connect"):
+        yield
+
+
+@contextlib.contextmanager
+def settings_changed(**changes: Any) -> Iterator[None]:
+    """The process's settings with `changes`, then exactly the settings from before. Never re-read from the
+    environment: inside chalice's test `Client` it holds the dev stage's variables (TABLE_PREFIX=cm-dev …), and
+    settings read there would stay cached for every later test of the worker."""
     from chalicelib.config import get_settings
 
-    monkeypatch.setenv("PAYOUTS_MODE", "connect")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("PAYOUTS_MODE")
-    get_settings.cache_clear()
+    original = get_settings()
+    _cache(dataclasses.replace(original, **changes))
+    try:
+        yield
+    finally:
+        _cache(original)
+
+
+def _cache(settings: Any) -> None:
+    """Make `get_settings()` answer `settings` (its cache is filled while `Settings.from_env` returns them)."""
+    from chalicelib.config import Settings, get_settings
+
+    real = Settings.__dict__["from_env"]
+    Settings.from_env = classmethod(lambda cls, env=None: settings)
+    try:
+        get_settings.cache_clear()
+        assert get_settings() is settings
+    finally:
+        Settings.from_env = real
 
 
 class FakeGateway:
