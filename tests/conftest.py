@@ -27,6 +27,7 @@ from tests.support.emulator import (
     quicker_moto_responses,
     reset_moto,
     share_botocore_data,
+    share_one_client,
     watch_aws_calls,
 )
 
@@ -188,8 +189,6 @@ def moto_server(monkeypatch):
     so every concurrency test runs here (in this process, isolated like DynamoDB by `isolate_dynamodb`)."""
     from moto.server import ThreadedMotoServer
 
-    from local.resources import create_tables
-
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -198,7 +197,7 @@ def moto_server(monkeypatch):
     try:
         reset_moto()  # the server serves this process's backends: start from nothing, like `mock_aws`
         install_tables()
-        create_tables()  # finds every table; creates every model's client here, before any thread shares it
+        share_one_client()  # made here, before any thread shares the models
         yield
     finally:
         drop_connections()
