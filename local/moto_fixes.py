@@ -9,6 +9,8 @@
   table, growing with the table. `transact_write_items` below checks every condition first (nothing is written if
   one fails, with the per-item cancellation reasons moto gives today), keeps an undo log of the previous version of
   each item it touches, and restores only those items if a write still fails.
+- **Request routing.** moto's server lists its own package folder for every request, under a lock every request
+  takes (`route_without_listing_moto`: read once).
 - `SendTaskFailure` drops `cause`: its response handler passes only `error` to the backend, although the
   state-machine interpreter's backend accepts and stores the cause. The video pipeline stores the Cause a worker
   sends as the asset's `processing_error`, so locally every failure would read "null".
@@ -165,8 +167,19 @@ def isolate_dynamodb(set_attribute: Callable[[Any, str, Any], None] = setattr) -
     set_attribute(DynamoDBBackend, "transact_write_items", transact_write_items)
 
 
+def route_without_listing_moto(set_attribute: Callable[[Any, str, Any], None] = setattr) -> None:
+    """moto's server finds the service of every request by listing moto's package folder (`os.listdir` and an
+    `isdir` per entry, ~300 system calls), inside the lock all requests take: the folder does not change while the
+    emulator runs, so its list is read once (its one caller only asks whether a name is in it)."""
+    from moto import backends
+
+    names = frozenset(backends.list_of_moto_modules())
+    set_attribute(backends, "list_of_moto_modules", lambda: names)
+
+
 def apply(set_attribute: Callable[[Any, str, Any], None] = setattr) -> None:
     from moto.stepfunctions.responses import StepFunctionResponse
 
     isolate_dynamodb(set_attribute)
+    route_without_listing_moto(set_attribute)
     set_attribute(StepFunctionResponse, "send_task_failure", _send_task_failure)

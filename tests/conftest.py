@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 
 from local.identity import LocalIdp
+from tests.support import moto_speed
 from tests.support.emulator import (
     drop_connections,
     free_port,
     fresh_aws,
     install_tables,
     isolate_dynamodb,
-    quicker_moto_responses,
     reset_moto,
     share_botocore_data,
     share_one_client,
@@ -48,7 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Speed-ups of the emulator for the test run (tests/support/emulator.py), before any botocore Session exists.
     In pytest only: tests/bench imports this module for its environment and measures moto as it is."""
     share_botocore_data()
-    quicker_moto_responses()
+    moto_speed.apply()
     watch_aws_calls()
     isolate_dynamodb()
 

@@ -94,10 +94,11 @@ def measure(items: int, count: int, fixed: bool) -> dict:
 
 
 def run() -> list[Row]:
-    from tests.support.emulator import quicker_moto_responses, share_botocore_data
+    from tests.support import moto_speed
+    from tests.support.emulator import share_botocore_data
 
     share_botocore_data()
-    quicker_moto_responses()
+    moto_speed.apply()
     print(heading("TransactWriteItems in moto: 1k vs 10k items (conditional Put + ADD counter)"))
     results: dict[tuple[str, int], dict] = {}
     for label, fixed, count in (("undo log", True, TRANSACTIONS), ("moto original", False, ORIGINAL_TRANSACTIONS)):

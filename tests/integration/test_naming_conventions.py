@@ -1,5 +1,6 @@
-"""Every property name in the served OpenAPI document follows the API's naming conventions (ARCHITECTURE.md,
-"Naming conventions"): one name and one unit per quantity, so a client never guesses milliseconds or seconds.
+"""Every property name in the served OpenAPI document follows the API's naming conventions (the docstring of
+`chalicelib/schemas/__init__.py`): one name and one unit per quantity, so a client never guesses milliseconds or
+seconds.
 
 The walk covers every component schema and the schemas nested inline in them, and every query parameter.
 """

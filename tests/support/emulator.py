@@ -30,62 +30,6 @@ def share_botocore_data() -> None:
         botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 
 
-MOTO_VERSION_PATCHED = "5.2.5"  # the version `quicker_moto_responses` was checked against (requirements-dev.txt)
-
-
-def quicker_moto_responses() -> None:
-    """Answer moto's question "which key of this dict holds the member?" once per shape instead of once per value.
-
-    moto 5.2 serializes every response by walking the botocore output shape and, for every member of every structure
-    (each of the ten members of each DynamoDB AttributeValue), asks six alias providers for candidate keys and tries
-    each with a caught KeyError: half of the CPU of a DynamoDB call. For a plain dict the candidates depend only on
-    the member name and its shape (a dict has no `Meta` aliases, and its class name is always "dict"), so they are
-    computed once and looked up with `in`; everything else (objects, other pickers, dotted aliases) goes through
-    moto's own code. The answers are identical (checked over the whole suite); with another moto version this is not
-    applied (tests then run at moto's own speed)."""
-    import moto
-    from moto.core import serialize
-
-    if moto.__version__ != MOTO_VERSION_PATCHED or getattr(serialize.ResponseSerializer.get_value, "quicker", False):
-        return
-    original = serialize.ResponseSerializer.get_value
-    picker_type, default_providers = serialize.XFormedAttributePicker, serialize.DEFAULT_ALIAS_PROVIDERS
-    candidates: dict[tuple[str, Any, Any], tuple[str, ...] | None] = {}  # shapes hash by identity and stay alive
-
-    def get_value(self, value: Any, key: str, shape: Any) -> Any:
-        picker = self._value_picker
-        plain = type(picker) is picker_type and picker.alias_providers is default_providers
-        if type(value) is not dict or not plain:
-            return original(self, value, key, shape)
-        cache_key = (key, shape, getattr(shape, "parent", None))
-        try:
-            keys = candidates[cache_key]
-        except KeyError:
-            context = serialize.AttributePickerContext(obj={}, key=key, shape=shape,
-                                                       operation_model=self.operation_model,
-                                                       service_model=self.service_model)
-            keys = tuple(picker.get_possible_keys(context))
-            if not all(isinstance(name, str) and "." not in name for name in keys):
-                keys = None  # a path: moto walks it
-            candidates[cache_key] = keys
-        if keys is None:
-            return original(self, value, key, shape)
-        found = None
-        for name in keys:
-            if name in value:
-                found = value[name]
-                break
-        if picker.response_transformers:
-            key_path = f"{'.'.join(self.path)}.{key}"
-            for suffix, transform in picker.response_transformers.items():
-                if key_path.endswith(suffix):
-                    return transform(found)
-        return found
-
-    get_value.quicker = True
-    serialize.ResponseSerializer.get_value = get_value
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

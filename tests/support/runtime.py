@@ -76,7 +76,9 @@ def start(state_dir: Path) -> Stack:
     # Every port free (0): another runner (a second worker's, another session's) may hold any default port.
     command = [sys.executable, "-m", "local.run", "--api-port", "0", "--moto-port", "0", "--stripe-port", "0",
                "--state-dir", str(state_dir), "--spa-origin", spa_origin]
-    with log_path.open("wb") as log:
+    # Appending (O_APPEND): the runner and its `chalice local` child write through this one file, and without it
+    # their concurrent writes can land at the same offset and overwrite each other's lines.
+    with log_path.open("ab") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     stack = Stack(process, state_dir, log_path, spa_socket)

@@ -8,6 +8,7 @@ The rules are the table in ARCHITECTURE.md ("Layers and import rules"); change b
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,9 @@ def _imports(path: Path, module: str) -> set[str]:
     return {name for name in found if name == PACKAGE or name.startswith(PACKAGE + ".")}
 
 
+@functools.cache
 def _graph() -> dict[str, set[str]]:
+    """module → the chalicelib modules it imports; read when a test asks (not at collection, in every worker)."""
     files = {_module_name(path): path for path in (ROOT / PACKAGE).rglob("*.py")}
     graph = {}
     for module, path in files.items():
@@ -83,9 +86,6 @@ def _graph() -> dict[str, set[str]]:
     return graph
 
 
-GRAPH = _graph()
-
-
 def _layer(module: str) -> str | None:
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else None
@@ -97,14 +97,14 @@ def _domain(module: str) -> str | None:
 
 
 def test_the_graph_is_read():
-    assert len(GRAPH) > 100
-    assert "chalicelib.services.core.db" in GRAPH["chalicelib.services.core.pagination"] or \
-        "chalicelib.config" in GRAPH["chalicelib.services.core.pagination"]
+    assert len(_graph()) > 100
+    assert "chalicelib.services.core.db" in _graph()["chalicelib.services.core.pagination"] or \
+        "chalicelib.config" in _graph()["chalicelib.services.core.pagination"]
 
 
 def test_layers_only_import_downwards():
     wrong = []
-    for module, targets in GRAPH.items():
+    for module, targets in _graph().items():
         layer = _layer(module)
         if layer is None:
             continue
@@ -115,9 +115,9 @@ def test_layers_only_import_downwards():
 
 
 def test_domain_packages_only_import_the_domains_below_them():
-    assert set(DOMAINS) >= {_domain(m) for m in GRAPH if _domain(m)}, "a new domain package: add it to DOMAINS"
+    assert set(DOMAINS) >= {_domain(m) for m in _graph() if _domain(m)}, "a new domain package: add it to DOMAINS"
     wrong = []
-    for module, targets in GRAPH.items():
+    for module, targets in _graph().items():
         domain = _domain(module)
         if domain is None:
             continue
@@ -162,7 +162,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_cycles():
-    assert _cycles(GRAPH) == []
+    assert _cycles(_graph()) == []
 
 
 @pytest.mark.parametrize("graph, expected", [
