@@ -11,9 +11,8 @@ bumps it (in the same transaction), so "my library, most recently used first" is
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 HOLDER_SHARDS = 4  # rows per product's holder count: concurrent purchases of one product rarely meet on one row
 
@@ -41,7 +40,7 @@ class GrantsByActivity(LocalSecondaryIndex):
     last_activity_at = UTCDateTimeAttribute(range_key=True)
 
 
-class AccessGrant(Model):
+class AccessGrant(BaseModel):
     Meta = table_meta("access-grants")
 
     user_id = UnicodeAttribute(hash_key=True)
@@ -60,7 +59,7 @@ class AccessGrant(Model):
     by_activity = GrantsByActivity()
 
 
-class ProductHolders(Model):
+class ProductHolders(BaseModel):
     """How many users hold active access to a product, over `HOLDER_SHARDS` rows (the shard is a hash of the user):
     each row moves by ±1 inside the transaction that moves a grant's status to or from active, so the sum is exact
     and reading it costs one BatchGetItem whatever the number of holders (a lounge room's member count)."""

@@ -20,9 +20,8 @@ from datetime import UTC, datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 TIER_TOKENS: dict[str, int | None] = {"starter": 1_000_000, "pro": 5_000_000, "unlimited": None}
 DEFAULT_TIER = "starter"
@@ -90,7 +89,7 @@ class LedgerByCreated(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
-class AiLedgerEntry(Model):
+class AiLedgerEntry(BaseModel):
     Meta = table_meta("ai-ledger")
 
     user_id = UnicodeAttribute(hash_key=True)

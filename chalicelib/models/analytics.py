@@ -2,12 +2,11 @@
 transaction of the event that changes them (the funnel: plain ADDs, see `services/analytics/funnel.py`)."""
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import BaseModel, table_meta
 
 
-class DailyRollup(Model):
+class DailyRollup(BaseModel):
     """One day of one creator (`scope` = `<creator>`) or of one of their products (`<creator>#<product>`) in one
     currency (`day_currency` = `<YYYY-MM-DD>#<CUR>`): counters moved only by ADD. Also the creator's buyers seen
     (`scope` = `B#<creator>`, `day_currency` = `<buyer>`), so "new buyers" counts each buyer once."""
@@ -25,7 +24,7 @@ class DailyRollup(Model):
     disputes = NumberAttribute(null=True)
 
 
-class EngagementCounter(Model):
+class EngagementCounter(BaseModel):
     """A course's engagement, moved by ADD in the transaction of each progress report or quiz attempt: per lesson
     (`item` = `L#<lesson>`) learners who started it, who completed it (−1 when un-completed), who watched its video
     and the sum of their furthest positions; per quiz question (`Q#<quiz>#<question>`) answers and correct ones."""
@@ -45,7 +44,7 @@ class EngagementCounter(Model):
 FUNNEL_SHARDS = 8  # rows per product (and per creator) and day for each funnel counter: spreads hot writes
 
 
-class FunnelCounter(Model):
+class FunnelCounter(BaseModel):
     """One shard of a day's funnel counters of one product (`scope` = `P#<product>`) or of all a creator's products
     (`C#<creator>`), `day_shard` = `<YYYY-MM-DD>#<n>`: detail `views` and `checkouts_started` (orders created).
     Moved only by plain UpdateItem ADDs, never in a transaction."""
@@ -58,7 +57,7 @@ class FunnelCounter(Model):
     checkouts_started = NumberAttribute(null=True)
 
 
-class AiUsageDay(Model):
+class AiUsageDay(BaseModel):
     """A creator's AI usage of one UTC day and feature (`day_feature` = `<YYYY-MM-DD>#<feature>`): tokens charged
     and calls committed, ADDed in the transaction that commits each call in the ledger (the day of the commit)."""
 

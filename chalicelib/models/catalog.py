@@ -17,9 +17,8 @@ from pynamodb.attributes import (
 )
 from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import TimestampedModel, table_meta
+from chalicelib.models.base import BaseModel, TimestampedModel, table_meta
 
 
 class ProductsByCreator(GlobalSecondaryIndex):
@@ -85,7 +84,7 @@ class Product(TimestampedModel):
     by_creator = ProductsByCreator()
 
 
-class ProductSlug(Model):
+class ProductSlug(BaseModel):
     """Uniqueness guard for slugs: written in the same transaction as the product."""
 
     Meta = table_meta("product-slugs")
@@ -115,7 +114,7 @@ class ListingsByRating(GlobalSecondaryIndex):
     sort_rating = UnicodeAttribute(range_key=True)
 
 
-class CatalogListing(Model):
+class CatalogListing(BaseModel):
     """One explore card of one published product under one facet (e.g. `type=course|pricing=*|creator=*`)."""
 
     Meta = table_meta("catalog-listings")
@@ -132,7 +131,7 @@ class CatalogListing(Model):
     by_rating = ListingsByRating()
 
 
-class BundleMembership(Model):
+class BundleMembership(BaseModel):
     """A member of a published bundle: written and deleted with the bundle's explore rows, so "is this product in a
     published bundle?" (before it may be archived or deleted) is one Query."""
 

@@ -13,9 +13,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 
 class OrdersByBuyer(GlobalSecondaryIndex):
@@ -63,7 +62,7 @@ class PendingOrders(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
-class Order(Model):
+class Order(BaseModel):
     Meta = table_meta("orders")
 
     order_id = UnicodeAttribute(hash_key=True)
@@ -105,7 +104,7 @@ class Order(Model):
     pending = PendingOrders()
 
 
-class ProcessedEvent(Model):
+class ProcessedEvent(BaseModel):
     """A Stripe event id, written with a conditional put when its effects are applied: exactly once."""
 
     Meta = table_meta("stripe-events")
@@ -115,7 +114,7 @@ class ProcessedEvent(Model):
     processed_at = UTCDateTimeAttribute(default=utcnow)
 
 
-class OpenCheckout(Model):
+class OpenCheckout(BaseModel):
     """At most one open checkout per buyer and product: a double click, a retry or a second tab gets the same
     pending order and PaymentIntent instead of a second charge (conditional put on the pair)."""
 

@@ -13,12 +13,11 @@ record, conditioned on `redeemed < max_redemptions`, `is_active` and the expiry.
 """
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 
-class Coupon(Model):
+class Coupon(BaseModel):
     Meta = table_meta("coupons")
 
     creator_id = UnicodeAttribute(hash_key=True)
@@ -37,7 +36,7 @@ class Coupon(Model):
     deactivated_at = UTCDateTimeAttribute(null=True)
 
 
-class CouponRedemption(Model):
+class CouponRedemption(BaseModel):
     Meta = table_meta("coupon-redemptions")
 
     pk = UnicodeAttribute(hash_key=True)

@@ -17,9 +17,8 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import BaseModel, table_meta
 
 ROOT_SK = "ROOT"
 OUTLINE_PREFIX = "O#"
@@ -49,7 +48,7 @@ def question_sk(quiz_id: str, question_id: str) -> str:
     return f"{question_prefix(quiz_id)}{question_id}"
 
 
-class CourseItem(Model):
+class CourseItem(BaseModel):
     Meta = table_meta("course-content")
 
     product_id = UnicodeAttribute(hash_key=True)

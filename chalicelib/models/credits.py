@@ -8,9 +8,8 @@ match the purchase: nothing credited); a refund seen before the payment's succes
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 
 class PurchasesByPaymentIntent(GlobalSecondaryIndex):
@@ -23,7 +22,7 @@ class PurchasesByPaymentIntent(GlobalSecondaryIndex):
     payment_intent_id = UnicodeAttribute(hash_key=True)
 
 
-class CreditPurchase(Model):
+class CreditPurchase(BaseModel):
     Meta = table_meta("credit-purchases")
 
     purchase_id = UnicodeAttribute(hash_key=True)  # cp_<time><random>, or derived from the buyer's Idempotency-Key

@@ -11,12 +11,11 @@ per user through `by_user` — evidence in a dispute (who, which file, when, fro
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.constants import STREAM_NEW_AND_OLD_IMAGE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 
-class ProductFile(Model):
+class ProductFile(BaseModel):
     # Its changes stream to the search indexer, which extracts a ready file's text (services/search/indexer.py).
     Meta = table_meta("product-files", stream_view_type=STREAM_NEW_AND_OLD_IMAGE)
 
@@ -45,7 +44,7 @@ class DownloadsByUser(GlobalSecondaryIndex):
     sk = UnicodeAttribute(range_key=True)
 
 
-class DownloadLog(Model):
+class DownloadLog(BaseModel):
     Meta = table_meta("download-logs")
 
     product_id = UnicodeAttribute(hash_key=True)

@@ -21,9 +21,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 from chalicelib.models.commerce import ProcessedEvent
 
 
@@ -38,7 +37,7 @@ class EnrollmentsByProduct(GlobalSecondaryIndex):
     user_id = UnicodeAttribute(range_key=True)
 
 
-class Enrollment(Model):
+class Enrollment(BaseModel):
     Meta = table_meta("enrollments")
 
     user_id = UnicodeAttribute(hash_key=True)
@@ -56,7 +55,7 @@ class Enrollment(Model):
     by_product = EnrollmentsByProduct()
 
 
-class LessonProgress(Model):
+class LessonProgress(BaseModel):
     Meta = table_meta("lesson-progress")
 
     enrollment_key = UnicodeAttribute(hash_key=True)  # "<user_id>#<product_id>"
@@ -85,7 +84,7 @@ class ProgressReport(ProcessedEvent):
     request_hash = UnicodeAttribute(null=True)  # SHA-256 of (product, lesson, changes); the user is in the id
 
 
-class QuizAttempt(Model):
+class QuizAttempt(BaseModel):
     Meta = table_meta("quiz-attempts")
 
     attempt_key = UnicodeAttribute(hash_key=True)  # "<user_id>#<quiz_id>"
@@ -105,7 +104,7 @@ class QuizAttempt(Model):
     reset_reason = UnicodeAttribute(null=True)
 
 
-class Certificate(Model):
+class Certificate(BaseModel):
     """Public proof of completion; the id is unguessable and is the verification handle.
 
     Names and title are copied at issue time, so verifying is one GetItem; the learner's own display name follows

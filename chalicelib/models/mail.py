@@ -2,10 +2,9 @@
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
 from chalicelib.models.allowance import random_shard
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 UNSENT_SHARDS = 4  # unsent mails spread over this many GSI partitions (`unsent_shard` "0".."3")
 
@@ -22,7 +21,7 @@ class UnsentMails(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
-class OutboxMail(Model):
+class OutboxMail(BaseModel):
     """`mail_id` is derived from the event (`receipt:<order_id>`, `completion:<certificate_id>`…), so the event's
     exactly-once transaction writes it once; `status` pending → sending → sent | skipped (no address, opted out).
     Rows expire through DynamoDB TTL on `expires_at` (90 days)."""

@@ -5,12 +5,11 @@
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 
-class Conversation(Model):
+class Conversation(BaseModel):
     """One per pair of users (`cnv_` + a hash of the sorted pair): starting it twice finds the same row."""
 
     Meta = table_meta("conversations")
@@ -45,7 +44,7 @@ class InboxUnreadByActivity(LocalSecondaryIndex):
     unread_activity_key = UnicodeAttribute(range_key=True)
 
 
-class InboxEntry(Model):
+class InboxEntry(BaseModel):
     """A member's view of a conversation, once per feed: `<user>` (every conversation) and `<user>#<product>` (each
     product context, the inbox's product filter). The row `(<user>, "#totals")` holds the user's unread total."""
 
@@ -69,7 +68,7 @@ class InboxEntry(Model):
     unread_by_activity = InboxUnreadByActivity()
 
 
-class Message(Model):
+class Message(BaseModel):
     """A direct message (`thread_id` = the conversation) or a room post (`room#<product_id>`); ids sort by time."""
 
     Meta = table_meta("messages")
@@ -83,7 +82,7 @@ class Message(Model):
     created_at = UTCDateTimeAttribute(default=utcnow)
 
 
-class Room(Model):
+class Room(BaseModel):
     """A published product's lounge. Members are not stored here: a member is a holder of an active grant."""
 
     Meta = table_meta("rooms")
@@ -94,7 +93,7 @@ class Room(Model):
     created_at = UTCDateTimeAttribute(default=utcnow)
 
 
-class ContactPreference(Model):
+class ContactPreference(BaseModel):
     """What a user refuses: `block#<user>` (no messages either way), `unsubscribe#<creator>` (no blast email)."""
 
     Meta = table_meta("contact-preferences")
@@ -115,7 +114,7 @@ class BlastsByCreator(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
-class BlastItem(Model):
+class BlastItem(BaseModel):
     """A blast (`sk` = `#blast`: its text, targets, status and counts) and its recipient markers (`sk` =
     `R#<user>`, put once with the recipient's notification: the exactly-once guard across products and
     redeliveries)."""
@@ -141,7 +140,7 @@ class BlastItem(Model):
     by_creator = BlastsByCreator()
 
 
-class Notification(Model):
+class Notification(BaseModel):
     """A user's notifications, newest first (ids sort by time); `(<user>, "#state")` holds the unread count."""
 
     Meta = table_meta("notifications")

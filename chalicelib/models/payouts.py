@@ -12,9 +12,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 
 class AccountsByStripeId(GlobalSecondaryIndex):
@@ -27,7 +26,7 @@ class AccountsByStripeId(GlobalSecondaryIndex):
     stripe_account_id = UnicodeAttribute(hash_key=True)
 
 
-class PayoutAccount(Model):
+class PayoutAccount(BaseModel):
     """One per creator: their Stripe Express account (created once, by onboarding) and its state as the latest
     `account.updated` event described it (`state_event_created`: that event's `created`, so older events are
     ignored)."""
@@ -47,7 +46,7 @@ class PayoutAccount(Model):
     by_stripe_account = AccountsByStripeId()
 
 
-class StatementRow(Model):
+class StatementRow(BaseModel):
     """A creator's money in one currency: per month (`period_currency` = `<YYYY-MM>#<CUR>`) and all-time
     (`ALL#<CUR>`, the balance the platform holds for them in `platform_collects` mode). Counters only."""
 
@@ -75,7 +74,7 @@ class PayoutsByCreated(LocalSecondaryIndex):
     sort_created = UnicodeAttribute(range_key=True)
 
 
-class Payout(Model):
+class Payout(BaseModel):
     """One Stripe payout to a creator's bank (`payout.paid` / `payout.failed`), keyed by Stripe's payout id."""
 
     Meta = table_meta("payouts")

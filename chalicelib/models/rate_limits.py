@@ -1,12 +1,11 @@
 """Fixed-window request counters (per caller and per limited feature), shared by every Lambda instance."""
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import BaseModel, table_meta
 
 
-class RateLimitWindow(Model):
+class RateLimitWindow(BaseModel):
     """`<scope>#<subject>#<window start, epoch seconds>`: requests counted by one conditional ADD each.
     Rows expire through DynamoDB TTL on `expires_at` soon after their window closed."""
 

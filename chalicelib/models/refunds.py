@@ -11,9 +11,8 @@ pending → denied. `status_created` (`<status>#<created_at>`) keys the creator'
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 
 class RefundRequestsByCreator(GlobalSecondaryIndex):
@@ -27,7 +26,7 @@ class RefundRequestsByCreator(GlobalSecondaryIndex):
     status_created = UnicodeAttribute(range_key=True)
 
 
-class RefundRequest(Model):
+class RefundRequest(BaseModel):
     Meta = table_meta("refund-requests")
 
     order_id = UnicodeAttribute(hash_key=True)
@@ -59,7 +58,7 @@ class RefundRequest(Model):
     by_creator_status = RefundRequestsByCreator()
 
 
-class RefundRule(Model):
+class RefundRule(BaseModel):
     """A creator's rule for one product: refund requests made within `within_days` of payment by a buyer who consumed
     less than `max_consumed_percent` are approved at once (`commerce.refund_rules`)."""
 

@@ -8,9 +8,8 @@ refunded or lost in a dispute) has none of their sort keys, so every page lists 
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, LocalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta, utcnow
+from chalicelib.models.base import BaseModel, table_meta, utcnow
 
 
 def _sorted_by(name: str, doc: str) -> type[LocalSecondaryIndex]:
@@ -28,7 +27,7 @@ ReviewsByRatingHelpful = _sorted_by("sort_rating_helpful", "one rating, most hel
                                     "`<rating>#<helpful_count 10 digits>#<created_at>#<id>`")
 
 
-class Review(Model):
+class Review(BaseModel):
     Meta = table_meta("reviews")
 
     product_id = UnicodeAttribute(hash_key=True)
@@ -61,7 +60,7 @@ class Review(Model):
     by_rating_helpful = ReviewsByRatingHelpful()
 
 
-class ReviewMark(Model):
+class ReviewMark(BaseModel):
     """One user's mark on one review of a product: `H#<review>#<user>` a helpful vote, `R#<review>#<user>` a report
     (the product's partition, so the creator's report queue is one Query on `begins_with R#`)."""
 

@@ -8,7 +8,6 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.models import Model
 
 from chalicelib.models.allowance import (
     DEFAULT_TIER,
@@ -18,7 +17,7 @@ from chalicelib.models.allowance import (
     next_reset,
     random_shard,
 )
-from chalicelib.models.base import TimestampedModel, table_meta, utcnow
+from chalicelib.models.base import BaseModel, TimestampedModel, table_meta, utcnow
 
 
 class User(TimestampedModel):
@@ -68,7 +67,7 @@ class CreatorAccount(TimestampedModel):
     allowance_resets = AllowanceResets()
 
 
-class CreatorHandle(Model):
+class CreatorHandle(BaseModel):
     """Uniqueness guard for creator handles (`handle` → owner): put if absent with the account's update, and deleted
     in the transaction that changes or clears the handle."""
 

@@ -37,12 +37,14 @@ def free_port() -> int:
 
 
 def drop_connections() -> None:
-    """Forget every cached PynamoDB connection (and the mailer's SES client): the next call builds a new botocore
-    client, which picks up `AWS_ENDPOINT_URL` and the call-counting hook (both are read only when a client is
-    created). Without it a client made under the in-process mock would go to real AWS in server mode."""
+    """Forget every cached PynamoDB connection, the models' shared client and the mailer's SES client: the next
+    call builds a new botocore client, which picks up `AWS_ENDPOINT_URL` and the call-counting hook (both are read
+    only when a client is created). Without it a client made under the in-process mock would go to real AWS in
+    server mode."""
     from pynamodb.models import Model
 
     from chalicelib.integrations import mail
+    from chalicelib.models import base
     from chalicelib.services.core import db
 
     mail.mailer.cache_clear()
@@ -54,24 +56,18 @@ def drop_connections() -> None:
         if "_connection" in cls.__dict__:
             cls._connection = None
     db._connection = None
+    base.forget_shared_client()
 
 
-def share_one_client(max_pool_connections: int = 50) -> None:
-    """Give every model's PynamoDB connection (and the transactions' one) the same botocore client, made now: what
-    server-mode tests need before threads share the models, at the cost of one client instead of one per table
-    (~55 clients, ~2.5 s per test). botocore clients are thread-safe; PynamoDB already shares each across threads.
-    The pool is as large as the concurrency tests' thread counts, so no connection is thrown away."""
+def share_one_client() -> None:
+    """Make the models' one shared client (`chalicelib.models.base`) and every model's connection to it now, before
+    the threads of a server-mode test share the models."""
     from chalicelib.models import ALL_MODELS
     from chalicelib.services.core import db
 
-    connections = [model._get_connection().connection for model in ALL_MODELS]
-    db.transaction()  # creates the process-wide connection transactions use
-    connections.append(db._connection)
-    first = connections[0]
-    first._max_pool_connections = max_pool_connections
-    client = first.client
-    for connection in connections[1:]:
-        connection._client = client
+    for model in ALL_MODELS:
+        model._get_connection()
+    db.transaction()
 
 
 # --- tables ----------------------------------------------------------------------------------------------

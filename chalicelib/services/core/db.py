@@ -19,6 +19,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import get_settings
+from chalicelib.models.base import shared_client
 
 CONDITION_FAILED = "ConditionalCheckFailed"
 TRANSACTION_CONFLICT = "TransactionConflict"
@@ -27,10 +28,13 @@ _connection: Connection | None = None
 
 
 def transaction() -> TransactWrite:
-    """A TransactWrite on the process-wide connection (created lazily, reused across invocations)."""
+    """A TransactWrite on the process-wide connection (created lazily, reused across invocations), which uses the
+    models' one botocore client (`models.base.shared_client`)."""
     global _connection
     if _connection is None:
-        _connection = Connection(region=get_settings().region)
+        connection = Connection(region=get_settings().region)
+        connection._client = shared_client(connection)
+        _connection = connection
     return TransactWrite(connection=_connection)
 
 
