@@ -12,6 +12,7 @@ measures moto unchanged. The local runtime does not use them (only the routing f
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 MOTO_VERSION_PATCHED = "5.2.5"
@@ -31,6 +32,7 @@ def apply() -> None:
     _method_names_once_per_class()
     _items_sized_in_linear_time()
     _update_expressions_walked_with_their_types_once()
+    _mock_registrations_built_once()
     responses._tests_sped_up = True
 
 
@@ -150,3 +152,31 @@ def _update_expressions_walked_with_their_types_once() -> None:
         return walk(root)
 
     DepthFirstTraverser.traverse = traverse
+
+
+def _mock_registrations_built_once() -> None:
+    """Every `mock_aws` start (one per test) registers ~1,300 `responses` callbacks, one per HTTP method and AWS
+    URL pattern, for `requests` calls to AWS URLs (a presigned S3 URL fetched in a test): built anew each time. The
+    same objects are registered each time instead, in moto's order, their record of calls emptied first (what a
+    new one holds)."""
+    from moto import backend_index
+    from moto.core import models
+
+    registrations: list[Any] = []
+    for method in models.RESPONSES_METHODS:
+        registrations.extend(models.CallbackResponse(method=method, url=pattern,
+                                                     callback=models.botocore_stubber.process_prepared_request)
+                             for _, pattern in backend_index.backend_url_patterns)
+        registrations.append(models.CallbackResponse(method=method, url=re.compile(r"https?://.+\.amazonaws.com/.*"),
+                                                     callback=models.not_implemented_callback))
+
+    def _enable_patching(self: Any, reset: bool = True) -> None:
+        models.botocore_stubber.enabled = True
+        if reset:
+            self.reset()
+        models.responses_mock.start()
+        for registration in registrations:
+            registration.calls.reset()
+            models.responses_mock.add(registration)
+
+    models.MockAWS._enable_patching = _enable_patching
