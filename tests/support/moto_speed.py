@@ -16,6 +16,12 @@ import re
 from typing import Any
 
 MOTO_VERSION_PATCHED = "5.2.5"
+ORIGINALS: dict[tuple[Any, str], Any] = {}  # (owner, attribute) → moto's own, for tests/unit/test_moto_speed.py
+
+
+def _replace(owner: Any, name: str, new: Any) -> None:
+    ORIGINALS.setdefault((owner, name), getattr(owner, name))
+    setattr(owner, name, new)
 
 
 def apply() -> None:
@@ -81,7 +87,7 @@ def _serializer_lookups() -> None:
                     return transform(found)
         return found
 
-    serialize.ResponseSerializer.get_value = get_value
+    _replace(serialize.ResponseSerializer, "get_value", get_value)
 
 
 def _method_names_once_per_class() -> None:
@@ -90,7 +96,7 @@ def _method_names_once_per_class() -> None:
     in the list it gets, so the list is built once per class."""
     from moto.core import responses
 
-    responses.method_names_from_class = functools.cache(responses.method_names_from_class)
+    _replace(responses, "method_names_from_class", functools.cache(responses.method_names_from_class))
 
 
 def _items_sized_in_linear_time() -> None:
@@ -116,7 +122,7 @@ def _items_sized_in_linear_time() -> None:
             dict.__setitem__(self.attrs, key, typed)
             total += added
 
-    dynamo_type.Item.__init__ = __init__
+    _replace(dynamo_type.Item, "__init__", __init__)
 
 
 def _update_expressions_walked_with_their_types_once() -> None:
@@ -151,7 +157,7 @@ def _update_expressions_walked_with_their_types_once() -> None:
 
         return walk(root)
 
-    DepthFirstTraverser.traverse = traverse
+    _replace(DepthFirstTraverser, "traverse", traverse)
 
 
 def _mock_registrations_built_once() -> None:
@@ -179,4 +185,4 @@ def _mock_registrations_built_once() -> None:
             registration.calls.reset()
             models.responses_mock.add(registration)
 
-    models.MockAWS._enable_patching = _enable_patching
+    _replace(models.MockAWS, "_enable_patching", _enable_patching)
