@@ -136,7 +136,8 @@ def every_url(api, course, lesson_id, user) -> tuple[list[str], list[str]]:
 def test_no_unsigned_path_to_the_media_bucket(api, world):
     api_urls, media = every_url(api, world["course"], world["course"].paid_lesson, "bob")
     assert len(api_urls) == 4  # master, two renditions, storyboard
-    assert len(media) == 2 * 4 + 2  # segments and init sections of two renditions, poster, sprite
+    objects = {urlsplit(url).path for url in media}  # an object signed twice a second apart has two URLs
+    assert len(objects) == 2 * 4 + 2  # segments and init sections of two renditions, poster, sprite
     for url in media:
         query = parse_qs(urlsplit(url).query)
         assert {"X-Amz-Signature", "X-Amz-Expires", "X-Amz-Credential"} <= set(query), url
