@@ -63,11 +63,39 @@ EXPENSIVE_FIXTURES = {
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which turns the group into a suffix of the node id
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test of an expensive group, and keep a group's tests together (in their order, where the group's
+    first test was): without xdist too they then run one after another, so the local runtime can stop after the
+    last of them (`pytest_runtest_teardown`) instead of idling to the end of the session."""
     for item in items:
         groups = {group for fixture, group in EXPENSIVE_FIXTURES.items() if fixture in item.fixturenames}
         assert len(groups) <= 1, f"{item.nodeid} uses the fixtures of two groups: {sorted(groups)}"
         if groups and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(groups.pop()))
+    first_at: dict[str, int] = {}
+    for index, item in enumerate(items):
+        marker = item.get_closest_marker("xdist_group")
+        if marker is not None:
+            first_at.setdefault(marker.args[0], index)
+
+    def position(indexed: tuple[int, pytest.Item]) -> tuple[int, int]:
+        index, item = indexed
+        marker = item.get_closest_marker("xdist_group")
+        return (first_at[marker.args[0]] if marker is not None else index, index)
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=position)]
+
+
+_RUNTIMES: list = []  # the local runtime of this process, once started (at most one)
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """The local runtime stops (with its Ctrl-C check) after the last test that uses it: its group's tests run one
+    after another (above), and an idle runtime still polls its queues and streams for the rest of the session."""
+    if _RUNTIMES and "stack" in item.fixturenames and (nextitem is None or "stack" not in nextitem.fixturenames):
+        from tests.support import runtime
+
+        runtime.ctrl_c(_RUNTIMES.pop())
 
 
 @pytest.fixture(autouse=True)
@@ -86,15 +114,19 @@ def _session_settings_stay():
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """The local runtime (`python -m local.run`: moto server, `chalice local`, pump, localstripe, demo data) on free
-    ports, for tests/e2e and tests/browser: started once per session (one worker runs its group), stopped at the end
-    with a Ctrl-C whose clean exit is checked (`runtime.ctrl_c`: a failure there is an error of the last test)."""
+    ports, for tests/e2e and tests/browser: started once per session (one worker runs its group), stopped after the
+    group's last test with a Ctrl-C whose clean exit is checked (`runtime.ctrl_c`: a failure there is an error of
+    that test); at the session's end if it is still running."""
     from tests.support import runtime
 
     started = runtime.start(tmp_path_factory.mktemp("local-runtime"))
+    _RUNTIMES.append(started)
     try:
         yield started
     finally:
-        runtime.ctrl_c(started)
+        if started in _RUNTIMES:
+            _RUNTIMES.remove(started)
+            runtime.ctrl_c(started)
 
 
 @pytest.fixture
