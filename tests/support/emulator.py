@@ -23,8 +23,8 @@ def share_botocore_data() -> None:
     """Let every botocore Session of this process share one data loader (and so its cache of parsed JSON).
 
     botocore parses endpoints.json, partitions and each service model once per Session, ~0.2 s per Session.
-    PynamoDB opens a Session per model connection *and per thread*, so a fresh set of connections (moto server
-    mode, `count_calls`) or 200 threads of a concurrency test each paid it again. The data files are read-only
+    Sessions are still made often in tests: boto3 clients under each fresh `mock_aws`, and the models' shared
+    client again after every `drop_connections` (moto server mode, `count_calls`). The data files are read-only
     and a Session never writes to what its loader returns, so sharing changes nothing but the time spent."""
     if not isinstance(botocore.session.create_loader, functools._lru_cache_wrapper):
         botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
